@@ -1,0 +1,53 @@
+# The two commands a new user needs: `make chat` and `make test`. Everything else is for developers.
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+VENV ?= .venv
+PY := $(VENV)/bin/python
+IJDQA := $(VENV)/bin/ijdqa
+HOST ?= 127.0.0.1
+PORT ?= 7860
+# pip on some machines repeats a harmless warning per package about missing local mirrors
+QUIET_PIP := grep -v "is ignored: it is neither a file nor a directory" || true
+
+.PHONY: install chat index test check lint bench browser clean
+
+$(PY):
+	python3 -m venv $(VENV)
+
+# torch first, pinned: the CPU build; anything else pulls gigabytes of CUDA packages.
+$(VENV)/.installed: pyproject.toml | $(PY)
+	$(PY) -m pip install -q --upgrade pip 2>&1 | $(QUIET_PIP)
+	$(PY) -m pip install -q torch==2.13.0 2>&1 | $(QUIET_PIP)
+	$(PY) -m pip install -q -e '.[dev]' 2>&1 | $(QUIET_PIP)
+	$(PY) -c "import ijdqa, torch; assert torch.__version__.startswith('2.13.0')"
+	touch $@
+
+install: $(VENV)/.installed
+
+index: install
+	$(IJDQA) index
+
+chat: install
+	$(IJDQA) index
+	$(IJDQA) chat --host $(HOST) --port $(PORT)
+
+# Debian's chromium for the browser test; skipped quietly where apt is not ours to use.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) ; } || echo "chromium not installed: the browser test will be skipped (it runs under CI=true)"
+
+test: install browser
+	$(PY) -m pytest -q
+
+lint: install
+	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/ruff format --check src tests
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
+check: lint test
+
+bench: install
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) index/chroma* index/manifest.json .pytest_cache .mypy_cache .ruff_cache

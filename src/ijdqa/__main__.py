@@ -1,0 +1,3 @@
+from ijdqa.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,187 @@
+"""The command line: parse arguments, call the app, print. JSON to stdout, messages to stderr."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ijdqa import __version__
+from ijdqa.errors import IjdqaError
+
+if TYPE_CHECKING:
+    from ijdqa.config import Settings
+    from ijdqa.types import Report
+
+Handler = Callable[[argparse.Namespace, "Settings"], int]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        settings = _settings(args)
+        return int(args.handler(args, settings))
+    except IjdqaError as exc:
+        print(f"ijdqa: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("ijdqa: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    from pydantic import ValidationError
+
+    from ijdqa.config import Settings
+
+    overrides = {
+        key: value
+        for key, value in {
+            "report": args.report,
+            "index_dir": getattr(args, "index_dir", None),
+            "embedding_model": getattr(args, "embedding_model", None),
+            "chroma_url": getattr(args, "chroma_url", None),
+        }.items()
+        if value is not None
+    }
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise IjdqaError(f"invalid setting ({problems}); check the IJDQA_* variables") from exc
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ijdqa",
+        description="Ask the International Jerusalem Day report; every answer cites its footnotes.",
+    )
+    parser.add_argument("--version", action="version", version=f"ijdqa {__version__}")
+    parser.add_argument(
+        "--report", type=Path, help="a report-style text file instead of the bundled report"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for register in _COMMANDS:
+        register(sub)
+    return parser
+
+
+# --- footnotes, organizations, report -----------------------------------------------------
+
+
+def _add_footnotes(sub: Any) -> None:
+    p = sub.add_parser("footnotes", help="list the report's footnotes")
+    p.add_argument("--json", action="store_true", help="print a JSON array")
+    p.set_defaults(handler=cmd_footnotes)
+
+
+def cmd_footnotes(args: argparse.Namespace, settings: Settings) -> int:
+    report = _report(settings)
+    if args.json:
+        _print_json([f.as_dict() for f in report.footnotes])
+        return 0
+    for f in report.footnotes:
+        extra = f" (Ibid: same as {f.same_as})" if f.same_as else ""
+        print(f"[{f.number}] p.{f.page} {f.date or '-':10} {f.kind:8} {f.text}{extra}")
+    return 0
+
+
+def _add_organizations(sub: Any) -> None:
+    p = sub.add_parser("organizations", help="list the partner organizations of the appendix")
+    p.add_argument("--country", help="only this country (UK, Britain, USA ... are understood)")
+    p.add_argument("--region", help="only this region as printed (Europe, Asia, Africa)")
+    p.add_argument("--json", action="store_true", help="print a JSON array")
+    p.set_defaults(handler=cmd_organizations)
+
+
+def cmd_organizations(args: argparse.Namespace, settings: Settings) -> int:
+    from ijdqa.organizations import filter_organizations
+
+    report = _report(settings)
+    orgs = filter_organizations(report.organizations, country=args.country, region=args.region)
+    if args.json:
+        _print_json([o.as_dict() for o in orgs])
+        return 0
+    for o in orgs:
+        where = ", ".join(x for x in (o.city, o.country, o.region) if x)
+        repeat = f" (repeats {o.repeat_of})" if o.repeat_of else ""
+        print(f"{o.number:4}. {o.name} — {where or 'location not given'}{repeat}")
+    print(f"{len(orgs)} organization(s)", file=sys.stderr)
+    return 0
+
+
+def _add_report(sub: Any) -> None:
+    p = sub.add_parser("report", help="print the clean report text, or its pages as JSON")
+    p.add_argument("--page", type=int, help="only this page")
+    p.add_argument("--json", action="store_true", help="pages with paragraphs and marker offsets")
+    p.set_defaults(handler=cmd_report)
+
+
+def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    report = _report(settings)
+    pages = report.pages
+    if args.page is not None:
+        pages = tuple(p for p in pages if p.number == args.page)
+        if not pages:
+            raise IjdqaError(f"no page {args.page}; the report has pages 1 to {len(report.pages)}")
+    if args.json:
+        _print_json([_page_json(report, page.number) for page in pages])
+        return 0
+    if args.page is None:
+        print(report.text)
+        return 0
+    for para in report.paragraphs:
+        if para.page == args.page:
+            print(para.text + "\n")
+    return 0
+
+
+def _page_json(report: Report, number: int) -> dict[str, object]:
+    paras = [p for p in report.paragraphs if p.page == number]
+    return {
+        "page": number,
+        "paragraphs": [
+            {
+                "index": p.index,
+                "kind": p.kind,
+                "section": p.section,
+                "start": p.start,
+                "end": p.end,
+                "text": p.text,
+                "markers": [{"number": m.number, "offset": m.offset} for m in p.markers],
+            }
+            for p in paras
+        ],
+        "footnotes": [f.number for f in report.footnotes if f.page == number],
+    }
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+def _report(settings: Settings) -> Report:
+    from ijdqa.app import load_report
+
+    report = load_report(settings.report)
+    for warning in report.warnings:
+        print(f"ijdqa: warning: {warning}", file=sys.stderr)
+    return report
+
+
+def _print_json(data: object) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+_COMMANDS: list[Callable[[Any], None]] = [_add_footnotes, _add_organizations, _add_report]

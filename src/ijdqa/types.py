@@ -1,0 +1,183 @@
+"""Frozen value types shared by every layer. No behaviour beyond small derived properties."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+ParagraphKind = Literal["body", "heading", "caption", "appendix", "about"]
+ChunkKind = Literal["body", "caption", "footnote", "appendix", "about", "source"]
+FootnoteKind = Literal["tweet", "video", "news", "web page", "pdf", "note"]
+
+
+@dataclass(frozen=True)
+class Marker:
+    """A footnote marker: its number and its character offset in the clean text."""
+
+    number: int
+    offset: int
+    page: int
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A paragraph, heading, caption or appendix entry of the clean text."""
+
+    index: int
+    kind: ParagraphKind
+    page: int
+    section: str
+    start: int
+    end: int
+    text: str
+    markers: tuple[Marker, ...] = ()
+    pages: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Page:
+    number: int
+    paragraphs: tuple[int, ...]
+    footnotes: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Footnote:
+    number: int
+    text: str
+    urls: tuple[str, ...]
+    date: str | None
+    kind: FootnoteKind
+    same_as: int | None
+    page: int
+    cited_in: str | None
+    marker_offset: int | None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "number": self.number,
+            "text": self.text,
+            "urls": list(self.urls),
+            "date": self.date,
+            "kind": self.kind,
+            "same_as": self.same_as,
+            "page": self.page,
+            "cited_in": self.cited_in,
+        }
+
+
+@dataclass(frozen=True)
+class Organization:
+    number: int
+    name: str
+    country: str | None
+    city: str | None
+    region: str | None
+    page: int
+    line: str
+    repeat_of: int | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "number": self.number,
+            "name": self.name,
+            "country": self.country,
+            "city": self.city,
+            "region": self.region,
+            "page": self.page,
+            "repeat_of": self.repeat_of,
+        }
+
+
+@dataclass(frozen=True)
+class Report:
+    """The parsed report. `text` is the clean text: markers removed, lines and pages joined."""
+
+    text: str
+    paragraphs: tuple[Paragraph, ...]
+    pages: tuple[Page, ...]
+    footnotes: tuple[Footnote, ...]
+    organizations: tuple[Organization, ...]
+    warnings: tuple[str, ...] = ()
+    name: str = "report"
+
+    @property
+    def markers(self) -> tuple[Marker, ...]:
+        return tuple(m for p in self.paragraphs for m in p.markers)
+
+    def footnote(self, number: int) -> Footnote | None:
+        return next((f for f in self.footnotes if f.number == number), None)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A retrievable unit with a stable, content-derived id."""
+
+    chunk_id: str
+    text: str
+    kind: ChunkKind
+    page: int
+    section: str
+    start: int
+    end: int
+    footnotes: tuple[int, ...] = ()
+    source: str = "report"
+    organizations: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Hit:
+    chunk: Chunk
+    score: float
+    dense_rank: int | None = None
+    lexical_rank: int | None = None
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One marker [n] of an answer: a verbatim quote, where it sits, and the footnotes behind it."""
+
+    marker: int
+    chunk_id: str
+    quote: str
+    start: int
+    end: int
+    page: int
+    section: str
+    kind: ChunkKind
+    source: str
+    footnotes: tuple[Footnote, ...] = ()
+    context: str = ""
+    source_excerpt: str | None = None
+    source_status: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "marker": self.marker,
+            "chunk_id": self.chunk_id,
+            "quote": self.quote,
+            "start": self.start,
+            "end": self.end,
+            "page": self.page,
+            "section": self.section,
+            "kind": self.kind,
+            "source": self.source,
+            "footnotes": [f.as_dict() for f in self.footnotes],
+            "source_excerpt": self.source_excerpt,
+            "source_status": self.source_status,
+        }
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    text: str
+    citations: tuple[Citation, ...] = ()
+    refused: bool = False
+    see_also: tuple[Hit, ...] = ()
+    answerer: str = "extractive"
+    notes: tuple[str, ...] = ()
+    dropped_markers: int = 0
+    unsupported: tuple[str, ...] = ()
+    resolved_question: str | None = None
+    timings: dict[str, float] = field(default_factory=dict)

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from ijdqa.app import load_report
+from ijdqa.types import Report
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).resolve().parent / "data"
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+@pytest.fixture(scope="session")
+def report() -> Report:
+    return load_report(None)
+
+
+@pytest.fixture(scope="session")
+def raw_report() -> str:
+    return (ROOT / "src" / "ijdqa" / "data" / "report.txt").read_text(encoding="utf-8")
