@@ -30,7 +30,9 @@ def test_twenty_four_footnotes_in_order(report: Report) -> None:
         (23, "aimislam.com/about-us/", None),
     ],
 )
-def test_footnote_urls_and_dates(report: Report, number: int, url_tail: str, date: str | None) -> None:
+def test_footnote_urls_and_dates(
+    report: Report, number: int, url_tail: str, date: str | None
+) -> None:
     note = report.footnote(number)
     assert note is not None
     assert note.urls[0].endswith(url_tail)
@@ -76,7 +78,9 @@ def test_clean_text_drops_markers(report: Report) -> None:
 
 
 def test_sentence_across_page_and_footnote_block_is_whole(report: Report) -> None:
-    assert "weak points in Europe and the U.S. and the Muslims and all freedom fighters" in report.text
+    assert (
+        "weak points in Europe and the U.S. and the Muslims and all freedom fighters" in report.text
+    )
     para = next(p for p in report.paragraphs if "freedom fighters" in p.text)
     assert para.pages == (5, 6)
     assert "Among the academics" not in para.text  # the footnote block is not in the body
@@ -84,8 +88,13 @@ def test_sentence_across_page_and_footnote_block_is_whole(report: Report) -> Non
 
 def test_sections_and_captions(report: Report) -> None:
     headings = [p.text for p in report.paragraphs if p.kind == "heading"]
-    for title in ("The IHRC in the Service of Iran", "Fly the Flag Campaign and 2020 IJD",
-                  "Summary", "Appendix 1", "ABOUT THE ICT"):
+    for title in (
+        "The IHRC in the Service of Iran",
+        "Fly the Flag Campaign and 2020 IJD",
+        "Summary",
+        "Appendix 1",
+        "ABOUT THE ICT",
+    ):
         assert title in headings
     captions = [p.text for p in report.paragraphs if p.kind == "caption"]
     assert any(c.startswith("AIM conference featuring") for c in captions)
@@ -119,7 +128,12 @@ def test_organizations(report: Report) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "message"),
-    [("", "empty"), ("   \n\n  ", "empty"), ("abc\x00def", "binary"), ("\x01\x02\x03" * 50, "control")],
+    [
+        ("", "empty"),
+        ("   \n\n  ", "empty"),
+        ("abc\x00def", "binary"),
+        ("\x01\x02\x03" * 50, "control"),
+    ],
 )
 def test_unusable_input_raises_the_documented_error(raw: str, message: str) -> None:
     with pytest.raises(ReportFormatError, match=message):

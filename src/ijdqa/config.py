@@ -15,21 +15,36 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="IJDQA_", extra="ignore")
 
     # corpus
-    report: Path | None = Field(None, description="A report-style text file to use instead of the bundled report.")
-    # index
-    index_dir: Path = Field(Path("index"), description="Where the built index (Chroma store, manifest, sources) lives.")
-    embedding_model: Path | None = Field(
-        None, description="A local sentence-transformers folder; default: the packaged all-MiniLM-L6-v2."
+    report: Path | None = Field(
+        None, description="A report-style text file to use instead of the bundled report."
     )
-    chroma_url: str | None = Field(None, description="http://HOST:PORT of a Chroma server to use instead of the local store.")
+    # index
+    index_dir: Path = Field(
+        Path("index"), description="Where the built index (Chroma store, manifest, sources) lives."
+    )
+    embedding_model: Path | None = Field(
+        None,
+        description="A local sentence-transformers folder; default: the packaged all-MiniLM-L6-v2.",
+    )
+    chroma_url: str | None = Field(
+        None, description="http://HOST:PORT of a Chroma server to use instead of the local store."
+    )
     # retrieval and answers
     k: int = Field(6, ge=1, le=50, description="How many passages retrieval hands to the answerer.")
-    scope: Literal["report", "sources", "all"] = Field("report", description="Which texts retrieval searches.")
+    scope: Literal["report", "sources", "all"] = Field(
+        "report", description="Which texts retrieval searches."
+    )
     # LLM answerer (optional)
-    llm: Literal["none", "openai", "ollama"] = Field("none", description="Which chat model answers; 'none' = extractive.")
+    llm: Literal["none", "openai", "ollama"] = Field(
+        "none", description="Which chat model answers; 'none' = extractive."
+    )
     llm_model: str = Field("local-model", description="Model name sent to the chat endpoint.")
-    llm_base_url: str | None = Field(None, description="Base URL of an OpenAI-compatible or Ollama server.")
-    llm_api_key: str | None = Field(None, description="API key for the endpoint (read from the environment only).")
+    llm_base_url: str | None = Field(
+        None, description="Base URL of an OpenAI-compatible or Ollama server."
+    )
+    llm_api_key: str | None = Field(
+        None, description="API key for the endpoint (read from the environment only)."
+    )
     llm_timeout: float = Field(30.0, gt=0, description="Seconds before an LLM call is abandoned.")
     # web chat
     host: str = Field("127.0.0.1", description="Address the web chat binds to.")

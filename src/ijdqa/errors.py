@@ -1,17 +1,17 @@
 """One exception tree. Only the edges (CLI, web) translate these into messages.
 
-    IjdqaError
-    ├── ReportError
-    │   └── ReportFormatError      the text is not a usable report
-    ├── IndexStoreError
-    │   ├── IndexNotBuiltError     no index yet and building was not allowed
-    │   └── IndexCorruptError      the index directory cannot be read
-    ├── ModelUnavailableError      the embedding model folder is missing or unreadable
-    ├── StoreUnavailableError      the Chroma server cannot be reached
-    ├── LLMError                   the chat model failed or is unreachable
-    ├── QueryError                 a question or filter is unusable
-    ├── SourceError                fetching or importing a cited source failed
-    └── EvalError                  a gold file is malformed
+IjdqaError
+├── ReportError
+│   └── ReportFormatError      the text is not a usable report
+├── IndexStoreError
+│   ├── IndexNotBuiltError     no index yet and building was not allowed
+│   └── IndexCorruptError      the index directory cannot be read
+├── ModelUnavailableError      the embedding model folder is missing or unreadable
+├── StoreUnavailableError      the Chroma server cannot be reached
+├── LLMError                   the chat model failed or is unreachable
+├── QueryError                 a question or filter is unusable
+├── SourceError                fetching or importing a cited source failed
+└── EvalError                  a gold file is malformed
 """
 
 from __future__ import annotations

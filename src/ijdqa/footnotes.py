@@ -65,7 +65,11 @@ def split_bodies(lines: list[str]) -> tuple[list[_Body], list[int]]:
             continue
         current = bodies[-1] if bodies else None
         opens = label is not None or current is None or _starts_body(line)
-        if current is not None and label is None and current.text.count("(") > current.text.count(")"):
+        if (
+            current is not None
+            and label is None
+            and current.text.count("(") > current.text.count(")")
+        ):
             opens = False
         if opens:
             bodies.append(_Body([line], label))

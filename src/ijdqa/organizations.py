@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from ijdqa.types import Organization, Paragraph
 from ijdqa.text import normalize
+from ijdqa.types import Organization, Paragraph
 
 ENTRY_RE = re.compile(r"^(\d{1,4})\.\s+(\S.*)$")
 ORPHAN_RE = re.compile(r"^(\d{1,4})\.$")
@@ -17,12 +17,30 @@ _ACRONYM_RE = re.compile(r"^[A-Z0-9&.\-]{2,}$")
 # Forms a reader would use for one country; everything else goes through ISO 3166 names.
 _ALIASES = {
     "United Kingdom": (
-        "uk", "u.k.", "u.k", "britain", "great britain", "england", "scotland", "wales",
-        "northern ireland", "united kingdom", "the uk", "the united kingdom",
+        "uk",
+        "u.k.",
+        "u.k",
+        "britain",
+        "great britain",
+        "england",
+        "scotland",
+        "wales",
+        "northern ireland",
+        "united kingdom",
+        "the uk",
+        "the united kingdom",
     ),
     "United States": (
-        "usa", "u.s.a.", "u.s.", "us", "united states", "united states of america", "the us",
-        "the usa", "the united states", "america",
+        "usa",
+        "u.s.a.",
+        "u.s.",
+        "us",
+        "united states",
+        "united states of america",
+        "the us",
+        "the usa",
+        "the united states",
+        "america",
     ),
     "Turkey": ("turkey", "türkiye", "turkiye"),
     "Russia": ("russia", "russian federation"),
@@ -33,9 +51,24 @@ _ALIASES = {
 }
 _ALIAS_TO_COUNTRY = {alias: country for country, aliases in _ALIASES.items() for alias in aliases}
 REGIONS = {
-    "europe", "asia", "africa", "north america", "south america", "latin america", "oceania",
-    "middle east", "the middle east", "central asia", "south asia", "southeast asia",
-    "east asia", "west africa", "east africa", "north africa", "caribbean", "australasia",
+    "europe",
+    "asia",
+    "africa",
+    "north america",
+    "south america",
+    "latin america",
+    "oceania",
+    "middle east",
+    "the middle east",
+    "central asia",
+    "south asia",
+    "southeast asia",
+    "east asia",
+    "west africa",
+    "east africa",
+    "north africa",
+    "caribbean",
+    "australasia",
 }
 
 
@@ -100,7 +133,11 @@ def parse_entry(rest: str) -> tuple[str, str | None, str | None, str | None]:
 
 def _place_like(text: str) -> bool:
     words = text.split()
-    return 0 < len(words) <= 3 and all(w[:1].isupper() and not any(c.isdigit() for c in w) for w in words) and not _ACRONYM_RE.match(text)
+    return (
+        0 < len(words) <= 3
+        and all(w[:1].isupper() and not any(c.isdigit() for c in w) for w in words)
+        and not _ACRONYM_RE.match(text)
+    )
 
 
 def parse_organizations(paragraphs: list[Paragraph]) -> tuple[list[Organization], list[str]]:

@@ -91,7 +91,9 @@ def _validate(raw: str | bytes) -> str:
                 f"the report is not UTF-8 text (byte {exc.start}); convert it to UTF-8 first"
             ) from exc
     if "\x00" in raw:
-        raise ReportFormatError("the report contains NUL bytes; it looks like binary data, not text")
+        raise ReportFormatError(
+            "the report contains NUL bytes; it looks like binary data, not text"
+        )
     text = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
     if not text.strip():
         raise ReportFormatError("the report is empty")
@@ -139,9 +141,7 @@ def _segment(lines: list[str]) -> tuple[list[_PageLines], list[NoteBlock], list[
         pending += [n for _, n in found]
         pages[-1].lines.append(_Line(clean, pages[-1].number, found))
     if pending:
-        warnings.append(
-            "markers without a footnote block: " + ", ".join(str(n) for n in pending)
-        )
+        warnings.append("markers without a footnote block: " + ", ".join(str(n) for n in pending))
         blocks.append(NoteBlock(page=pages[-1].number, pending=tuple(pending)))
     return pages, blocks, warnings
 
@@ -199,10 +199,14 @@ def _is_year(digits: str) -> bool:
 
 
 def _line_width(pages: list[_PageLines]) -> float:
-    lengths = [len(line.text) for page in pages for line in page.lines if line and len(line.text) > 30]
+    lengths = [
+        len(line.text) for page in pages for line in page.lines if line and len(line.text) > 30
+    ]
     if not lengths:
         return 80.0
-    return float(sorted(lengths)[int(0.8 * (len(lengths) - 1))])  # short list lines pull a median down
+    return float(
+        sorted(lengths)[int(0.8 * (len(lengths) - 1))]
+    )  # short list lines pull a median down
 
 
 def _paragraphs(pages: list[_PageLines], width: float) -> list[_Para]:
@@ -236,8 +240,10 @@ def _names_orphan(paras: list[_Para], para: _Para) -> bool:
     if para.kind != "appendix" or not paras or paras[-1].kind != "appendix":
         return False
     previous = paras[-1].lines
-    return len(previous) == 1 and bool(ORPHAN_RE.match(previous[0].text)) and entry_name_line(
-        " ".join(line.text for line in para.lines)
+    return (
+        len(previous) == 1
+        and bool(ORPHAN_RE.match(previous[0].text))
+        and entry_name_line(" ".join(line.text for line in para.lines))
     )
 
 

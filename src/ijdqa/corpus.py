@@ -1,0 +1,165 @@
+"""Report (+ fetched sources) -> retrievable chunks with stable, content-derived ids. Pure.
+
+Body text is cut at sentence boundaries into windows of at most `max_chars` characters; a
+sentence longer than that is a chunk of its own, never split. Captions, footnote bodies and
+appendix entries are chunks of their own. Each chunk's `text` is a verbatim span of its base
+text (the clean report text, a footnote's text or a source's extracted text); `search_text`
+adds the context that retrieval needs (section title, the sentence a footnote is cited in, an
+organization's country) without changing what is quoted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from ijdqa.text import sentence_spans
+from ijdqa.types import Chunk, ChunkKind, Footnote, Organization, Paragraph, Report
+
+DEFAULT_MAX_CHARS = 600
+CHUNKER_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class SourceDocument:
+    """Extracted text of one cited source, and the footnotes that cite it."""
+
+    url: str
+    footnotes: tuple[int, ...]
+    title: str
+    text: str
+
+
+@dataclass(frozen=True)
+class IndexedChunk:
+    chunk: Chunk
+    search_text: str
+
+
+def chunk_id(*parts: object) -> str:
+    digest = hashlib.sha256("\x1f".join(str(p) for p in parts).encode("utf-8")).hexdigest()
+    return digest[:16]
+
+
+def build_chunks(
+    report: Report,
+    sources: Sequence[SourceDocument] = (),
+    *,
+    max_chars: int = DEFAULT_MAX_CHARS,
+) -> list[IndexedChunk]:
+    out: list[IndexedChunk] = []
+    orgs = {o.line: o for o in report.organizations}
+    for para in report.paragraphs:
+        if para.kind == "heading":
+            continue
+        if para.kind == "appendix":
+            org = orgs.get(para.text)
+            if org is not None:
+                out.append(_appendix_chunk(para, org))
+            continue
+        out += _paragraph_chunks(para, max_chars)
+    out += [_footnote_chunk(f) for f in report.footnotes]
+    for source in sources:
+        out += _source_chunks(source, max_chars)
+    return out
+
+
+def _make(
+    text: str, kind: ChunkKind, para: Paragraph, start: int, footnotes: tuple[int, ...]
+) -> Chunk:
+    return Chunk(
+        chunk_id=chunk_id("report", kind, start, text),
+        text=text,
+        kind=kind,
+        page=para.page,
+        section=para.section,
+        start=start,
+        end=start + len(text),
+        footnotes=footnotes,
+    )
+
+
+def _paragraph_chunks(para: Paragraph, max_chars: int) -> list[IndexedChunk]:
+    kind: ChunkKind = para.kind if para.kind in ("caption", "about") else "body"  # type: ignore[assignment]
+    out = []
+    for start, end in _windows(para.text, max_chars):
+        text = para.text[start:end]
+        begin = para.start + start
+        markers = tuple(m.number for m in para.markers if begin <= m.offset <= begin + len(text))
+        chunk = _make(text, kind, para, begin, markers)
+        out.append(IndexedChunk(chunk, f"{para.section}. {text}"))
+    return out
+
+
+def _windows(text: str, max_chars: int) -> list[tuple[int, int]]:
+    """Consecutive sentence runs of at most max_chars (a longer sentence stands alone)."""
+    windows: list[tuple[int, int]] = []
+    for start, end in sentence_spans(text) or ((0, len(text)),):
+        if windows and end - windows[-1][0] <= max_chars:
+            windows[-1] = (windows[-1][0], end)
+        else:
+            windows.append((start, end))
+    return windows
+
+
+def _appendix_chunk(para: Paragraph, org: Organization) -> IndexedChunk:
+    chunk = _make(para.text, "appendix", para, para.start, ())
+    chunk = Chunk(**{**chunk.__dict__, "organizations": (org.number,)})
+    place = ", ".join(x for x in (org.city, org.country, org.region) if x)
+    search = (
+        f"{para.section}: partner organization of the conference. {para.text}. Location: {place}"
+    )
+    return IndexedChunk(chunk, search)
+
+
+def _footnote_chunk(note: Footnote) -> IndexedChunk:
+    chunk = Chunk(
+        chunk_id=chunk_id("report", "footnote", note.number, note.text),
+        text=note.text,
+        kind="footnote",
+        page=note.page,
+        section=f"Footnote {note.number}",
+        start=0,
+        end=len(note.text),
+        footnotes=(note.number,),
+    )
+    search = f"Footnote {note.number}, the source of: {note.cited_in or ''} {note.text}"
+    return IndexedChunk(chunk, search)
+
+
+def _source_chunks(source: SourceDocument, max_chars: int) -> list[IndexedChunk]:
+    out = []
+    for start, end in _windows(source.text, max_chars):
+        text = source.text[start:end]
+        chunk = Chunk(
+            chunk_id=chunk_id(source.url, "source", start, text),
+            text=text,
+            kind="source",
+            page=0,
+            section=source.title or source.url,
+            start=start,
+            end=end,
+            footnotes=source.footnotes,
+            source=source.url,
+        )
+        out.append(IndexedChunk(chunk, f"{source.title}. {text}"))
+    return out
+
+
+def corpus_hash(chunks: Iterable[IndexedChunk]) -> str:
+    digest = hashlib.sha256()
+    for item in chunks:
+        digest.update(item.chunk.chunk_id.encode())
+        digest.update(hashlib.sha256(item.search_text.encode("utf-8")).digest())
+    return digest.hexdigest()
+
+
+def base_text(report: Report, chunk: Chunk, sources: dict[str, str] | None = None) -> str | None:
+    """The text a chunk's offsets point into: report, footnote body or source text."""
+    if chunk.kind == "footnote":
+        note = report.footnote(chunk.footnotes[0]) if chunk.footnotes else None
+        return note.text if note else None
+    if chunk.kind == "source":
+        return (sources or {}).get(chunk.source)
+    return report.text
