@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+import hashlib
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from ijdqa.errors import ReportError, ReportFormatError
+from ijdqa.answer import ExtractiveAnswerer
+from ijdqa.citations import CorpusView
+from ijdqa.corpus import CHUNKER_VERSION, build_chunks
+from ijdqa.embed import QueryEncoder, export_query_encoder, load_document_embedder, model_name, resolve_model_path
+from ijdqa.errors import IndexNotBuiltError, ReportError, ReportFormatError
+from ijdqa.index import BuildResult, Index, Progress, build_index, is_fresh, open_index
 from ijdqa.report import parse_report
-from ijdqa.types import Report
+from ijdqa.intents import Turn
+from ijdqa.types import Answer, Report
+
+if TYPE_CHECKING:
+    from ijdqa.config import Settings
+    from ijdqa.sources import SourceText
 
 BUNDLED_REPORT = "report.txt"
 
@@ -39,3 +54,135 @@ def read_report_text(path: Path | None) -> tuple[str, str]:
 def load_report(path: Path | None = None) -> Report:
     text, name = read_report_text(path)
     return parse_report(text, name=name)
+
+
+# --- the index ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """Everything the index is built from, with a cheap fingerprint of the inputs."""
+
+    report: Report
+    sources: tuple[SourceText, ...]
+    inputs: str
+
+
+def load_corpus(report_path: Path | None, index_dir: Path) -> Corpus:
+    text, name = read_report_text(report_path)
+    sources = _source_texts(index_dir / "sources")
+    digest = hashlib.sha256(text.encode("utf-8"))
+    for source in sources:
+        digest.update(f"\x1f{source.url}\x1f{source.footnotes}\x1f{source.text}".encode())
+    digest.update(f"\x1fchunker={CHUNKER_VERSION}".encode())
+    return Corpus(parse_report(text, name=name), sources, digest.hexdigest())
+
+
+def _source_texts(root: Path) -> tuple[SourceText, ...]:
+    if not (root / "manifest.json").exists():
+        return ()  # nothing fetched or imported: skip importing the HTTP stack
+    from ijdqa.sources import SourceStore, indexed_texts
+
+    return tuple(indexed_texts(SourceStore(root)))
+
+
+def sources_by_url(corpus: Corpus) -> dict[str, str]:
+    return {s.url: s.text for s in corpus.sources}
+
+
+def encoder_dir(index_dir: Path, model_path: Path) -> Path:
+    key = hashlib.sha256(str(model_path.resolve()).encode()).hexdigest()[:12]
+    return index_dir / "encoder" / key
+
+
+def ensure_index(
+    settings: Settings,
+    corpus: Corpus,
+    *,
+    rebuild: bool = False,
+    progress: Progress | None = None,
+) -> BuildResult:
+    """Build the index if it is missing or stale (nothing is embedded when nothing changed)."""
+    model_path = resolve_model_path(settings.embedding_model)
+    model = model_name(model_path)
+    chunks = build_chunks(corpus.report, corpus.sources)
+    result = build_index(
+        settings.index_dir,
+        chunks,
+        embedder=lambda: load_document_embedder(model_path),
+        model=model,
+        inputs=corpus.inputs,
+        chroma_url=settings.chroma_url,
+        rebuild=rebuild,
+        progress=progress,
+    )
+    encoder = encoder_dir(settings.index_dir, model_path)
+    if rebuild or not (encoder / "model.onnx").exists():
+        export_query_encoder(model_path, encoder)
+    return result
+
+
+def open_search_index(
+    settings: Settings,
+    corpus: Corpus,
+    *,
+    build: bool = True,
+    progress: Progress | None = None,
+    use_chroma: bool = False,
+) -> Index:
+    """The index for this corpus, built first when missing or stale (unless build=False)."""
+    model_path = resolve_model_path(settings.embedding_model)
+    model = model_name(model_path)
+    encoder = encoder_dir(settings.index_dir, model_path)
+    fresh = is_fresh(settings.index_dir, inputs=corpus.inputs, model=model, chroma_url=settings.chroma_url)
+    if not fresh or not (encoder / "model.onnx").exists():
+        if not build:
+            raise IndexNotBuiltError(
+                f"the index in {settings.index_dir} is missing or out of date; run `ijdqa index`"
+            )
+        ensure_index(settings, corpus, progress=progress)
+    return open_index(settings.index_dir, query_embedder=QueryEncoder.load(encoder), use_chroma=use_chroma)
+
+
+# --- the assistant ---------------------------------------------------------------------
+
+
+class Assistant:
+    """What the CLI and the web chat talk to: ask a question, get an Answer."""
+
+    def __init__(self, corpus: Corpus, index: Index, answerer: Any, *, k: int = 6) -> None:
+        self.corpus = corpus
+        self.index = index
+        self.answerer = answerer
+        self.k = k
+        self.view = answerer.view
+
+    @property
+    def report(self) -> Report:
+        return self.corpus.report
+
+    def ask(
+        self,
+        question: str,
+        *,
+        history: Sequence[Turn] = (),
+        k: int | None = None,
+        filters: dict[str, Any] | None = None,
+    ) -> Answer:
+        started = time.perf_counter()
+        answer = self.answerer.answer(question, history=history, k=k or self.k, filters=filters)
+        return replace(answer, timings={**answer.timings, "total": time.perf_counter() - started})
+
+
+def build_assistant(
+    settings: Settings,
+    *,
+    build: bool = True,
+    progress: Progress | None = None,
+    corpus: Corpus | None = None,
+) -> Assistant:
+    corpus = corpus or load_corpus(settings.report, settings.index_dir)
+    index = open_search_index(settings, corpus, build=build, progress=progress)
+    view = CorpusView(corpus.report, sources_by_url(corpus))
+    answerer: Any = ExtractiveAnswerer(view, index)
+    return Assistant(corpus, index, answerer, k=settings.k)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from ijdqa.text import sentence_spans
 from ijdqa.types import Chunk, ChunkKind, Footnote, Organization, Paragraph, Report
@@ -21,14 +22,17 @@ DEFAULT_MAX_CHARS = 600
 CHUNKER_VERSION = "1"
 
 
-@dataclass(frozen=True)
-class SourceDocument:
+class SourceDocument(Protocol):
     """Extracted text of one cited source, and the footnotes that cite it."""
 
-    url: str
-    footnotes: tuple[int, ...]
-    title: str
-    text: str
+    @property
+    def url(self) -> str: ...
+    @property
+    def footnotes(self) -> tuple[int, ...]: ...
+    @property
+    def title(self) -> str | None: ...
+    @property
+    def text(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -143,7 +147,7 @@ def _source_chunks(source: SourceDocument, max_chars: int) -> list[IndexedChunk]
             footnotes=source.footnotes,
             source=source.url,
         )
-        out.append(IndexedChunk(chunk, f"{source.title}. {text}"))
+        out.append(IndexedChunk(chunk, f"{source.title or source.url}. {text}"))
     return out
 
 

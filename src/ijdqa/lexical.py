@@ -185,3 +185,16 @@ class LexicalIndex:
             scores = np.where(mask, scores, 0.0)
         order = np.argsort(-scores, kind="stable")[:n]
         return [(int(i), float(scores[i])) for i in order if scores[i] > 0]
+
+    def idf(self, term: str) -> float | None:
+        """The BM25 idf of a (tokenized) term, or None when no text contains it."""
+        if self._bm25 is None:
+            return None
+        value = self._bm25.idf.get(term)
+        return float(value) if value is not None else None
+
+    @property
+    def max_idf(self) -> float:
+        if self._bm25 is None or not self._bm25.idf:
+            return 1.0
+        return float(max(self._bm25.idf.values()))

@@ -1,0 +1,285 @@
+"""The extractive answerer (the default: offline, deterministic).
+
+A question goes one of three ways: a count or list over the appendix table, a question about a
+claim's source (footnote, date, URL), or a general question answered by one to three report
+sentences. Each answer sentence carries a marker [n] resolved to a verbatim citation; when no
+sentence answers well enough, the answer is the refusal sentinel with the closest passages.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any, Protocol
+
+import numpy as np
+
+from ijdqa import extractive, prompts
+from ijdqa.citations import CorpusView, keep_valid, make_citation
+from ijdqa.intents import (
+    OrganizationQuery,
+    Turn,
+    explicit_footnote,
+    organization_query,
+    resolve_followup,
+    strip_instructions,
+    wants_source,
+)
+from ijdqa.lexical import LexicalIndex, tokenize
+from ijdqa.organizations import filter_organizations
+from ijdqa.retrieve import clean_query
+from ijdqa.text import sentence_at
+from ijdqa.types import Answer, Chunk, Citation, Footnote, Hit, Organization
+
+DEFAULT_FLOOR = 0.42
+_NAME_RE = re.compile(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-z][\w’'-]+)")
+
+
+class Searcher(Protocol):
+    chunks: list[Chunk]
+
+    @property
+    def lexical(self) -> LexicalIndex: ...
+
+    @property
+    def query_embedder(self) -> Any: ...
+
+    def search(
+        self, query: str, *, k: int = 6, filters: dict[str, Any] | None = None, mode: str = "hybrid"
+    ) -> list[Hit]: ...
+
+
+class ExtractiveAnswerer:
+    name = "extractive"
+
+    def __init__(self, view: CorpusView, index: Searcher, *, floor: float = DEFAULT_FLOOR) -> None:
+        self.view = view
+        self.index = index
+        self.floor = floor
+        self._by_org = {o: c for c in index.chunks for o in c.organizations}
+
+    # --- entry point ------------------------------------------------------------------
+
+    def answer(
+        self,
+        question: str,
+        *,
+        history: Sequence[Turn] = (),
+        k: int = 6,
+        filters: dict[str, Any] | None = None,
+    ) -> Answer:
+        asked = clean_query(question)
+        core = strip_instructions(asked)
+        resolved = resolve_followup(core, history)
+        base = Answer(question=asked, text="", resolved_question=resolved if resolved != core else None)
+        unknown = self.unknown_names(core)
+        if unknown:
+            return self.refuse(base, resolved, k=k, names=unknown)
+        orgs = self._organizations(core, resolved)
+        if orgs is not None:
+            return keep_valid(replace(base, **orgs))
+        number = explicit_footnote(core)
+        if number is not None or wants_source(core):
+            sourced = self._source(resolved, number, k=k)
+            if sourced is not None:
+                return keep_valid(replace(base, **sourced))
+        return self._general(base, resolved, k=k, filters=filters)
+
+    # --- refusal --------------------------------------------------------------------------
+
+    def unknown_names(self, question: str) -> list[str]:
+        """Capitalized words of the question that occur nowhere in the corpus."""
+        known = self.index.lexical.idf
+        names = [m.group(1) for m in _NAME_RE.finditer(question)]
+        return [n for n in dict.fromkeys(names) if tokenize(n) and all(known(t) is None for t in tokenize(n))]
+
+    def refuse(self, base: Answer, query: str, *, k: int, names: Sequence[str] = ()) -> Answer:
+        text = prompts.refusal()
+        if names:
+            text += " " + prompts.render("refusal_detail", names=", ".join(names))
+        see_also = tuple(self.index.search(query, k=min(k, 3)))
+        return replace(base, text=text, refused=True, see_also=see_also)
+
+    # --- general questions ---------------------------------------------------------------
+
+    def _general(self, base: Answer, query: str, *, k: int, filters: dict[str, Any] | None) -> Answer:
+        hits = self.index.search(query, k=k, filters=filters)
+        cands = extractive.candidates(hits, usable=self._usable)
+        embedder = self.index.query_embedder
+        scored = extractive.score(
+            query,
+            cands,
+            idf=self.index.lexical.idf,
+            max_idf=self.index.lexical.max_idf,
+            embed=lambda texts: np.asarray(embedder.embed_documents(texts), dtype=np.float32),
+            query_vector=np.asarray(embedder.embed_query(query), dtype=np.float32),
+        )
+        chosen = extractive.select(scored, floor=self.floor)
+        if not chosen:
+            return self.refuse(base, query, k=k)
+        parts, citations = [], []
+        previous = None
+        for marker, cand in enumerate(chosen, start=1):
+            citation = make_citation(self.view, cand.chunk, cand.start, cand.end, marker=marker)
+            if citation is None:
+                continue
+            name = None
+            base_text = self.view.base(cand.chunk) or ""
+            if previous is None or previous not in cand.text:
+                name = extractive.referent(base_text, cand.start)
+            sentence = extractive.with_referent(cand.text, name)
+            previous = name or previous
+            parts.append(f"{sentence} [{marker}]")
+            citations.append(citation)
+        return keep_valid(replace(base, text=" ".join(parts), citations=tuple(citations)))
+
+    def _usable(self, chunk: Chunk) -> bool:
+        if chunk.kind != "footnote":
+            return True
+        note = self.view.footnote(chunk.footnotes[0]) if chunk.footnotes else None
+        return bool(note and note.kind == "note")
+
+    # --- the appendix table ----------------------------------------------------------------
+
+    def _organizations(self, core: str, resolved: str) -> dict[str, Any] | None:
+        query = organization_query(core, self.view.report.organizations)
+        if query is None and resolved != core:
+            query = organization_query(resolved, self.view.report.organizations)
+        if query is None:
+            return None
+        orgs = self.view.report.organizations
+        if query.repeats:
+            return self._org_list([o for o in orgs if o.repeat_of], "organizations_count", query, orgs, repeats=True)
+        if query.by_country:
+            return self._by_country(orgs)
+        if not query.place:
+            return self._org_total(orgs)
+        found = filter_organizations(orgs, country=query.country, region=query.region, city=query.city)
+        if not found:
+            return None
+        return self._org_list(found, "organizations_count", query, orgs)
+
+    def _org_list(
+        self,
+        found: list[Organization],
+        template: str,
+        query: OrganizationQuery,
+        orgs: Sequence[Organization],
+        *,
+        repeats: bool = False,
+    ) -> dict[str, Any]:
+        if repeats:
+            found = sorted({o.repeat_of for o in found} | {o.number for o in found})  # type: ignore[assignment]
+            found = [o for o in orgs if o.number in found]  # type: ignore[operator]
+        place = "listed twice" if repeats else f"in {query.place}"
+        distinct = len({(o.name, o.country, o.city) for o in found})
+        note = "" if distinct == len(found) or repeats else f" ({distinct} distinct; one is listed twice)"
+        head = prompts.render(
+            template, count=len(found), plural="" if len(found) == 1 else "s", place=place, repeat_note=note
+        )
+        lines, citations = [head], []
+        for marker, org in enumerate(found, start=1):
+            citation = self._entry_citation(org, marker)
+            suffix = f" [{marker}]" if citation else ""
+            lines.append(f"- {org.number}. {org.name}{suffix}")
+            if citation:
+                citations.append(citation)
+        return {"text": "\n".join(lines), "citations": tuple(citations)}
+
+    def _org_total(self, orgs: Sequence[Organization]) -> dict[str, Any]:
+        distinct = len({(o.name, o.country, o.city) for o in orgs})
+        note = "" if distinct == len(orgs) else f", {distinct} of them distinct (one entry repeats another)"
+        text = prompts.render("organizations_total", count=len(orgs), repeat_note=note)
+        citations = [c for c in (self._entry_citation(orgs[0], 1), self._entry_citation(orgs[-1], 2)) if c]
+        markers = "".join(f" [{c.marker}]" for c in citations)
+        return {"text": text + markers, "citations": tuple(citations)}
+
+    def _by_country(self, orgs: Sequence[Organization]) -> dict[str, Any]:
+        counts: dict[str, int] = {}
+        for org in orgs:
+            key = org.country or f"{org.region or 'unknown'} (no country given)"
+            counts[key] = counts.get(key, 0) + 1
+        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        breakdown = ", ".join(f"{name} {count}" for name, count in ranked)
+        text = prompts.render("organizations_countries", breakdown=breakdown)
+        citation = self._entry_citation(orgs[0], 1)
+        return {"text": text + (" [1]" if citation else ""), "citations": (citation,) if citation else ()}
+
+    def _entry_citation(self, org: Organization, marker: int) -> Citation | None:
+        chunk = self._by_org.get(org.number)
+        if chunk is None:
+            return None
+        return make_citation(self.view, chunk, chunk.start, chunk.end, marker=marker)
+
+    # --- sources --------------------------------------------------------------------------
+
+    def _source(self, query: str, number: int | None, *, k: int) -> dict[str, Any] | None:
+        note = self.view.footnote(number) if number is not None else self._best_footnote(query, k=k)
+        if note is None:
+            return None
+        lookup = {f.number: f for f in self.view.report.footnotes}
+        text = _describe_source(note, lookup)
+        citation = self._claim_citation(note, marker=1)
+        if citation is None:
+            return {"text": text, "citations": ()}
+        return {"text": f"{text} [1]", "citations": (citation,)}
+
+    def _best_footnote(self, query: str, *, k: int) -> Footnote | None:
+        hits = self.index.search(query, k=k, filters={"kind": "footnote"})
+        notes = [n for n in (self.view.footnote(h.chunk.footnotes[0]) for h in hits if h.chunk.footnotes) if n]
+        if not notes:
+            return None
+        terms = extractive.query_terms(query)
+        idf = self.index.lexical.idf
+        weights = {t: max(idf(t) or self.index.lexical.max_idf, 0.05) for t in terms}
+        total = sum(weights.values()) or 1.0
+
+        def fit(rank_note: tuple[int, Footnote]) -> float:
+            rank, note = rank_note
+            have = set(tokenize(_claim_segment(self.view, note) + " " + note.text))
+            return sum(w for t, w in weights.items() if t in have) / total - 0.02 * rank
+
+        rank, best = max(enumerate(notes), key=fit)
+        return best if fit((rank, best)) >= 0.3 else None
+
+    def _claim_citation(self, note: Footnote, *, marker: int) -> Citation | None:
+        if note.marker_offset is None:
+            return None
+        offset = note.marker_offset
+        chunk = next(
+            (c for c in self.index.chunks if c.source == "report" and c.kind != "footnote" and c.start <= offset <= c.end),
+            None,
+        )
+        if chunk is None:
+            return None
+        rel_start, rel_end = sentence_at(chunk.text, offset - chunk.start)
+        citation = make_citation(self.view, chunk, chunk.start + rel_start, chunk.start + rel_end, marker=marker)
+        if citation is None:
+            return None
+        return replace(citation, footnotes=(note,))
+
+
+def _claim_segment(view: CorpusView, note: Footnote) -> str:
+    """The words a marker closes: from the previous marker (or sentence start) to this one."""
+    if note.marker_offset is None or not note.cited_in:
+        return note.cited_in or ""
+    text = view.report.text
+    previous = [m.offset for m in view.report.markers if m.offset < note.marker_offset]
+    start = max(previous[-1] if previous else 0, note.marker_offset - len(note.cited_in) - 1)
+    return text[start : note.marker_offset]
+
+
+def _describe_source(note: Footnote, lookup: dict[int, Footnote]) -> str:
+    target = lookup.get(note.same_as) if note.same_as else None
+    shown = target or note
+    kind = "a tweet" if shown.kind == "tweet" else f"a {shown.kind}"
+    kind_date = f" ({kind}{', ' + shown.date if shown.date else ''})"
+    if target is not None:
+        return prompts.render(
+            "source_ibid", number=note.number, text=note.text, same_as=target.number,
+            kind_date=kind_date, urls=" ; ".join(target.urls) or target.text,
+        )
+    if not shown.urls:
+        return prompts.render("source_note", number=note.number, text=note.text)
+    return prompts.render("source_answer", number=note.number, kind_date=kind_date, urls=" ; ".join(shown.urls))

@@ -1,0 +1,174 @@
+"""Citations: built from a chunk and a span, validated against the corpus, rendered by code.
+
+A citation's quote is always cut from the base text its chunk points into, so it is verbatim
+by construction; `validate` checks it again before anything is shown.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+
+from ijdqa.types import Answer, Chunk, Citation, Footnote, Report
+
+MARKER_RE = re.compile(r"\[(\d{1,3})\]")
+
+
+class CorpusView:
+    """Read access to every text a citation may quote: report, footnote bodies, sources."""
+
+    def __init__(self, report: Report, sources: Mapping[str, str] | None = None) -> None:
+        self.report = report
+        self.sources = dict(sources or {})
+        self._notes = {f.number: f for f in report.footnotes}
+
+    def base(self, chunk: Chunk) -> str | None:
+        if chunk.kind == "footnote":
+            note = self._notes.get(chunk.footnotes[0]) if chunk.footnotes else None
+            return note.text if note else None
+        if chunk.kind == "source":
+            return self.sources.get(chunk.source)
+        return self.report.text
+
+    def footnote(self, number: int) -> Footnote | None:
+        return self._notes.get(number)
+
+    def footnotes_in(self, start: int, end: int) -> tuple[Footnote, ...]:
+        """Footnotes whose markers sit inside [start, end] of the clean report text."""
+        numbers = [m.number for m in self.report.markers if start <= m.offset <= end]
+        return tuple(self._notes[n] for n in numbers if n in self._notes)
+
+    def paragraph_at(self, offset: int) -> str:
+        for para in self.report.paragraphs:
+            if para.start <= offset <= para.end:
+                return para.text
+        return ""
+
+
+def make_citation(
+    view: CorpusView, chunk: Chunk, start: int, end: int, *, marker: int
+) -> Citation | None:
+    """A citation of chunk text[start:end] (offsets into the chunk's base text)."""
+    base = view.base(chunk)
+    if base is None or not (0 <= start < end <= len(base)):
+        return None
+    quote = base[start:end]
+    if chunk.kind == "footnote":
+        notes: tuple[Footnote, ...] = tuple(n for n in (view.footnote(x) for x in chunk.footnotes) if n)
+        context = base
+    elif chunk.kind == "source":
+        notes = tuple(n for n in (view.footnote(x) for x in chunk.footnotes) if n)
+        context = chunk.text
+    else:
+        notes = view.footnotes_in(start, end)
+        context = view.paragraph_at(start)
+    return Citation(
+        marker=marker,
+        chunk_id=chunk.chunk_id,
+        quote=quote,
+        start=start,
+        end=end,
+        page=chunk.page,
+        section=chunk.section,
+        kind=chunk.kind,
+        source=chunk.source,
+        footnotes=notes,
+        context=context,
+    )
+
+
+def is_verbatim(view: CorpusView, citation: Citation, chunk: Chunk) -> bool:
+    base = view.base(chunk)
+    return base is not None and base[citation.start : citation.end] == citation.quote
+
+
+def keep_valid(answer: Answer) -> Answer:
+    """Drop markers in the text that resolve to no citation and citations no marker uses.
+
+    Returns a new Answer; the dropped markers are counted in `dropped_markers`.
+    """
+    known = {c.marker for c in answer.citations}
+    dropped = 0
+
+    def check(match: re.Match[str]) -> str:
+        nonlocal dropped
+        if int(match.group(1)) in known:
+            return match.group(0)
+        dropped += 1
+        return ""
+
+    text = MARKER_RE.sub(check, answer.text)
+    used = {int(n) for n in MARKER_RE.findall(text)}
+    citations = tuple(c for c in answer.citations if c.marker in used)
+    return replace(answer, text=text, citations=citations, dropped_markers=answer.dropped_markers + dropped)
+
+
+def footnote_urls(view_or_notes: Sequence[Footnote], lookup: Mapping[int, Footnote]) -> list[str]:
+    """URLs behind footnotes, following Ibid to the footnote it repeats."""
+    urls: list[str] = []
+    for note in view_or_notes:
+        target = lookup.get(note.same_as) if note.same_as else note
+        for url in (target or note).urls:
+            if url not in urls:
+                urls.append(url)
+    return urls
+
+
+def describe_footnote(note: Footnote, lookup: Mapping[int, Footnote]) -> str:
+    target = lookup.get(note.same_as) if note.same_as else None
+    shown = target or note
+    parts = [f"fn {note.number}"]
+    if target:
+        parts.append(f"(Ibid: fn {target.number})")
+    if shown.date:
+        parts.append(shown.date)
+    parts.append(", ".join(shown.urls) if shown.urls else f"note: {shown.text}")
+    return " ".join(parts)
+
+
+def render_plain(answer: Answer, lookup: Mapping[int, Footnote]) -> str:
+    lines = [answer.text, ""]
+    for c in answer.citations:
+        notes = "; ".join(describe_footnote(n, lookup) for n in c.footnotes)
+        where = f"p. {c.page}, {c.section}" if c.kind != "source" else f"source {c.source}"
+        lines.append(f"[{c.marker}] “{c.quote}” ({where}){' — ' + notes if notes else ''}")
+    for note in answer.notes:
+        lines.append(f"Note: {note}")
+    return "\n".join(lines).rstrip()
+
+
+def render_markdown(answer: Answer, lookup: Mapping[int, Footnote]) -> str:
+    """Markdown with footnotes: [n] becomes [^n] and each footnote holds quote, page and URLs."""
+    text = MARKER_RE.sub(lambda m: f"[^{m.group(1)}]", answer.text)
+    lines = [text, ""]
+    for c in answer.citations:
+        quote = c.quote.replace("\n", " ")
+        notes = "; ".join(describe_footnote(n, lookup) for n in c.footnotes)
+        where = f"report p. {c.page}" if c.kind != "source" else f"source <{c.source}>"
+        lines.append(f"[^{c.marker}]: “{quote}” ({where}){'. Report ' + notes if notes else ''}")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def answer_dict(answer: Answer) -> dict[str, object]:
+    return {
+        "question": answer.question,
+        "answer": answer.text,
+        "refused": answer.refused,
+        "answerer": answer.answerer,
+        "citations": [c.as_dict() for c in answer.citations],
+        "see_also": [
+            {"chunk_id": h.chunk.chunk_id, "page": h.chunk.page, "section": h.chunk.section,
+             "kind": h.chunk.kind, "text": h.chunk.text, "footnotes": list(h.chunk.footnotes)}
+            for h in answer.see_also
+        ],
+        "notes": list(answer.notes),
+        "dropped_markers": answer.dropped_markers,
+        "unsupported": list(answer.unsupported),
+        "resolved_question": answer.resolved_question,
+    }
+
+
+def render_json(answer: Answer) -> str:
+    return json.dumps(answer_dict(answer), ensure_ascii=False, indent=2)

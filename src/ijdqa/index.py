@@ -1,0 +1,298 @@
+"""Build, open and search the index.
+
+Layout under the index folder:
+
+    CURRENT                 the id of the build in use (replaced atomically, last)
+    builds/<id>/manifest.json, chunks.jsonl, vectors.npy, chroma/ (the local Chroma store)
+
+A build is written into its own folder and only then named in CURRENT, so an interrupted build
+leaves the previous one in use. Vectors of chunks whose search text did not change are reused
+from the previous build (keyed by content hash), so an unchanged rebuild embeds nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from ijdqa.corpus import CHUNKER_VERSION, IndexedChunk, corpus_hash
+from ijdqa.errors import IndexCorruptError, IndexNotBuiltError
+from ijdqa.lexical import LexicalIndex
+from ijdqa.retrieve import clean_query, fuse, matches, validate_filters
+from ijdqa.store import ArrayVectors, ChromaStore
+from ijdqa.types import Chunk, Hit
+
+MANIFEST_VERSION = 1
+CANDIDATES = 50
+Progress = Callable[[int, int], None]
+
+
+class DocumentEmbedder(Protocol):
+    def embed_documents(self, texts: list[str]) -> list[list[float]]: ...
+
+
+class QueryEmbedder(Protocol):
+    def embed_query(self, text: str) -> list[float]: ...
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    chunks: int
+    seconds: float
+    embedding_model: str
+    store: str
+    rebuilt: bool
+    embedded: int
+    build_id: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
+
+
+def read_manifest(root: Path) -> dict[str, Any] | None:
+    """The manifest of the build in use, or None when there is no usable build."""
+    try:
+        build_id = (root / "CURRENT").read_text(encoding="utf-8").strip()
+        data = json.loads((root / "builds" / build_id / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and data.get("version") == MANIFEST_VERSION else None
+
+
+def is_fresh(root: Path, *, inputs: str, model: str, chroma_url: str | None = None) -> bool:
+    manifest = read_manifest(root)
+    return bool(
+        manifest
+        and manifest.get("inputs") == inputs
+        and manifest.get("embedding_model") == model
+        and manifest.get("chroma_url") == chroma_url
+    )
+
+
+def build_index(
+    root: Path,
+    items: Sequence[IndexedChunk],
+    *,
+    embedder: Callable[[], DocumentEmbedder],
+    model: str,
+    inputs: str,
+    chroma_url: str | None = None,
+    rebuild: bool = False,
+    progress: Progress | None = None,
+    batch_size: int = 64,
+) -> BuildResult:
+    """Build (or reuse) the index for `items`; `embedder` is called only if something must be embedded."""
+    started = time.perf_counter()
+    root.mkdir(parents=True, exist_ok=True)
+    chash = corpus_hash(items)
+    build_id = _hash(f"{chash}|{model}|{CHUNKER_VERSION}|{chroma_url}")[:16]
+    current = read_manifest(root)
+    store_name = chroma_url or "local"
+    if not rebuild and current and current["build_id"] == build_id:
+        if current.get("inputs") != inputs:
+            _write_manifest(root / "builds" / build_id, {**current, "inputs": inputs})
+        return BuildResult(len(items), time.perf_counter() - started, model, store_name, False, 0, build_id)
+    cache = {} if rebuild else _previous_vectors(root, model)
+    vectors, embedded = _embed(items, cache, embedder, progress, batch_size)
+    build = root / "builds" / build_id
+    shutil.rmtree(build, ignore_errors=True)
+    build.mkdir(parents=True)
+    _write_chunks(build, items)
+    ArrayVectors(vectors).save(build / "vectors.npy")
+    chroma = _chroma(build, build_id, chroma_url)
+    chroma.write([it.chunk for it in items], vectors)
+    manifest = {
+        "version": MANIFEST_VERSION,
+        "build_id": build_id,
+        "corpus_hash": chash,
+        "inputs": inputs,
+        "chunker": {"version": CHUNKER_VERSION},
+        "embedding_model": model,
+        "dimension": int(vectors.shape[1]) if vectors.size else 0,
+        "chunks": len(items),
+        "chroma_url": chroma_url,
+        "collection": chroma.collection,
+        "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    _write_manifest(build, manifest)
+    _atomic_write(root / "CURRENT", build_id)
+    _remove_old_builds(root, keep=build_id)
+    seconds = time.perf_counter() - started
+    return BuildResult(len(items), seconds, model, store_name, True, embedded, build_id)
+
+
+def _chroma(build: Path, build_id: str, chroma_url: str | None) -> ChromaStore:
+    name = f"ijdqa-{build_id}"
+    return ChromaStore.remote(chroma_url, name) if chroma_url else ChromaStore.local(build / "chroma", name)
+
+
+def _embed(
+    items: Sequence[IndexedChunk],
+    cache: dict[str, np.ndarray],
+    factory: Callable[[], DocumentEmbedder],
+    progress: Progress | None,
+    batch_size: int,
+) -> tuple[np.ndarray, int]:
+    keys = [_hash(it.search_text) for it in items]
+    todo = [i for i, key in enumerate(keys) if key not in cache]
+    fresh: dict[int, np.ndarray] = {}
+    if todo:
+        embedder = factory()
+        for start in range(0, len(todo), batch_size):
+            part = todo[start : start + batch_size]
+            got = embedder.embed_documents([items[i].search_text for i in part])
+            fresh.update(zip(part, np.asarray(got, dtype=np.float32), strict=True))
+            if progress:
+                progress(min(start + batch_size, len(todo)), len(todo))
+    rows = [fresh[i] if i in fresh else cache[key] for i, key in enumerate(keys)]
+    return (np.vstack(rows) if rows else np.zeros((0, 0), dtype=np.float32)), len(todo)
+
+
+def _previous_vectors(root: Path, model: str) -> dict[str, np.ndarray]:
+    manifest = read_manifest(root)
+    if not manifest or manifest.get("embedding_model") != model:
+        return {}
+    build = root / "builds" / manifest["build_id"]
+    try:
+        rows = _read_chunk_rows(build)
+        matrix = ArrayVectors.load(build / "vectors.npy").matrix
+    except (IndexCorruptError, IndexNotBuiltError):
+        return {}
+    if len(rows) != len(matrix):
+        return {}
+    return {row["search_hash"]: matrix[i] for i, row in enumerate(rows)}
+
+
+def _write_chunks(build: Path, items: Sequence[IndexedChunk]) -> None:
+    with (build / "chunks.jsonl").open("w", encoding="utf-8") as fh:
+        for it in items:
+            row = {**asdict(it.chunk), "search_text": it.search_text, "search_hash": _hash(it.search_text)}
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def _read_chunk_rows(build: Path) -> list[dict[str, Any]]:
+    path = build / "chunks.jsonl"
+    try:
+        with path.open(encoding="utf-8") as fh:
+            return [json.loads(line) for line in fh if line.strip()]
+    except FileNotFoundError as exc:
+        raise IndexNotBuiltError(f"{path} is missing; run `ijdqa index`") from exc
+    except (OSError, ValueError) as exc:
+        raise IndexCorruptError(f"cannot read {path}: {exc}; run `ijdqa index --rebuild`") from exc
+
+
+def _write_manifest(build: Path, manifest: dict[str, Any]) -> None:
+    _atomic_write(build / "manifest.json", json.dumps(manifest, indent=2))
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with tmp.open("w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def _remove_old_builds(root: Path, *, keep: str) -> None:
+    for old in (root / "builds").iterdir():
+        if old.name != keep:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+class Index:
+    """A built index, opened for search: chunks, exact vectors, BM25, and optionally Chroma."""
+
+    def __init__(
+        self,
+        manifest: dict[str, Any],
+        chunks: list[Chunk],
+        search_texts: list[str],
+        vectors: ArrayVectors,
+        query_embedder: QueryEmbedder,
+        chroma: ChromaStore | None = None,
+    ) -> None:
+        self.manifest = manifest
+        self.chunks = chunks
+        self.search_texts = search_texts
+        self.vectors = vectors
+        self.query_embedder = query_embedder
+        self.chroma = chroma
+        self._lexical: LexicalIndex | None = None
+        self._by_id = {c.chunk_id: i for i, c in enumerate(chunks)}
+
+    @property
+    def lexical(self) -> LexicalIndex:
+        if self._lexical is None:
+            self._lexical = LexicalIndex(self.search_texts)
+        return self._lexical
+
+    def chunk(self, chunk_id: str) -> Chunk | None:
+        i = self._by_id.get(chunk_id)
+        return self.chunks[i] if i is not None else None
+
+    def search(
+        self,
+        query: str,
+        *,
+        k: int = 6,
+        filters: dict[str, Any] | None = None,
+        mode: str = "hybrid",
+    ) -> list[Hit]:
+        text = clean_query(query)
+        wanted = validate_filters(filters)
+        mask = np.array([matches(c, wanted) for c in self.chunks], dtype=bool) if wanted else None
+        dense = self._dense(text, wanted, mask) if mode in ("hybrid", "dense") else []
+        lexical = [i for i, _ in self.lexical.top(text, CANDIDATES, mask=mask)] if mode in ("hybrid", "lexical") else []
+        fused = fuse(dense, lexical, k=k)
+        return [Hit(self.chunks[i], score, dr, lr) for i, score, dr, lr in fused]
+
+    def _dense(self, text: str, filters: dict[str, Any], mask: np.ndarray | None) -> list[int]:
+        vector = self.query_embedder.embed_query(text)
+        if self.chroma is not None:
+            found = self.chroma.query(vector, CANDIDATES, filters=filters)
+            return [self._by_id[cid] for cid, _ in found if cid in self._by_id]
+        return [i for i, _ in self.vectors.search(vector, CANDIDATES, mask=mask)]
+
+
+def open_index(
+    root: Path, *, query_embedder: QueryEmbedder, use_chroma: bool = False
+) -> Index:
+    """Open the build in use. IndexNotBuiltError if there is none, IndexCorruptError if unreadable."""
+    manifest = read_manifest(root)
+    if manifest is None:
+        if (root / "CURRENT").exists():
+            raise IndexCorruptError(f"the index in {root} is unreadable; run `ijdqa index --rebuild`")
+        raise IndexNotBuiltError(f"no index in {root}; run `ijdqa index` to build it")
+    build = root / "builds" / manifest["build_id"]
+    rows = _read_chunk_rows(build)
+    vectors = ArrayVectors.load(build / "vectors.npy")
+    if len(rows) != len(vectors):
+        raise IndexCorruptError(f"the index in {root} is inconsistent; run `ijdqa index --rebuild`")
+    fields = set(Chunk.__dataclass_fields__)
+    try:
+        chunks = [
+            Chunk(**{k: tuple(v) if isinstance(v, list) else v for k, v in row.items() if k in fields})
+            for row in rows
+        ]
+    except TypeError as exc:
+        raise IndexCorruptError(f"the index in {root} has malformed chunks; run `ijdqa index --rebuild`") from exc
+    chroma = None
+    if use_chroma or manifest.get("chroma_url"):
+        url = manifest.get("chroma_url")
+        name = manifest["collection"]
+        chroma = ChromaStore.remote(url, name) if url else ChromaStore.local(build / "chroma", name)
+    return Index(manifest, chunks, [r["search_text"] for r in rows], vectors, query_embedder, chroma)

@@ -1,0 +1,145 @@
+"""What kind of question is this? Pure string work over the question and the report's tables.
+
+- strip_instructions: the question with injected instructions removed (they are data);
+- resolve_followup: a follow-up made self-contained from the conversation;
+- organization_query: a count or list over the appendix table, by country, region or city;
+- wants_source: a question about where a claim comes from (footnotes, tweets, URLs).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ijdqa.organizations import canonical_country, canonical_region
+from ijdqa.types import Organization
+
+_INSTRUCTION_RE = re.compile(
+    r"(\[[^\]]*\]|<[^>]*>|"
+    r"(?:^|(?<=[.?!]\s))(?:please\s+)?(?:ignore|disregard|forget|override|pretend|act as|you are now|"
+    r"new instruction|system|before answering|instead|print|output|reply only|respond only|"
+    r"also,?\s+(?:cite|tell|say|print|output)|cite\s+http|tell users)[^.?!]*[.?!]?)",
+    re.IGNORECASE,
+)
+_QUESTION_WORDS = re.compile(r"^(who|what|when|where|which|why|how|is|are|was|were|did|does|do|can|could|list|name)\b", re.I)
+_PRONOUN_RE = re.compile(r"\b(he|she|him|his|her|they|them|their|its|it|that|this|these|those|the second one|the first one)\b", re.I)
+_FOLLOWUP_START = re.compile(r"^(and|also|what about|how about|and what|then)\b", re.I)
+_SOURCE_RE = re.compile(
+    r"\b(source|sources|sourced|cited?|cites|citation|footnotes?|tweets?|url|link|"
+    r"come from|comes from|taken from|reference|hashtags?)\b",
+    re.I,
+)
+_COUNT_RE = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b", re.I)
+_ORG_RE = re.compile(r"\b(organi[sz]ations?|partners?|partnered|groups|entries|entities|appendix)\b", re.I)
+_TOTAL_RE = re.compile(r"\b(in total|altogether|overall|all together)\b", re.I)
+_COUNTRIES_RE = re.compile(r"\bwhich countr(y|ies)\b|\bmost\b.*\bcountr|\bcountr\w*\b.*\bmost\b|\bby country\b", re.I)
+_DEMONYMS = {
+    "british": "United Kingdom", "english": "United Kingdom", "scottish": "United Kingdom",
+    "american": "United States", "turkish": "Turkey", "danish": "Denmark", "swiss": "Switzerland",
+    "french": "France", "belgian": "Belgium", "finnish": "Finland", "dutch": "Netherlands",
+    "german": "Germany", "filipino": "Philippines", "lebanese": "Lebanon", "iraqi": "Iraq",
+    "israeli": "Israel", "bahraini": "Bahrain", "saudi": "Saudi Arabia", "kuwaiti": "Kuwait",
+    "swedish": "Sweden", "norwegian": "Norway", "spanish": "Spain", "irish": "Ireland",
+    "polish": "Poland", "chinese": "China", "japanese": "Japan", "afghan": "Afghanistan",
+}
+_SUFFIXES = (("ian", ""), ("ian", "ia"), ("ian", "a"), ("an", ""), ("an", "a"), ("n", ""), ("i", ""), ("ese", ""))
+_REGION_ADJ = {"european": "Europe", "asian": "Asia", "african": "Africa"}
+
+
+def strip_instructions(question: str) -> str:
+    """Drop bracketed notes, pseudo-tags and imperative sentences aimed at the system."""
+    kept = _INSTRUCTION_RE.sub(" ", question)
+    kept = " ".join(kept.split())
+    return kept if re.search(r"\w", kept) else " ".join(question.split())
+
+
+@dataclass(frozen=True)
+class Turn:
+    role: str
+    content: str
+
+
+def resolve_followup(question: str, history: Sequence[Turn]) -> str:
+    """A follow-up made self-contained: the previous question's subject is carried along."""
+    if not history:
+        return question
+    if not (_PRONOUN_RE.search(question) or _FOLLOWUP_START.search(question) or len(question.split()) <= 4):
+        return question
+    context = [t.content for t in history[-4:] if t.content.strip()]
+    return f"{question} (context: {' '.join(context)[-600:]})"
+
+
+@dataclass(frozen=True)
+class OrganizationQuery:
+    count: bool
+    country: str | None = None
+    region: str | None = None
+    city: str | None = None
+    by_country: bool = False
+    repeats: bool = False
+
+    @property
+    def place(self) -> str | None:
+        return self.city or self.country or self.region
+
+
+def organization_query(question: str, orgs: Sequence[Organization]) -> OrganizationQuery | None:
+    """A count/list over the appendix, or None when the question is not about the partner list."""
+    if not orgs or not _ORG_RE.search(question):
+        return None
+    count = bool(_COUNT_RE.search(question))
+    listing = bool(re.search(r"\b(which|list|name|what are|who are)\b", question, re.I))
+    cities = {o.city.lower(): o.city for o in orgs if o.city}
+    city = next((cities[w.lower()] for w in re.findall(r"[A-Z][\w-]+", question) if w.lower() in cities), None)
+    country, region = _place(question)
+    if re.search(r"\b(twice|repeated|duplicated?|listed two times)\b", question, re.I):
+        return OrganizationQuery(count=count, repeats=True)
+    if _COUNTRIES_RE.search(question) and not (country or city):
+        return OrganizationQuery(count=True, by_country=True)
+    if not (count or listing) or not (count or country or region or city):
+        return None
+    if not (count or country or region or city or _TOTAL_RE.search(question)):
+        return None
+    return OrganizationQuery(count=count, country=country, region=region, city=city)
+
+
+def _place(question: str) -> tuple[str | None, str | None]:
+    words = re.findall(r"[A-Za-z][\w.'’-]*", question)
+    country = region = None
+    for size in (3, 2, 1):
+        for i in range(len(words) - size + 1):
+            phrase = " ".join(words[i : i + size])
+            if size == 1 and not phrase[0].isupper() and phrase.lower() not in ("uk", "usa"):
+                continue
+            country = country or _country_of(phrase)
+            region = region or canonical_region(phrase) or _REGION_ADJ.get(phrase.lower())
+    return country, region
+
+
+def _country_of(word: str) -> str | None:
+    found = canonical_country(word)
+    if found:
+        return found
+    lower = word.lower().strip(".")
+    if lower in _DEMONYMS:
+        return _DEMONYMS[lower]
+    for suffix, repl in _SUFFIXES:
+        if lower.endswith(suffix) and len(lower) > len(suffix) + 2:
+            found = canonical_country(lower[: -len(suffix)] + repl)
+            if found:
+                return found
+    return None
+
+
+def wants_source(question: str) -> bool:
+    return bool(_SOURCE_RE.search(question))
+
+
+def explicit_footnote(question: str) -> int | None:
+    match = re.search(r"\bfootnote\s+(\d{1,3})\b", question, re.I)
+    return int(match.group(1)) if match else None
+
+
+def is_question_word(word: str) -> bool:
+    return bool(_QUESTION_WORDS.match(word))

@@ -1,0 +1,27 @@
+"""Prompts and answer templates, loaded from prompts/*.txt; named sentinels tests and eval check."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+
+REFUSAL_FILE = "refusal"
+
+
+@lru_cache(maxsize=64)
+def template(name: str) -> str:
+    """The text of prompts/<name>.txt, without its final newline."""
+    try:
+        text = resources.files("ijdqa").joinpath("prompts", f"{name}.txt").read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise LookupError(f"no prompt template named {name!r} in prompts/") from exc
+    return text.rstrip("\n")
+
+
+def render(name: str, **values: object) -> str:
+    return template(name).format(**values)
+
+
+def refusal() -> str:
+    """The fixed sentence every refusal starts with (the sentinel)."""
+    return template(REFUSAL_FILE)

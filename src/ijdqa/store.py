@@ -1,0 +1,190 @@
+"""Vector stores. Chroma is the store of record (the only module that imports chromadb);
+`ArrayVectors` is an exact in-memory copy of the same vectors for the quick query path.
+
+Chroma is written with precomputed embeddings and never given its default embedding function
+(that one downloads a model). Reads go through langchain-chroma.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+from ijdqa.errors import IndexCorruptError, StoreUnavailableError
+from ijdqa.types import Chunk
+
+_BATCH = 512
+
+
+class ArrayVectors:
+    """Row-normalized vectors with exact cosine search (a few hundred thousand rows at most)."""
+
+    def __init__(self, matrix: np.ndarray) -> None:
+        self.matrix = np.ascontiguousarray(matrix, dtype=np.float32)
+
+    def __len__(self) -> int:
+        return int(self.matrix.shape[0])
+
+    @property
+    def dimension(self) -> int:
+        return int(self.matrix.shape[1]) if self.matrix.ndim == 2 else 0
+
+    def search(
+        self, vector: Sequence[float] | np.ndarray, n: int, *, mask: np.ndarray | None = None
+    ) -> list[tuple[int, float]]:
+        if not len(self):
+            return []
+        scores = self.matrix @ np.asarray(vector, dtype=np.float32)
+        if mask is not None:
+            scores = np.where(mask, scores, -np.inf)
+        n = min(n, len(scores))
+        top = np.argpartition(-scores, n - 1)[:n]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(int(i), float(scores[i])) for i in top if np.isfinite(scores[i])]
+
+    def save(self, path: Path) -> None:
+        with path.open("wb") as fh:
+            np.save(fh, self.matrix, allow_pickle=False)
+
+    @classmethod
+    def load(cls, path: Path) -> ArrayVectors:
+        try:
+            return cls(np.load(path, allow_pickle=False))
+        except (OSError, ValueError) as exc:
+            raise IndexCorruptError(f"cannot read vectors {path}: {exc}; run `ijdqa index --rebuild`") from exc
+
+
+def chunk_metadata(chunk: Chunk) -> dict[str, Any]:
+    """Chroma metadata: scalars, and lists only when non-empty (Chroma rejects empty lists)."""
+    meta: dict[str, Any] = {
+        "chunk_id": chunk.chunk_id,
+        "kind": chunk.kind,
+        "page": chunk.page,
+        "section": chunk.section,
+        "start": chunk.start,
+        "end": chunk.end,
+        "source": chunk.source,
+    }
+    if chunk.footnotes:
+        meta["footnotes"] = list(chunk.footnotes)
+    if chunk.organizations:
+        meta["organizations"] = list(chunk.organizations)
+    return meta
+
+
+def chroma_where(filters: dict[str, Any]) -> dict[str, Any] | None:
+    """Validated retrieval filters -> a Chroma `where` clause."""
+    clauses: list[dict[str, Any]] = []
+    for field, value in filters.items():
+        if field == "footnote":
+            clauses.append({"footnotes": {"$contains": int(value)}})
+        else:
+            clauses.append({field: value})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+class ChromaStore:
+    """One Chroma collection, local (a folder) or on a server (http://HOST:PORT)."""
+
+    def __init__(self, client: Any, collection: str) -> None:
+        self._client = client
+        self.collection = collection
+        self.location = ""
+
+    @classmethod
+    def local(cls, path: Path, collection: str) -> ChromaStore:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        try:
+            client = chromadb.PersistentClient(
+                path=str(path), settings=ChromaSettings(anonymized_telemetry=False)
+            )
+        except Exception as exc:  # chromadb raises bare exceptions for unreadable stores
+            raise IndexCorruptError(f"cannot open the Chroma store in {path}: {exc}") from exc
+        store = cls(client, collection)
+        store.location = str(path)
+        return store
+
+    @classmethod
+    def remote(cls, url: str, collection: str) -> ChromaStore:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        parsed = urlparse(url if "://" in url else f"http://{url}")
+        if not parsed.hostname:
+            raise StoreUnavailableError(f"not a Chroma server URL: {url!r} (use http://HOST:PORT)")
+        try:
+            client = chromadb.HttpClient(
+                host=parsed.hostname,
+                port=parsed.port or 8000,
+                ssl=parsed.scheme == "https",
+                settings=ChromaSettings(anonymized_telemetry=False),
+            )
+            client.heartbeat()
+        except Exception as exc:
+            raise StoreUnavailableError(
+                f"the Chroma server at {url} cannot be reached ({exc.__class__.__name__}); "
+                "start it with `chroma run --path DIR --host 127.0.0.1 --port PORT` or unset IJDQA_CHROMA_URL"
+            ) from exc
+        store = cls(client, collection)
+        store.location = url
+        return store
+
+    def count(self) -> int:
+        try:
+            return int(self._client.get_collection(self.collection).count())
+        except Exception:
+            return -1
+
+    def write(self, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+        """Replace the collection's content with these chunks and their precomputed vectors."""
+        try:
+            self.delete()
+            coll = self._client.create_collection(
+                self.collection, metadata={"hnsw:space": "cosine"}, embedding_function=None
+            )
+            for i in range(0, len(chunks), _BATCH):
+                part = chunks[i : i + _BATCH]
+                coll.add(
+                    ids=[c.chunk_id for c in part],
+                    embeddings=vectors[i : i + _BATCH].tolist(),
+                    documents=[c.text for c in part],
+                    metadatas=[chunk_metadata(c) for c in part],
+                )
+        except Exception as exc:
+            raise self._wrap(exc, "write") from exc
+
+    def delete(self) -> None:
+        try:
+            self._client.delete_collection(self.collection)
+        except Exception:  # a missing collection is already deleted
+            return
+
+    def query(
+        self, vector: Sequence[float], n: int, *, filters: dict[str, Any] | None = None
+    ) -> list[tuple[str, float]]:
+        """(chunk_id, cosine similarity) of the n nearest chunks, through langchain-chroma."""
+        from langchain_chroma import Chroma
+
+        try:
+            vs = Chroma(client=self._client, collection_name=self.collection, create_collection_if_not_exists=False)
+            found = vs.similarity_search_by_vector_with_relevance_scores(
+                list(map(float, vector)), k=n, filter=chroma_where(filters or {})
+            )
+        except Exception as exc:
+            raise self._wrap(exc, "query") from exc
+        return [(doc.metadata["chunk_id"], 1.0 - float(distance)) for doc, distance in found]
+
+    def _wrap(self, exc: Exception, action: str) -> Exception:
+        if self.location.startswith("http"):
+            return StoreUnavailableError(f"Chroma server {self.location} failed to {action}: {exc}")
+        return IndexCorruptError(
+            f"the Chroma store in {self.location} failed to {action}: {exc}; run `ijdqa index --rebuild`"
+        )
