@@ -20,7 +20,10 @@ from ijdqa.citations import CorpusView, keep_valid, make_citation
 from ijdqa.intents import (
     OrganizationQuery,
     Turn,
+    answer_type,
+    country_of,
     explicit_footnote,
+    fits_type,
     organization_query,
     resolve_followup,
     strip_instructions,
@@ -72,7 +75,9 @@ class ExtractiveAnswerer:
         asked = clean_query(question)
         core = strip_instructions(asked)
         resolved = resolve_followup(core, history)
-        base = Answer(question=asked, text="", resolved_question=resolved if resolved != core else None)
+        base = Answer(
+            question=asked, text="", resolved_question=resolved if resolved != core else None
+        )
         unknown = self.unknown_names(core)
         if unknown:
             return self.refuse(base, resolved, k=k, names=unknown)
@@ -92,7 +97,11 @@ class ExtractiveAnswerer:
         """Capitalized words of the question that occur nowhere in the corpus."""
         known = self.index.lexical.idf
         names = [m.group(1) for m in _NAME_RE.finditer(question)]
-        return [n for n in dict.fromkeys(names) if tokenize(n) and all(known(t) is None for t in tokenize(n))]
+        return [
+            n
+            for n in dict.fromkeys(names)
+            if tokenize(n) and all(known(t) is None for t in tokenize(n)) and not country_of(n)
+        ]
 
     def refuse(self, base: Answer, query: str, *, k: int, names: Sequence[str] = ()) -> Answer:
         text = prompts.refusal()
@@ -103,9 +112,11 @@ class ExtractiveAnswerer:
 
     # --- general questions ---------------------------------------------------------------
 
-    def _general(self, base: Answer, query: str, *, k: int, filters: dict[str, Any] | None) -> Answer:
+    def _general(
+        self, base: Answer, query: str, *, k: int, filters: dict[str, Any] | None
+    ) -> Answer:
         hits = self.index.search(query, k=k, filters=filters)
-        cands = extractive.candidates(hits, usable=self._usable)
+        cands = extractive.candidates(hits, usable=self._usable, base=self.view.base)
         embedder = self.index.query_embedder
         scored = extractive.score(
             query,
@@ -115,22 +126,17 @@ class ExtractiveAnswerer:
             embed=lambda texts: np.asarray(embedder.embed_documents(texts), dtype=np.float32),
             query_vector=np.asarray(embedder.embed_query(query), dtype=np.float32),
         )
+        wanted = answer_type(query.split(" (context:")[0])
+        scored = [c for c in scored if fits_type(c.text, query, wanted)]
         chosen = extractive.select(scored, floor=self.floor)
         if not chosen:
             return self.refuse(base, query, k=k)
         parts, citations = [], []
-        previous = None
         for marker, cand in enumerate(chosen, start=1):
             citation = make_citation(self.view, cand.chunk, cand.start, cand.end, marker=marker)
             if citation is None:
                 continue
-            name = None
-            base_text = self.view.base(cand.chunk) or ""
-            if previous is None or previous not in cand.text:
-                name = extractive.referent(base_text, cand.start)
-            sentence = extractive.with_referent(cand.text, name)
-            previous = name or previous
-            parts.append(f"{sentence} [{marker}]")
+            parts.append(f"{extractive.with_referent(cand.text, cand.referent)} [{marker}]")
             citations.append(citation)
         return keep_valid(replace(base, text=" ".join(parts), citations=tuple(citations)))
 
@@ -150,12 +156,16 @@ class ExtractiveAnswerer:
             return None
         orgs = self.view.report.organizations
         if query.repeats:
-            return self._org_list([o for o in orgs if o.repeat_of], "organizations_count", query, orgs, repeats=True)
+            return self._org_list(
+                [o for o in orgs if o.repeat_of], "organizations_count", query, orgs, repeats=True
+            )
         if query.by_country:
             return self._by_country(orgs)
         if not query.place:
             return self._org_total(orgs)
-        found = filter_organizations(orgs, country=query.country, region=query.region, city=query.city)
+        found = filter_organizations(
+            orgs, country=query.country, region=query.region, city=query.city
+        )
         if not found:
             return None
         return self._org_list(found, "organizations_count", query, orgs)
@@ -174,9 +184,17 @@ class ExtractiveAnswerer:
             found = [o for o in orgs if o.number in found]  # type: ignore[operator]
         place = "listed twice" if repeats else f"in {query.place}"
         distinct = len({(o.name, o.country, o.city) for o in found})
-        note = "" if distinct == len(found) or repeats else f" ({distinct} distinct; one is listed twice)"
+        note = (
+            ""
+            if distinct == len(found) or repeats
+            else f" ({distinct} distinct; one is listed twice)"
+        )
         head = prompts.render(
-            template, count=len(found), plural="" if len(found) == 1 else "s", place=place, repeat_note=note
+            template,
+            count=len(found),
+            plural="" if len(found) == 1 else "s",
+            place=place,
+            repeat_note=note,
         )
         lines, citations = [head], []
         for marker, org in enumerate(found, start=1):
@@ -189,9 +207,15 @@ class ExtractiveAnswerer:
 
     def _org_total(self, orgs: Sequence[Organization]) -> dict[str, Any]:
         distinct = len({(o.name, o.country, o.city) for o in orgs})
-        note = "" if distinct == len(orgs) else f", {distinct} of them distinct (one entry repeats another)"
+        note = (
+            ""
+            if distinct == len(orgs)
+            else f", {distinct} of them distinct (one entry repeats another)"
+        )
         text = prompts.render("organizations_total", count=len(orgs), repeat_note=note)
-        citations = [c for c in (self._entry_citation(orgs[0], 1), self._entry_citation(orgs[-1], 2)) if c]
+        citations = [
+            c for c in (self._entry_citation(orgs[0], 1), self._entry_citation(orgs[-1], 2)) if c
+        ]
         markers = "".join(f" [{c.marker}]" for c in citations)
         return {"text": text + markers, "citations": tuple(citations)}
 
@@ -204,7 +228,10 @@ class ExtractiveAnswerer:
         breakdown = ", ".join(f"{name} {count}" for name, count in ranked)
         text = prompts.render("organizations_countries", breakdown=breakdown)
         citation = self._entry_citation(orgs[0], 1)
-        return {"text": text + (" [1]" if citation else ""), "citations": (citation,) if citation else ()}
+        return {
+            "text": text + (" [1]" if citation else ""),
+            "citations": (citation,) if citation else (),
+        }
 
     def _entry_citation(self, org: Organization, marker: int) -> Citation | None:
         chunk = self._by_org.get(org.number)
@@ -227,7 +254,11 @@ class ExtractiveAnswerer:
 
     def _best_footnote(self, query: str, *, k: int) -> Footnote | None:
         hits = self.index.search(query, k=k, filters={"kind": "footnote"})
-        notes = [n for n in (self.view.footnote(h.chunk.footnotes[0]) for h in hits if h.chunk.footnotes) if n]
+        notes = [
+            n
+            for n in (self.view.footnote(h.chunk.footnotes[0]) for h in hits if h.chunk.footnotes)
+            if n
+        ]
         if not notes:
             return None
         terms = extractive.query_terms(query)
@@ -248,13 +279,19 @@ class ExtractiveAnswerer:
             return None
         offset = note.marker_offset
         chunk = next(
-            (c for c in self.index.chunks if c.source == "report" and c.kind != "footnote" and c.start <= offset <= c.end),
+            (
+                c
+                for c in self.index.chunks
+                if c.source == "report" and c.kind != "footnote" and c.start <= offset <= c.end
+            ),
             None,
         )
         if chunk is None:
             return None
         rel_start, rel_end = sentence_at(chunk.text, offset - chunk.start)
-        citation = make_citation(self.view, chunk, chunk.start + rel_start, chunk.start + rel_end, marker=marker)
+        citation = make_citation(
+            self.view, chunk, chunk.start + rel_start, chunk.start + rel_end, marker=marker
+        )
         if citation is None:
             return None
         return replace(citation, footnotes=(note,))
@@ -277,9 +314,15 @@ def _describe_source(note: Footnote, lookup: dict[int, Footnote]) -> str:
     kind_date = f" ({kind}{', ' + shown.date if shown.date else ''})"
     if target is not None:
         return prompts.render(
-            "source_ibid", number=note.number, text=note.text, same_as=target.number,
-            kind_date=kind_date, urls=" ; ".join(target.urls) or target.text,
+            "source_ibid",
+            number=note.number,
+            text=note.text,
+            same_as=target.number,
+            kind_date=kind_date,
+            urls=" ; ".join(target.urls) or target.text,
         )
     if not shown.urls:
         return prompts.render("source_note", number=note.number, text=note.text)
-    return prompts.render("source_answer", number=note.number, kind_date=kind_date, urls=" ; ".join(shown.urls))
+    return prompts.render(
+        "source_answer", number=note.number, kind_date=kind_date, urls=" ; ".join(shown.urls)
+    )

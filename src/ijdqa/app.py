@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any
 from ijdqa.answer import ExtractiveAnswerer
 from ijdqa.citations import CorpusView
 from ijdqa.corpus import CHUNKER_VERSION, build_chunks
-from ijdqa.embed import QueryEncoder, export_query_encoder, load_document_embedder, model_name, resolve_model_path
+from ijdqa.embed import QueryEncoder, export_query_encoder, model_name, resolve_model_path
 from ijdqa.errors import IndexNotBuiltError, ReportError, ReportFormatError
 from ijdqa.index import BuildResult, Index, Progress, build_index, is_fresh, open_index
-from ijdqa.report import parse_report
 from ijdqa.intents import Turn
+from ijdqa.report import parse_report
 from ijdqa.types import Answer, Report
 
 if TYPE_CHECKING:
@@ -102,24 +102,31 @@ def ensure_index(
     rebuild: bool = False,
     progress: Progress | None = None,
 ) -> BuildResult:
-    """Build the index if it is missing or stale (nothing is embedded when nothing changed)."""
+    """Build the index if it is missing or stale (nothing is embedded when nothing changed).
+
+    The model is exported to ONNX once per model folder; chunks and queries are then embedded
+    by that one encoder (identical vectors to sentence-transformers, without importing torch).
+    """
     model_path = resolve_model_path(settings.embedding_model)
     model = model_name(model_path)
     chunks = build_chunks(corpus.report, corpus.sources)
-    result = build_index(
+    encoder = encoder_dir(settings.index_dir, model_path)
+
+    def embedder() -> Any:
+        if rebuild or not (encoder / "model.onnx").exists():
+            export_query_encoder(model_path, encoder)
+        return QueryEncoder.load(encoder, threads=2)
+
+    return build_index(
         settings.index_dir,
         chunks,
-        embedder=lambda: load_document_embedder(model_path),
+        embedder=embedder,
         model=model,
         inputs=corpus.inputs,
         chroma_url=settings.chroma_url,
         rebuild=rebuild,
         progress=progress,
     )
-    encoder = encoder_dir(settings.index_dir, model_path)
-    if rebuild or not (encoder / "model.onnx").exists():
-        export_query_encoder(model_path, encoder)
-    return result
 
 
 def open_search_index(
@@ -134,14 +141,19 @@ def open_search_index(
     model_path = resolve_model_path(settings.embedding_model)
     model = model_name(model_path)
     encoder = encoder_dir(settings.index_dir, model_path)
-    fresh = is_fresh(settings.index_dir, inputs=corpus.inputs, model=model, chroma_url=settings.chroma_url)
+    fresh = is_fresh(
+        settings.index_dir, inputs=corpus.inputs, model=model, chroma_url=settings.chroma_url
+    )
     if not fresh or not (encoder / "model.onnx").exists():
+        # a missing encoder with a fresh index: rebuild=True re-exports and re-embeds
         if not build:
             raise IndexNotBuiltError(
                 f"the index in {settings.index_dir} is missing or out of date; run `ijdqa index`"
             )
-        ensure_index(settings, corpus, progress=progress)
-    return open_index(settings.index_dir, query_embedder=QueryEncoder.load(encoder), use_chroma=use_chroma)
+        ensure_index(settings, corpus, progress=progress, rebuild=fresh)
+    return open_index(
+        settings.index_dir, query_embedder=QueryEncoder.load(encoder), use_chroma=use_chroma
+    )
 
 
 # --- the assistant ---------------------------------------------------------------------

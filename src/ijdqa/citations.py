@@ -56,7 +56,9 @@ def make_citation(
         return None
     quote = base[start:end]
     if chunk.kind == "footnote":
-        notes: tuple[Footnote, ...] = tuple(n for n in (view.footnote(x) for x in chunk.footnotes) if n)
+        notes: tuple[Footnote, ...] = tuple(
+            n for n in (view.footnote(x) for x in chunk.footnotes) if n
+        )
         context = base
     elif chunk.kind == "source":
         notes = tuple(n for n in (view.footnote(x) for x in chunk.footnotes) if n)
@@ -102,7 +104,9 @@ def keep_valid(answer: Answer) -> Answer:
     text = MARKER_RE.sub(check, answer.text)
     used = {int(n) for n in MARKER_RE.findall(text)}
     citations = tuple(c for c in answer.citations if c.marker in used)
-    return replace(answer, text=text, citations=citations, dropped_markers=answer.dropped_markers + dropped)
+    return replace(
+        answer, text=text, citations=citations, dropped_markers=answer.dropped_markers + dropped
+    )
 
 
 def footnote_urls(view_or_notes: Sequence[Footnote], lookup: Mapping[int, Footnote]) -> list[str]:
@@ -159,8 +163,14 @@ def answer_dict(answer: Answer) -> dict[str, object]:
         "answerer": answer.answerer,
         "citations": [c.as_dict() for c in answer.citations],
         "see_also": [
-            {"chunk_id": h.chunk.chunk_id, "page": h.chunk.page, "section": h.chunk.section,
-             "kind": h.chunk.kind, "text": h.chunk.text, "footnotes": list(h.chunk.footnotes)}
+            {
+                "chunk_id": h.chunk.chunk_id,
+                "page": h.chunk.page,
+                "section": h.chunk.section,
+                "kind": h.chunk.kind,
+                "text": h.chunk.text,
+                "footnotes": list(h.chunk.footnotes),
+            }
             for h in answer.see_also
         ],
         "notes": list(answer.notes),

@@ -173,14 +173,18 @@ def _page_json(report: Report, number: int) -> dict[str, object]:
 def _index_options(p: Any) -> None:
     p.add_argument("--index-dir", type=Path, help="where the index lives (default: index/)")
     p.add_argument("--embedding-model", type=Path, help="a local sentence-transformers folder")
-    p.add_argument("--chroma-url", help="http://HOST:PORT of a Chroma server instead of the local store")
+    p.add_argument(
+        "--chroma-url", help="http://HOST:PORT of a Chroma server instead of the local store"
+    )
 
 
 def _add_index(sub: Any) -> None:
     p = sub.add_parser("index", help="build the index (only what changed is embedded)")
     _index_options(p)
     p.add_argument("--rebuild", action="store_true", help="re-embed everything from scratch")
-    p.add_argument("--json", action="store_true", help="print chunks, seconds, embedding_model, store, rebuilt")
+    p.add_argument(
+        "--json", action="store_true", help="print chunks, seconds, embedding_model, store, rebuilt"
+    )
     p.set_defaults(handler=cmd_index)
 
 
@@ -194,8 +198,10 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
         _print_json(result.as_dict())
     else:
         state = f"built, {result.embedded} chunk(s) embedded" if result.rebuilt else "up to date"
-        print(f"index {state}: {result.chunks} chunks, {result.embedding_model}, "
-              f"store {result.store}, {result.seconds:.1f} s")
+        print(
+            f"index {state}: {result.chunks} chunks, {result.embedding_model}, "
+            f"store {result.store}, {result.seconds:.1f} s"
+        )
     return 0
 
 
@@ -210,8 +216,12 @@ def _add_search(sub: Any) -> None:
     p.add_argument("--footnote", type=int, help="only passages carrying this footnote marker")
     p.add_argument("--source", help="'report' or a source URL")
     p.add_argument("--mode", choices=["hybrid", "dense", "lexical"], default="hybrid")
-    p.add_argument("--no-build", action="store_true", help="fail instead of building a missing index")
-    p.add_argument("--json", action="store_true", help="accepted for symmetry; output is always JSON")
+    p.add_argument(
+        "--no-build", action="store_true", help="fail instead of building a missing index"
+    )
+    p.add_argument(
+        "--json", action="store_true", help="accepted for symmetry; output is always JSON"
+    )
     p.set_defaults(handler=cmd_search)
 
 
@@ -219,7 +229,9 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     from ijdqa.app import load_corpus, open_search_index
 
     corpus = load_corpus(settings.report, settings.index_dir)
-    index = open_search_index(settings, corpus, build=not args.no_build, progress=_progress("embedding"))
+    index = open_search_index(
+        settings, corpus, build=not args.no_build, progress=_progress("embedding")
+    )
     filters = {f: getattr(args, f) for f in ("page", "section", "kind", "footnote", "source")}
     hits = index.search(
         args.query,
@@ -227,20 +239,73 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
         filters={f: v for f, v in filters.items() if v is not None},
         mode=args.mode,
     )
-    _print_json([
-        {
-            "chunk_id": h.chunk.chunk_id,
-            "score": round(h.score, 6),
-            "page": h.chunk.page,
-            "section": h.chunk.section,
-            "kind": h.chunk.kind,
-            "text": h.chunk.text,
-            "footnotes": list(h.chunk.footnotes),
-            "source": h.chunk.source,
-        }
-        for h in hits
-    ])
+    _print_json(
+        [
+            {
+                "chunk_id": h.chunk.chunk_id,
+                "score": round(h.score, 6),
+                "page": h.chunk.page,
+                "section": h.chunk.section,
+                "kind": h.chunk.kind,
+                "text": h.chunk.text,
+                "footnotes": list(h.chunk.footnotes),
+                "source": h.chunk.source,
+            }
+            for h in hits
+        ]
+    )
     return 0
+
+
+# --- ask ---------------------------------------------------------------------------------
+
+
+def _add_ask(sub: Any) -> None:
+    p = sub.add_parser("ask", help="answer a question with footnote-level citations")
+    p.add_argument("question", help="the question (quote it)")
+    p.add_argument("--k", type=int, default=None, help="how many passages to read (default 6)")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="print the answer as JSON")
+    fmt.add_argument("--markdown", action="store_true", help="print Markdown with footnotes")
+    p.add_argument(
+        "--history", type=Path, help="a JSON file of earlier turns [{role, content}, ...]"
+    )
+    _index_options(p)
+    p.add_argument(
+        "--no-build", action="store_true", help="fail instead of building a missing index"
+    )
+    p.set_defaults(handler=cmd_ask)
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from ijdqa.app import build_assistant
+    from ijdqa.citations import render_json, render_markdown, render_plain
+
+    history = _read_history(args.history) if args.history else ()
+    assistant = build_assistant(settings, build=not args.no_build, progress=_progress("embedding"))
+    answer = assistant.ask(args.question, history=history, k=_k(args.k, settings))
+    lookup = {f.number: f for f in assistant.report.footnotes}
+    if args.json:
+        print(render_json(answer))
+    elif args.markdown:
+        print(render_markdown(answer, lookup), end="")
+    else:
+        print(render_plain(answer, lookup))
+    return 0
+
+
+def _read_history(path: Path) -> tuple[Any, ...]:
+    from ijdqa.intents import Turn
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise IjdqaError(f"cannot read history {path}: {exc}") from exc
+    if not isinstance(data, list) or not all(
+        isinstance(t, dict) and isinstance(t.get("content"), str) for t in data
+    ):
+        raise IjdqaError(f"{path}: history must be a JSON array of {{role, content}} objects")
+    return tuple(Turn(str(t.get("role", "user")), t["content"]) for t in data)
 
 
 def _k(value: int | None, settings: Settings) -> int:
@@ -287,4 +352,5 @@ _COMMANDS: list[Callable[[Any], None]] = [
     _add_report,
     _add_index,
     _add_search,
+    _add_ask,
 ]

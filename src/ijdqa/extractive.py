@@ -18,16 +18,75 @@ from ijdqa.text import sentence_spans
 from ijdqa.types import Chunk, Hit
 
 NOISE_TERMS = frozenset(
-    "report according say mention mentioned describe described state stated tell explain give "
-    "name list many much kind type doe did".split()
+    [
+        "report",
+        "according",
+        "say",
+        "mention",
+        "mentioned",
+        "describe",
+        "described",
+        "state",
+        "stated",
+        "tell",
+        "explain",
+        "give",
+        "name",
+        "list",
+        "many",
+        "much",
+        "kind",
+        "type",
+        "doe",
+        "did",
+    ]
 )
 _PRONOUN_START = re.compile(r"^(He|She|His|Her|They|Their)\b")
-_CLAUSE_NAME = re.compile(r"(?:^|[.;:]\s+|,\s+)((?:al-)?[A-Z][a-z]+(?:\s(?:al-)?[A-Z][a-z]+){0,2})\s+(?:also\s+)?[a-z]")
+_CLAUSE_NAME = re.compile(
+    r"(?:^|[.;:]\s+|,\s+)((?:al-)?[A-Z][a-z]+(?:\s(?:al-)?[A-Z][a-z]+){0,2})\s+(?:also\s+)?[a-z]"
+)
 _SUBJECT_NAME = re.compile(r"((?:al-)?[A-Z][a-z]+(?:\s(?:al-)?[A-Z][a-z]+){0,2})\s+[a-z]+ed\b")
 _NOT_NAMES = frozenset(
-    "The This That These Those It In On At Per Further Moreover However Also Among Yet Hence Upon "
-    "As Since A An He She They His Her Their Its Said Based Designating Switching Commemorating "
-    "Right Left Many Otherwise".split()
+    [
+        "The",
+        "This",
+        "That",
+        "These",
+        "Those",
+        "It",
+        "In",
+        "On",
+        "At",
+        "Per",
+        "Further",
+        "Moreover",
+        "However",
+        "Also",
+        "Among",
+        "Yet",
+        "Hence",
+        "Upon",
+        "As",
+        "Since",
+        "A",
+        "An",
+        "He",
+        "She",
+        "They",
+        "His",
+        "Her",
+        "Their",
+        "Its",
+        "Said",
+        "Based",
+        "Designating",
+        "Switching",
+        "Commemorating",
+        "Right",
+        "Left",
+        "Many",
+        "Otherwise",
+    ]
 )
 
 
@@ -40,13 +99,24 @@ class Candidate:
     rank: int
     coverage: float = 0.0
     similarity: float = 0.0
+    referent: str | None = None  # who a leading "He"/"She" refers to
 
     @property
     def score(self) -> float:
-        return 0.5 * self.similarity + 0.5 * self.coverage - 0.01 * self.rank
+        penalty = 0.01 * self.rank + (0.04 if self.chunk.kind == "caption" else 0.0)
+        return 0.5 * self.similarity + 0.5 * self.coverage - penalty
+
+    @property
+    def scoring_text(self) -> str:
+        return f"{self.referent}: {self.text}" if self.referent else self.text
 
 
-def candidates(hits: Sequence[Hit], *, usable: Callable[[Chunk], bool]) -> list[Candidate]:
+def candidates(
+    hits: Sequence[Hit],
+    *,
+    usable: Callable[[Chunk], bool],
+    base: Callable[[Chunk], str | None] = lambda c: None,
+) -> list[Candidate]:
     out: list[Candidate] = []
     seen: set[str] = set()
     for rank, hit in enumerate(hits):
@@ -59,7 +129,10 @@ def candidates(hits: Sequence[Hit], *, usable: Callable[[Chunk], bool]) -> list[
             if key in seen or len(text) < 3:
                 continue
             seen.add(key)
-            out.append(Candidate(chunk, chunk.start + s, chunk.start + e, text, rank))
+            who = None
+            if _PRONOUN_START.match(text) and (full := base(chunk)) is not None:
+                who = referent(full, chunk.start + s)
+            out.append(Candidate(chunk, chunk.start + s, chunk.start + e, text, rank, referent=who))
     return out
 
 
@@ -80,17 +153,21 @@ def score(
     terms = query_terms(question)
     weights = {t: (idf(t) if idf(t) is not None else max_idf) for t in terms}
     total = sum(max(w, 0.05) for w in weights.values()) or 1.0
-    vectors = embed([c.text for c in cands]) if cands else np.zeros((0, 1))
+    vectors = embed([c.scoring_text for c in cands]) if cands else np.zeros((0, 1))
     scored = []
     for cand, vec in zip(cands, vectors, strict=True):
-        have = set(tokenize(cand.text))
+        have = set(tokenize(cand.scoring_text))
         coverage = sum(max(w, 0.05) for t, w in weights.items() if t in have) / total
         similarity = float(np.dot(vec, query_vector))
-        scored.append(Candidate(**{**cand.__dict__, "coverage": coverage, "similarity": similarity}))
+        scored.append(
+            Candidate(**{**cand.__dict__, "coverage": coverage, "similarity": similarity})
+        )
     return sorted(scored, key=lambda c: -c.score)
 
 
-def select(scored: Sequence[Candidate], *, floor: float, most: int = 3, ratio: float = 0.8) -> list[Candidate]:
+def select(
+    scored: Sequence[Candidate], *, floor: float, most: int = 3, ratio: float = 0.8
+) -> list[Candidate]:
     """The best sentence and up to `most - 1` others close to it, in reading order."""
     if not scored or scored[0].score < floor:
         return []
@@ -129,4 +206,4 @@ def with_referent(text: str, name: str | None) -> str:
     match = _PRONOUN_START.match(text)
     if not match or not name:
         return text
-    return f"{text[: match.end()]} ({name}){text[match.end():]}"
+    return f"{text[: match.end()]} ({name}){text[match.end() :]}"

@@ -66,7 +66,9 @@ def read_manifest(root: Path) -> dict[str, Any] | None:
     """The manifest of the build in use, or None when there is no usable build."""
     try:
         build_id = (root / "CURRENT").read_text(encoding="utf-8").strip()
-        data = json.loads((root / "builds" / build_id / "manifest.json").read_text(encoding="utf-8"))
+        data = json.loads(
+            (root / "builds" / build_id / "manifest.json").read_text(encoding="utf-8")
+        )
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) and data.get("version") == MANIFEST_VERSION else None
@@ -104,7 +106,9 @@ def build_index(
     if not rebuild and current and current["build_id"] == build_id:
         if current.get("inputs") != inputs:
             _write_manifest(root / "builds" / build_id, {**current, "inputs": inputs})
-        return BuildResult(len(items), time.perf_counter() - started, model, store_name, False, 0, build_id)
+        return BuildResult(
+            len(items), time.perf_counter() - started, model, store_name, False, 0, build_id
+        )
     cache = {} if rebuild else _previous_vectors(root, model)
     vectors, embedded = _embed(items, cache, embedder, progress, batch_size)
     build = root / "builds" / build_id
@@ -136,7 +140,11 @@ def build_index(
 
 def _chroma(build: Path, build_id: str, chroma_url: str | None) -> ChromaStore:
     name = f"ijdqa-{build_id}"
-    return ChromaStore.remote(chroma_url, name) if chroma_url else ChromaStore.local(build / "chroma", name)
+    return (
+        ChromaStore.remote(chroma_url, name)
+        if chroma_url
+        else ChromaStore.local(build / "chroma", name)
+    )
 
 
 def _embed(
@@ -179,7 +187,11 @@ def _previous_vectors(root: Path, model: str) -> dict[str, np.ndarray]:
 def _write_chunks(build: Path, items: Sequence[IndexedChunk]) -> None:
     with (build / "chunks.jsonl").open("w", encoding="utf-8") as fh:
         for it in items:
-            row = {**asdict(it.chunk), "search_text": it.search_text, "search_hash": _hash(it.search_text)}
+            row = {
+                **asdict(it.chunk),
+                "search_text": it.search_text,
+                "search_hash": _hash(it.search_text),
+            }
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
@@ -256,7 +268,11 @@ class Index:
         wanted = validate_filters(filters)
         mask = np.array([matches(c, wanted) for c in self.chunks], dtype=bool) if wanted else None
         dense = self._dense(text, wanted, mask) if mode in ("hybrid", "dense") else []
-        lexical = [i for i, _ in self.lexical.top(text, CANDIDATES, mask=mask)] if mode in ("hybrid", "lexical") else []
+        lexical = (
+            [i for i, _ in self.lexical.top(text, CANDIDATES, mask=mask)]
+            if mode in ("hybrid", "lexical")
+            else []
+        )
         fused = fuse(dense, lexical, k=k)
         return [Hit(self.chunks[i], score, dr, lr) for i, score, dr, lr in fused]
 
@@ -268,14 +284,14 @@ class Index:
         return [i for i, _ in self.vectors.search(vector, CANDIDATES, mask=mask)]
 
 
-def open_index(
-    root: Path, *, query_embedder: QueryEmbedder, use_chroma: bool = False
-) -> Index:
+def open_index(root: Path, *, query_embedder: QueryEmbedder, use_chroma: bool = False) -> Index:
     """Open the build in use. IndexNotBuiltError if there is none, IndexCorruptError if unreadable."""
     manifest = read_manifest(root)
     if manifest is None:
         if (root / "CURRENT").exists():
-            raise IndexCorruptError(f"the index in {root} is unreadable; run `ijdqa index --rebuild`")
+            raise IndexCorruptError(
+                f"the index in {root} is unreadable; run `ijdqa index --rebuild`"
+            )
         raise IndexNotBuiltError(f"no index in {root}; run `ijdqa index` to build it")
     build = root / "builds" / manifest["build_id"]
     rows = _read_chunk_rows(build)
@@ -285,14 +301,20 @@ def open_index(
     fields = set(Chunk.__dataclass_fields__)
     try:
         chunks = [
-            Chunk(**{k: tuple(v) if isinstance(v, list) else v for k, v in row.items() if k in fields})
+            Chunk(
+                **{k: tuple(v) if isinstance(v, list) else v for k, v in row.items() if k in fields}
+            )
             for row in rows
         ]
     except TypeError as exc:
-        raise IndexCorruptError(f"the index in {root} has malformed chunks; run `ijdqa index --rebuild`") from exc
+        raise IndexCorruptError(
+            f"the index in {root} has malformed chunks; run `ijdqa index --rebuild`"
+        ) from exc
     chroma = None
     if use_chroma or manifest.get("chroma_url"):
         url = manifest.get("chroma_url")
         name = manifest["collection"]
         chroma = ChromaStore.remote(url, name) if url else ChromaStore.local(build / "chroma", name)
-    return Index(manifest, chunks, [r["search_text"] for r in rows], vectors, query_embedder, chroma)
+    return Index(
+        manifest, chunks, [r["search_text"] for r in rows], vectors, query_embedder, chroma
+    )

@@ -22,8 +22,13 @@ _INSTRUCTION_RE = re.compile(
     r"also,?\s+(?:cite|tell|say|print|output)|cite\s+http|tell users)[^.?!]*[.?!]?)",
     re.IGNORECASE,
 )
-_QUESTION_WORDS = re.compile(r"^(who|what|when|where|which|why|how|is|are|was|were|did|does|do|can|could|list|name)\b", re.I)
-_PRONOUN_RE = re.compile(r"\b(he|she|him|his|her|they|them|their|its|it|that|this|these|those|the second one|the first one)\b", re.I)
+_QUESTION_WORDS = re.compile(
+    r"^(who|what|when|where|which|why|how|is|are|was|were|did|does|do|can|could|list|name)\b", re.I
+)
+_PRONOUN_RE = re.compile(
+    r"\b(he|she|him|his|her|they|them|their|its|it|that|this|these|those|the second one|the first one)\b",
+    re.I,
+)
 _FOLLOWUP_START = re.compile(r"^(and|also|what about|how about|and what|then)\b", re.I)
 _SOURCE_RE = re.compile(
     r"\b(source|sources|sourced|cited?|cites|citation|footnotes?|tweets?|url|link|"
@@ -31,26 +36,60 @@ _SOURCE_RE = re.compile(
     re.I,
 )
 _COUNT_RE = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b", re.I)
-_ORG_RE = re.compile(r"\b(organi[sz]ations?|partners?|partnered|groups|entries|entities|appendix)\b", re.I)
+_ORG_RE = re.compile(
+    r"\b(organi[sz]ations?|partners?|partnered|groups|entries|entities|appendix)\b", re.I
+)
 _TOTAL_RE = re.compile(r"\b(in total|altogether|overall|all together)\b", re.I)
-_COUNTRIES_RE = re.compile(r"\bwhich countr(y|ies)\b|\bmost\b.*\bcountr|\bcountr\w*\b.*\bmost\b|\bby country\b", re.I)
+_COUNTRIES_RE = re.compile(
+    r"\bwhich countr(y|ies)\b|\bmost\b.*\bcountr|\bcountr\w*\b.*\bmost\b|\bby country\b", re.I
+)
 _DEMONYMS = {
-    "british": "United Kingdom", "english": "United Kingdom", "scottish": "United Kingdom",
-    "american": "United States", "turkish": "Turkey", "danish": "Denmark", "swiss": "Switzerland",
-    "french": "France", "belgian": "Belgium", "finnish": "Finland", "dutch": "Netherlands",
-    "german": "Germany", "filipino": "Philippines", "lebanese": "Lebanon", "iraqi": "Iraq",
-    "israeli": "Israel", "bahraini": "Bahrain", "saudi": "Saudi Arabia", "kuwaiti": "Kuwait",
-    "swedish": "Sweden", "norwegian": "Norway", "spanish": "Spain", "irish": "Ireland",
-    "polish": "Poland", "chinese": "China", "japanese": "Japan", "afghan": "Afghanistan",
+    "british": "United Kingdom",
+    "english": "United Kingdom",
+    "scottish": "United Kingdom",
+    "american": "United States",
+    "turkish": "Turkey",
+    "danish": "Denmark",
+    "swiss": "Switzerland",
+    "french": "France",
+    "belgian": "Belgium",
+    "finnish": "Finland",
+    "dutch": "Netherlands",
+    "german": "Germany",
+    "filipino": "Philippines",
+    "lebanese": "Lebanon",
+    "iraqi": "Iraq",
+    "israeli": "Israel",
+    "bahraini": "Bahrain",
+    "saudi": "Saudi Arabia",
+    "kuwaiti": "Kuwait",
+    "swedish": "Sweden",
+    "norwegian": "Norway",
+    "spanish": "Spain",
+    "irish": "Ireland",
+    "polish": "Poland",
+    "chinese": "China",
+    "japanese": "Japan",
+    "afghan": "Afghanistan",
 }
-_SUFFIXES = (("ian", ""), ("ian", "ia"), ("ian", "a"), ("an", ""), ("an", "a"), ("n", ""), ("i", ""), ("ese", ""))
+_SUFFIXES = (
+    ("ian", ""),
+    ("ian", "ia"),
+    ("ian", "a"),
+    ("an", ""),
+    ("an", "a"),
+    ("n", ""),
+    ("i", ""),
+    ("ese", ""),
+)
 _REGION_ADJ = {"european": "Europe", "asian": "Asia", "african": "Africa"}
 
 
 def strip_instructions(question: str) -> str:
     """Drop bracketed notes, pseudo-tags and imperative sentences aimed at the system."""
-    kept = _INSTRUCTION_RE.sub(" ", question)
-    kept = " ".join(kept.split())
+    kept = question
+    for _ in range(3):  # removing a tag can expose an instruction right after it
+        kept = " ".join(_INSTRUCTION_RE.sub(" ", kept).split())
     return kept if re.search(r"\w", kept) else " ".join(question.split())
 
 
@@ -64,7 +103,11 @@ def resolve_followup(question: str, history: Sequence[Turn]) -> str:
     """A follow-up made self-contained: the previous question's subject is carried along."""
     if not history:
         return question
-    if not (_PRONOUN_RE.search(question) or _FOLLOWUP_START.search(question) or len(question.split()) <= 4):
+    if not (
+        _PRONOUN_RE.search(question)
+        or _FOLLOWUP_START.search(question)
+        or len(question.split()) <= 4
+    ):
         return question
     context = [t.content for t in history[-4:] if t.content.strip()]
     return f"{question} (context: {' '.join(context)[-600:]})"
@@ -91,7 +134,10 @@ def organization_query(question: str, orgs: Sequence[Organization]) -> Organizat
     count = bool(_COUNT_RE.search(question))
     listing = bool(re.search(r"\b(which|list|name|what are|who are)\b", question, re.I))
     cities = {o.city.lower(): o.city for o in orgs if o.city}
-    city = next((cities[w.lower()] for w in re.findall(r"[A-Z][\w-]+", question) if w.lower() in cities), None)
+    city = next(
+        (cities[w.lower()] for w in re.findall(r"[A-Z][\w-]+", question) if w.lower() in cities),
+        None,
+    )
     country, region = _place(question)
     if re.search(r"\b(twice|repeated|duplicated?|listed two times)\b", question, re.I):
         return OrganizationQuery(count=count, repeats=True)
@@ -112,12 +158,12 @@ def _place(question: str) -> tuple[str | None, str | None]:
             phrase = " ".join(words[i : i + size])
             if size == 1 and not phrase[0].isupper() and phrase.lower() not in ("uk", "usa"):
                 continue
-            country = country or _country_of(phrase)
+            country = country or country_of(phrase)
             region = region or canonical_region(phrase) or _REGION_ADJ.get(phrase.lower())
     return country, region
 
 
-def _country_of(word: str) -> str | None:
+def country_of(word: str) -> str | None:
     found = canonical_country(word)
     if found:
         return found
@@ -143,3 +189,60 @@ def explicit_footnote(question: str) -> int | None:
 
 def is_question_word(word: str) -> bool:
     return bool(_QUESTION_WORDS.match(word))
+
+
+_TYPE_PATTERNS = (
+    (
+        "number",
+        re.compile(r"\bhow (many|much|old|long)\b|\bwhat (percentage|share|number)\b", re.I),
+    ),
+    (
+        "time",
+        re.compile(
+            r"\bwhen\b|\bwhat (year|date|day|month)\b|\bin which year\b|\bsince when\b", re.I
+        ),
+    ),
+    ("person", re.compile(r"^\W*(who|whom)\b|\bwhich (person|academics?|cleric|leader)\b", re.I)),
+    ("place", re.compile(r"^\W*where\b", re.I)),
+)
+_NUMBER_WORDS = re.compile(
+    r"\b(\d[\d,.%]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|"
+    r"thousands?|millions?|first|second|third|half)\b",
+    re.I,
+)
+_TIME_WORDS = re.compile(
+    r"\b(1[89]\d\d|20\d\d|january|february|march|april|may|june|july|august|september|october|"
+    r"november|december|monday|tuesday|wednesday|thursday|friday|saturday|sunday|ramadan|"
+    r"\d{1,2}\.\d{1,2}\.\d{2})\b",
+    re.I,
+)
+_PERSON_RE = re.compile(
+    r"\b(?:Prof\.|Dr\.|Sheikh|Sayed|Imam)\s+[A-Z]\w+|\b[A-Z][a-z]+(?:\s(?:al-)?[A-Z][a-z]+)+"
+)
+_PLACE_RE = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][a-z]+")
+
+
+def answer_type(question: str) -> str | None:
+    """What an answer must contain: a number, a time, a person or a place (None: anything)."""
+    for name, pattern in _TYPE_PATTERNS:
+        if pattern.search(question):
+            if name == "person" and re.search(r"^\W*who (is|was|are|were)\s+[A-Z]", question):
+                return None  # "who is X?" asks for a description, not a name
+            return name
+    return None
+
+
+def fits_type(sentence: str, question: str, kind: str | None) -> bool:
+    """Whether a sentence holds something of the wanted kind that the question does not."""
+    if kind is None:
+        return True
+    asked = question.lower()
+    if kind == "number":
+        found = [m.group(0) for m in _NUMBER_WORDS.finditer(sentence)]
+    elif kind == "time":
+        found = [m.group(0) for m in _TIME_WORDS.finditer(sentence)]
+    elif kind == "person":
+        found = [m.group(0) for m in _PERSON_RE.finditer(sentence)]
+    else:
+        found = [m.group(0) for m in _PLACE_RE.finditer(sentence)]
+    return any(f.lower() not in asked for f in found)

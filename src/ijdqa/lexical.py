@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -144,15 +146,20 @@ STOPWORDS = frozenset(
 )
 
 
+@lru_cache(maxsize=1)
+def _stemmer() -> Any:
+    import Stemmer  # PyStemmer: the Snowball English stemmer, in C
+
+    return Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """A deliberately light stemmer: plurals and possessives only, so names stay intact."""
-    if word.endswith("'s"):
-        word = word[:-2]
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
+    """Snowball stem, so "promised" meets "promise" and "designation" meets "designated"."""
+    word = word.removesuffix("'s")
+    if any(ch.isdigit() for ch in word):
+        return word
+    return str(_stemmer().stemWord(word))
 
 
 def tokenize(text: str) -> list[str]:

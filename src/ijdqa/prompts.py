@@ -12,7 +12,9 @@ REFUSAL_FILE = "refusal"
 def template(name: str) -> str:
     """The text of prompts/<name>.txt, without its final newline."""
     try:
-        text = resources.files("ijdqa").joinpath("prompts", f"{name}.txt").read_text(encoding="utf-8")
+        text = (
+            resources.files("ijdqa").joinpath("prompts", f"{name}.txt").read_text(encoding="utf-8")
+        )
     except FileNotFoundError as exc:
         raise LookupError(f"no prompt template named {name!r} in prompts/") from exc
     return text.rstrip("\n")

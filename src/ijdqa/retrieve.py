@@ -8,7 +8,13 @@ from typing import Any
 from ijdqa.errors import QueryError
 from ijdqa.types import Chunk
 
-FILTER_FIELDS: dict[str, type] = {"page": int, "section": str, "kind": str, "footnote": int, "source": str}
+FILTER_FIELDS: dict[str, type] = {
+    "page": int,
+    "section": str,
+    "kind": str,
+    "footnote": int,
+    "source": str,
+}
 KINDS = {"body", "caption", "footnote", "appendix", "about", "source"}
 RRF_K = 60
 MAX_QUERY_CHARS = 2000

@@ -55,7 +55,9 @@ class ArrayVectors:
         try:
             return cls(np.load(path, allow_pickle=False))
         except (OSError, ValueError) as exc:
-            raise IndexCorruptError(f"cannot read vectors {path}: {exc}; run `ijdqa index --rebuild`") from exc
+            raise IndexCorruptError(
+                f"cannot read vectors {path}: {exc}; run `ijdqa index --rebuild`"
+            ) from exc
 
 
 def chunk_metadata(chunk: Chunk) -> dict[str, Any]:
@@ -174,7 +176,11 @@ class ChromaStore:
         from langchain_chroma import Chroma
 
         try:
-            vs = Chroma(client=self._client, collection_name=self.collection, create_collection_if_not_exists=False)
+            vs = Chroma(
+                client=self._client,
+                collection_name=self.collection,
+                create_collection_if_not_exists=False,
+            )
             found = vs.similarity_search_by_vector_with_relevance_scores(
                 list(map(float, vector)), k=n, filter=chroma_where(filters or {})
             )

@@ -6,7 +6,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-_WORD_RE = re.compile(r"[\w’']+", re.UNICODE)
+_WORD_RE = re.compile(r"(?:[^\W\d_]\.){2,}|[\w’']+", re.UNICODE)
 
 
 @lru_cache(maxsize=4096)
