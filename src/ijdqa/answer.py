@@ -21,9 +21,9 @@ from ijdqa.intents import (
     OrganizationQuery,
     Turn,
     answer_type,
-    country_of,
     explicit_footnote,
     fits_type,
+    known_place_word,
     organization_query,
     resolve_followup,
     strip_instructions,
@@ -32,10 +32,15 @@ from ijdqa.intents import (
 from ijdqa.lexical import LexicalIndex, tokenize
 from ijdqa.organizations import filter_organizations
 from ijdqa.retrieve import clean_query
-from ijdqa.text import sentence_at
+from ijdqa.text import sentence_at, with_referent
 from ijdqa.types import Answer, Chunk, Citation, Footnote, Hit, Organization
 
-DEFAULT_FLOOR = 0.42
+DEFAULT_FLOOR = 0.48
+SOURCE_TERMS = frozenset(
+    tokenize(
+        "source sources cited cite cites citation footnote tweet tweets support supports back backs claim claims come taken image photo"
+    )
+)
 _NAME_RE = re.compile(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-z][\w’'-]+)")
 
 
@@ -100,7 +105,9 @@ class ExtractiveAnswerer:
         return [
             n
             for n in dict.fromkeys(names)
-            if tokenize(n) and all(known(t) is None for t in tokenize(n)) and not country_of(n)
+            if tokenize(n)
+            and all(known(t) is None for t in tokenize(n))
+            and not known_place_word(n)
         ]
 
     def refuse(self, base: Answer, query: str, *, k: int, names: Sequence[str] = ()) -> Answer:
@@ -136,7 +143,7 @@ class ExtractiveAnswerer:
             citation = make_citation(self.view, cand.chunk, cand.start, cand.end, marker=marker)
             if citation is None:
                 continue
-            parts.append(f"{extractive.with_referent(cand.text, cand.referent)} [{marker}]")
+            parts.append(f"{with_referent(cand.text, cand.referent)} [{marker}]")
             citations.append(citation)
         return keep_valid(replace(base, text=" ".join(parts), citations=tuple(citations)))
 
@@ -261,7 +268,7 @@ class ExtractiveAnswerer:
         ]
         if not notes:
             return None
-        terms = extractive.query_terms(query)
+        terms = [t for t in extractive.query_terms(query) if t not in SOURCE_TERMS]
         idf = self.index.lexical.idf
         weights = {t: max(idf(t) or self.index.lexical.max_idf, 0.05) for t in terms}
         total = sum(weights.values()) or 1.0
@@ -303,7 +310,8 @@ def _claim_segment(view: CorpusView, note: Footnote) -> str:
         return note.cited_in or ""
     text = view.report.text
     previous = [m.offset for m in view.report.markers if m.offset < note.marker_offset]
-    start = max(previous[-1] if previous else 0, note.marker_offset - len(note.cited_in) - 1)
+    para = next((p for p in view.report.paragraphs if p.start <= note.marker_offset <= p.end), None)
+    start = max(previous[-1] if previous else 0, para.start if para else 0)
     return text[start : note.marker_offset]
 
 

@@ -197,4 +197,18 @@ def build_assistant(
     index = open_search_index(settings, corpus, build=build, progress=progress)
     view = CorpusView(corpus.report, sources_by_url(corpus))
     answerer: Any = ExtractiveAnswerer(view, index)
+    if settings.llm != "none":  # the chat model answers; the extractive answerer is its fallback
+        from ijdqa.generate import LLMAnswerer
+        from ijdqa.llm import make_chat_model
+
+        chat = make_chat_model(
+            settings.llm,
+            settings.llm_model,
+            settings.llm_base_url,
+            settings.llm_api_key,
+            settings.llm_timeout,
+        )
+        answerer = LLMAnswerer(
+            answerer, chat, model=settings.llm_model, timeout=settings.llm_timeout
+        )
     return Assistant(corpus, index, answerer, k=settings.k)

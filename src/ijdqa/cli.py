@@ -323,6 +323,63 @@ def _progress(label: str) -> Callable[[int, int], None]:
     return show
 
 
+# --- eval --------------------------------------------------------------------------------
+
+
+def _add_eval(sub: Any) -> None:
+    p = sub.add_parser("eval", help="run the gold questions and score answers and citations")
+    p.add_argument("--gold", type=Path, default=Path("eval/gold.jsonl"), help="gold JSONL file")
+    p.add_argument("--k", type=int, default=None, help="passages per question (default 6)")
+    p.add_argument("--label", help="name of the run (default: the answerer's name)")
+    p.add_argument("--out", type=Path, default=Path("eval/runs"), help="where runs are written")
+    p.add_argument("--json", action="store_true", help="print metrics.json to stdout")
+    p.add_argument("--limit", type=int, default=None, help="only the first N questions")
+    p.add_argument("--check", type=Path, help="exit 1 if a metric falls below these minimums")
+    p.add_argument("--compare", nargs=2, metavar=("RUN_A", "RUN_B"), help="diff two runs")
+    _index_options(p)
+    p.add_argument(
+        "--no-build", action="store_true", help="fail instead of building a missing index"
+    )
+    p.set_defaults(handler=cmd_eval)
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    import time
+
+    from ijdqa import eval_report
+    from ijdqa.app import build_assistant
+    from ijdqa.evaluate import load_gold, run_gold
+
+    if args.compare:
+        runs = [eval_report.resolve_run(r, root=args.out) for r in args.compare]
+        comparison = eval_report.compare_runs(*runs)
+        if args.json:
+            _print_json(comparison)
+        else:
+            print(eval_report.format_comparison(comparison))
+        return 0
+    thresholds = eval_report.read_thresholds(args.check) if args.check else None
+    questions = load_gold(args.gold, limit=args.limit)
+    assistant = build_assistant(settings, build=not args.no_build, progress=_progress("embedding"))
+    k, started = _k(args.k, settings), time.perf_counter()
+    results = run_gold(assistant, questions, k=k, progress=_progress("evaluating"))
+    answerer = str(getattr(assistant.answerer, "name", "assistant"))
+    info = {"gold": str(args.gold), "k": k, "limit": args.limit, "answerer": answerer}
+    info["seconds"] = round(time.perf_counter() - started, 2)
+    folder, metrics = eval_report.write_run(
+        results, root=args.out, label=args.label or answerer, info=info
+    )
+    if args.json:
+        _print_json(metrics)
+    else:
+        print(eval_report.format_metrics(metrics))
+    print(f"ijdqa: run written to {folder}", file=sys.stderr)
+    failures = eval_report.check_thresholds(metrics, thresholds) if thresholds else []
+    for failure in failures:
+        print(f"ijdqa: below threshold: {failure}", file=sys.stderr)
+    return 1 if failures else 0
+
+
 # --- helpers -----------------------------------------------------------------------------
 
 
@@ -353,4 +410,5 @@ _COMMANDS: list[Callable[[Any], None]] = [
     _add_index,
     _add_search,
     _add_ask,
+    _add_eval,
 ]

@@ -15,11 +15,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from ijdqa.text import sentence_spans
+from ijdqa.text import PRONOUN_START, referent, sentence_spans
 from ijdqa.types import Chunk, ChunkKind, Footnote, Organization, Paragraph, Report
 
 DEFAULT_MAX_CHARS = 600
-CHUNKER_VERSION = "1"
+CHUNKER_VERSION = "2"
 
 
 class SourceDocument(Protocol):
@@ -92,8 +92,21 @@ def _paragraph_chunks(para: Paragraph, max_chars: int) -> list[IndexedChunk]:
         begin = para.start + start
         markers = tuple(m.number for m in para.markers if begin <= m.offset <= begin + len(text))
         chunk = _make(text, kind, para, begin, markers)
-        out.append(IndexedChunk(chunk, f"{para.section}. {text}"))
+        names = _referents(para.text, start, end)
+        about = f" ({', '.join(names)})" if names else ""
+        out.append(IndexedChunk(chunk, f"{para.section}{about}. {text}"))
     return out
+
+
+def _referents(text: str, start: int, end: int) -> list[str]:
+    """Names the pronoun-led sentences of text[start:end] refer to, so search finds them."""
+    names = []
+    for s, _e in sentence_spans(text):
+        if start <= s < end and PRONOUN_START.match(text[s:]):
+            name = referent(text, s)
+            if name and name not in names:
+                names.append(name)
+    return names
 
 
 def _windows(text: str, max_chars: int) -> list[tuple[int, int]]:

@@ -14,80 +14,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from ijdqa.lexical import tokenize
-from ijdqa.text import sentence_spans
+from ijdqa.text import PRONOUN_START, referent, sentence_spans
 from ijdqa.types import Chunk, Hit
 
 NOISE_TERMS = frozenset(
-    [
-        "report",
-        "according",
-        "say",
-        "mention",
-        "mentioned",
-        "describe",
-        "described",
-        "state",
-        "stated",
-        "tell",
-        "explain",
-        "give",
-        "name",
-        "list",
-        "many",
-        "much",
-        "kind",
-        "type",
-        "doe",
-        "did",
-    ]
+    tokenize(
+        "report according say says said mention mentioned describe described state stated tell "
+        "explain give name list many much kind type does did exactly exact word words whose "
+        "identify characterise characterize refer refers take took date image shown show shows "
+        "listing main purpose role happen happened call called way ways"
+    )
 )
-_PRONOUN_START = re.compile(r"^(He|She|His|Her|They|Their)\b")
-_CLAUSE_NAME = re.compile(
-    r"(?:^|[.;:]\s+|,\s+)((?:al-)?[A-Z][a-z]+(?:\s(?:al-)?[A-Z][a-z]+){0,2})\s+(?:also\s+)?[a-z]"
-)
-_SUBJECT_NAME = re.compile(r"((?:al-)?[A-Z][a-z]+(?:\s(?:al-)?[A-Z][a-z]+){0,2})\s+[a-z]+ed\b")
-_NOT_NAMES = frozenset(
-    [
-        "The",
-        "This",
-        "That",
-        "These",
-        "Those",
-        "It",
-        "In",
-        "On",
-        "At",
-        "Per",
-        "Further",
-        "Moreover",
-        "However",
-        "Also",
-        "Among",
-        "Yet",
-        "Hence",
-        "Upon",
-        "As",
-        "Since",
-        "A",
-        "An",
-        "He",
-        "She",
-        "They",
-        "His",
-        "Her",
-        "Their",
-        "Its",
-        "Said",
-        "Based",
-        "Designating",
-        "Switching",
-        "Commemorating",
-        "Right",
-        "Left",
-        "Many",
-        "Otherwise",
-    ]
-)
+OOV_PENALTY = 0.06
 
 
 @dataclass(frozen=True)
@@ -100,11 +38,12 @@ class Candidate:
     coverage: float = 0.0
     similarity: float = 0.0
     referent: str | None = None  # who a leading "He"/"She" refers to
+    unknown: float = 0.0  # penalty for question words the corpus never uses
 
     @property
     def score(self) -> float:
-        penalty = 0.01 * self.rank + (0.04 if self.chunk.kind == "caption" else 0.0)
-        return 0.5 * self.similarity + 0.5 * self.coverage - penalty
+        penalty = 0.01 * self.rank + (0.08 if self.chunk.kind == "caption" else 0.0)
+        return 0.5 * self.similarity + 0.5 * self.coverage - penalty - self.unknown
 
     @property
     def scoring_text(self) -> str:
@@ -130,7 +69,7 @@ def candidates(
                 continue
             seen.add(key)
             who = None
-            if _PRONOUN_START.match(text) and (full := base(chunk)) is not None:
+            if PRONOUN_START.match(text) and (full := base(chunk)) is not None:
                 who = referent(full, chunk.start + s)
             out.append(Candidate(chunk, chunk.start + s, chunk.start + e, text, rank, referent=who))
     return out
@@ -152,6 +91,8 @@ def score(
     """Candidates with coverage and similarity filled in, best first."""
     terms = query_terms(question)
     weights = {t: (idf(t) if idf(t) is not None else max_idf) for t in terms}
+    # words the corpus never uses usually mean the report does not cover the question
+    unknown = OOV_PENALTY * sum(1 for t in terms if idf(t) is None)
     total = sum(max(w, 0.05) for w in weights.values()) or 1.0
     vectors = embed([c.scoring_text for c in cands]) if cands else np.zeros((0, 1))
     scored = []
@@ -165,45 +106,61 @@ def score(
     return sorted(scored, key=lambda c: -c.score)
 
 
+_CONNECTIVE = re.compile(
+    r"^(In light of the above|Hence|Therefore|Thus|As a result|Consequently|This|That said)\b"
+)
+
+
 def select(
     scored: Sequence[Candidate], *, floor: float, most: int = 3, ratio: float = 0.8
 ) -> list[Candidate]:
-    """The best sentence and up to `most - 1` others close to it, in reading order."""
+    """The best sentence and up to `most - 1` others, in reading order.
+
+    Others join when they score close to the best, when they cover question words the chosen
+    ones do not (two-part questions), or when they are the best sentence's neighbour: the one
+    before a sentence opening with "Hence"/"In light of the above", the one after that goes
+    on about the same person ("He claimed ...").
+    """
     if not scored or scored[0].score < floor:
         return []
     best = scored[0]
     chosen = [best]
-    covered = set(tokenize(best.text))
+    covered = set(tokenize(best.scoring_text))
     for cand in scored[1:]:
-        if len(chosen) >= most or cand.score < max(floor, ratio * best.score):
+        if len(chosen) >= most:
             break
-        words = set(tokenize(cand.text))
-        if not words - covered or _overlap(words, covered) > 0.7:
+        words = set(tokenize(cand.scoring_text))
+        close = cand.score >= max(floor, ratio * best.score)
+        adds = (
+            cand.score >= max(0.9 * floor, 0.6 * best.score)
+            and bool(words - covered)
+            and cand.coverage > 0
+        )
+        neighbour = _neighbour(best, cand) and cand.score >= 0.6 * floor
+        if not (close or adds or neighbour) or (_overlap(words, covered) > 0.7 and not neighbour):
             continue
         chosen.append(cand)
         covered |= words
     return sorted(chosen, key=lambda c: (c.chunk.source, c.chunk.kind != "body", c.start))
 
 
+def _neighbour(best: Candidate, cand: Candidate) -> bool:
+    if best.chunk.chunk_id != cand.chunk.chunk_id:
+        return False
+    gap = (
+        best.chunk.text[cand.end - best.chunk.start : best.start - best.chunk.start]
+        if cand.end <= best.start
+        else None
+    )
+    if gap is not None and not gap.strip():
+        return bool(_CONNECTIVE.match(best.text))
+    gap = (
+        best.chunk.text[best.end - best.chunk.start : cand.start - best.chunk.start]
+        if best.end <= cand.start
+        else None
+    )
+    return gap is not None and not gap.strip() and cand.referent is not None
+
+
 def _overlap(a: set[str], b: set[str]) -> float:
     return len(a & b) / max(1, min(len(a), len(b)))
-
-
-def referent(base: str, before: int) -> str | None:
-    """The person a leading pronoun most likely refers to: the nearest name used as a subject."""
-    window = base[max(0, before - 1500) : before]
-    found: list[tuple[int, str]] = []
-    for pattern in (_CLAUSE_NAME, _SUBJECT_NAME):
-        for match in pattern.finditer(window):
-            name = match.group(1)
-            if name.split()[0] not in _NOT_NAMES:
-                found.append((match.start(1), name))
-    return max(found)[1] if found else None
-
-
-def with_referent(text: str, name: str | None) -> str:
-    """'He stressed ...' -> 'He (Khamenei) stressed ...' so the answer reads on its own."""
-    match = _PRONOUN_START.match(text)
-    if not match or not name:
-        return text
-    return f"{text[: match.end()]} ({name}){text[match.end() :]}"

@@ -19,7 +19,7 @@ _INSTRUCTION_RE = re.compile(
     r"(\[[^\]]*\]|<[^>]*>|"
     r"(?:^|(?<=[.?!]\s))(?:please\s+)?(?:ignore|disregard|forget|override|pretend|act as|you are now|"
     r"new instruction|system|before answering|instead|print|output|reply only|respond only|"
-    r"also,?\s+(?:cite|tell|say|print|output)|cite\s+http|tell users)[^.?!]*[.?!]?)",
+    r"also,?\s+(?:cite|tell|say|print|output)|cite\s+http|tell users)(?:[^.?!]|[.?!](?=\S))*[.?!]?)",
     re.IGNORECASE,
 )
 _QUESTION_WORDS = re.compile(
@@ -99,18 +99,89 @@ class Turn:
     content: str
 
 
+_ORG_WORDS = re.compile(
+    r"\b(Center|Centre|Institute|Commission|Council|Mission|Group|Foundation|Society|Organi[sz]ation|University|College|Party|Front|Network|Committee|Union|Movement|Republic|Day)\b"
+)
+_PERSON_PRONOUN = re.compile(r"\b(he|him|his|she|her)\b", re.I)
+_THING_PRONOUN = re.compile(r"\b(its|it|their|they|them)\b", re.I)
+_ORDINAL = re.compile(r"\bthe (first|second|third|fourth|last) one\b", re.I)
+_ORDINALS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "last": -1}
+_HISTORY_PERSON = re.compile(
+    r"(?:(?:Prof\.|Dr\.|Sheikh|Sayed|Imam)\s+)?(?:al-)?[A-Z][a-z]+(?:\s(?:al-)?[A-Z][a-z]+)+|\b(?:al-)[A-Z][a-z]+"
+)
+_HISTORY_THING = re.compile(
+    r"\b[A-Z]{2,6}\b|\b(?:[A-Z][a-z]+\s){1,4}(?:Commission|Mission|Institute|Group|Campaign|Centre|Center)\b"
+)
+
+
 def resolve_followup(question: str, history: Sequence[Turn]) -> str:
-    """A follow-up made self-contained: the previous question's subject is carried along."""
-    if not history:
-        return question
-    if not (
-        _PRONOUN_RE.search(question)
+    """A follow-up made self-contained: pronouns become the names the conversation used."""
+    if not history or not (
+        _PERSON_PRONOUN.search(question)
+        or _THING_PRONOUN.search(question)
+        or _ORDINAL.search(question)
         or _FOLLOWUP_START.search(question)
         or len(question.split()) <= 4
     ):
         return question
-    context = [t.content for t in history[-4:] if t.content.strip()]
-    return f"{question} (context: {' '.join(context)[-600:]})"
+    turns = [t.content for t in reversed(history[-4:]) if t.content.strip()]
+    resolved = question
+    if match := _ORDINAL.search(resolved):
+        items = [
+            i.strip(" .")
+            for t in turns[:1]
+            for i in re.split(r",\s*|\s+and\s+", t)
+            if i.strip(" .")
+        ]
+        if items:
+            pick = items[_ORDINALS[match.group(1).lower()]] if len(items) > 1 else items[0]
+            resolved = resolved[: match.start()] + pick + resolved[match.end() :]
+    person = _latest(turns, _HISTORY_PERSON, exclude=_ORG_WORDS)
+    if person and _PERSON_PRONOUN.search(resolved):
+        resolved = _PERSON_PRONOUN.sub(
+            lambda m: person + ("’s" if m.group(1).lower() in ("his", "her") else ""),
+            resolved,
+            count=1,
+        )
+    thing = _latest(turns, _HISTORY_THING)
+    if thing and _THING_PRONOUN.search(resolved):
+        resolved = _THING_PRONOUN.sub(
+            lambda m: thing + ("’s" if m.group(1).lower() in ("its", "their") else ""),
+            resolved,
+            count=1,
+        )
+    users = [t.content for t in reversed(history) if t.role == "user"]
+    if resolved == question or _FOLLOWUP_START.search(question):
+        resolved = f"{resolved} (context: {users[0] if users else turns[0]})"
+    return resolved
+
+
+def _latest(
+    turns: Sequence[str], pattern: re.Pattern[str], exclude: re.Pattern[str] | None = None
+) -> str | None:
+    """The first name found, scanning the latest turn first (earliest mention within a turn)."""
+    for text in turns:
+        for match in pattern.finditer(text):
+            name = match.group(0).strip()
+            if name.split()[0] in (
+                "The",
+                "A",
+                "An",
+                "What",
+                "Who",
+                "When",
+                "Which",
+                "How",
+                "In",
+                "On",
+            ):
+                name = " ".join(name.split()[1:])
+            if len(name) < 2 or (exclude and exclude.search(name)):
+                continue
+            if exclude is not None and any(country_of(w) for w in name.split()):
+                continue  # "Iraqi Shiite" describes someone; it is not a name
+            return name
+    return None
 
 
 @dataclass(frozen=True)
@@ -129,7 +200,7 @@ class OrganizationQuery:
 
 def organization_query(question: str, orgs: Sequence[Organization]) -> OrganizationQuery | None:
     """A count/list over the appendix, or None when the question is not about the partner list."""
-    if not orgs or not _ORG_RE.search(question):
+    if not orgs or not _ORG_RE.search(question) or re.search(r"\bterrorist organi", question, re.I):
         return None
     count = bool(_COUNT_RE.search(question))
     listing = bool(re.search(r"\b(which|list|name|what are|who are)\b", question, re.I))
@@ -178,6 +249,11 @@ def country_of(word: str) -> str | None:
     return None
 
 
+def known_place_word(word: str) -> bool:
+    """A country, a demonym or a region adjective ("Malaysian", "African")."""
+    return bool(country_of(word) or word.lower() in _REGION_ADJ or canonical_region(word))
+
+
 def wants_source(question: str) -> bool:
     return bool(_SOURCE_RE.search(question))
 
@@ -217,7 +293,8 @@ _TIME_WORDS = re.compile(
     re.I,
 )
 _PERSON_RE = re.compile(
-    r"\b(?:Prof\.|Dr\.|Sheikh|Sayed|Imam)\s+[A-Z]\w+|\b[A-Z][a-z]+(?:\s(?:al-)?[A-Z][a-z]+)+"
+    r"\b(?:Prof\.|Dr\.|Sheikh|Sayed|Imam|Mr\.|Ms\.)\s+[A-Z]\w+"
+    r"|\b[A-Z][a-z]+\s(?:al-)?[A-Z][a-z]+(?=[,.;:)]|\s[a-z])"
 )
 _PLACE_RE = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][a-z]+")
 
@@ -237,12 +314,18 @@ def fits_type(sentence: str, question: str, kind: str | None) -> bool:
     if kind is None:
         return True
     asked = question.lower()
-    if kind == "number":
-        found = [m.group(0) for m in _NUMBER_WORDS.finditer(sentence)]
+    if kind == "number":  # a count is not a year
+        found = [
+            m.group(0)
+            for m in _NUMBER_WORDS.finditer(sentence)
+            if not re.fullmatch(r"(19|20)\d\d", m.group(0))
+        ]
     elif kind == "time":
         found = [m.group(0) for m in _TIME_WORDS.finditer(sentence)]
     elif kind == "person":
-        found = [m.group(0) for m in _PERSON_RE.finditer(sentence)]
+        found = [
+            m.group(0) for m in _PERSON_RE.finditer(sentence) if not _ORG_WORDS.search(m.group(0))
+        ]
     else:
         found = [m.group(0) for m in _PLACE_RE.finditer(sentence)]
     return any(f.lower() not in asked for f in found)
