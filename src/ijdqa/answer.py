@@ -35,7 +35,7 @@ from ijdqa.retrieve import clean_query
 from ijdqa.text import sentence_at, with_referent
 from ijdqa.types import Answer, Chunk, Citation, Footnote, Hit, Organization
 
-DEFAULT_FLOOR = 0.48
+DEFAULT_FLOOR = 0.42
 SOURCE_TERMS = frozenset(
     tokenize(
         "source sources cited cite cites citation footnote tweet tweets support supports back backs claim claims come taken image photo"

@@ -380,6 +380,38 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if failures else 0
 
 
+# --- chat --------------------------------------------------------------------------------
+
+
+def _add_chat(sub: Any) -> None:
+    p = sub.add_parser("chat", help="serve the web chat (default http://127.0.0.1:7860)")
+    p.add_argument("--host", help="address to bind (default 127.0.0.1; IJDQA_HOST)")
+    p.add_argument("--port", type=int, help="port to serve on (default 7860; IJDQA_PORT)")
+    p.add_argument("--auth", help="USER:PASS to require a login (IJDQA_AUTH)")
+    _index_options(p)
+    p.add_argument(
+        "--no-build", action="store_true", help="fail instead of building a missing index"
+    )
+    p.set_defaults(handler=cmd_chat)
+
+
+def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    import os
+
+    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported: no phoning home
+    from ijdqa import web
+    from ijdqa.app import build_assistant
+
+    host = args.host or settings.host
+    port = settings.port if args.port is None else args.port
+    if not 1 <= port <= 65535:
+        raise IjdqaError(f"--port must be between 1 and 65535, got {port}")
+    auth = web.parse_auth(args.auth or settings.auth)
+    assistant = build_assistant(settings, build=not args.no_build, progress=_progress("embedding"))
+    web.launch(web.create_app(assistant), host=host, port=port, auth=auth)
+    return 0
+
+
 # --- helpers -----------------------------------------------------------------------------
 
 
@@ -411,4 +443,5 @@ _COMMANDS: list[Callable[[Any], None]] = [
     _add_search,
     _add_ask,
     _add_eval,
+    _add_chat,
 ]

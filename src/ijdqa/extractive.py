@@ -101,7 +101,14 @@ def score(
         coverage = sum(max(w, 0.05) for t, w in weights.items() if t in have) / total
         similarity = float(np.dot(vec, query_vector))
         scored.append(
-            Candidate(**{**cand.__dict__, "coverage": coverage, "similarity": similarity})
+            Candidate(
+                **{
+                    **cand.__dict__,
+                    "coverage": coverage,
+                    "similarity": similarity,
+                    "unknown": unknown,
+                }
+            )
         )
     return sorted(scored, key=lambda c: -c.score)
 
