@@ -53,6 +53,8 @@ class Searcher(Protocol):
     @property
     def query_embedder(self) -> Any: ...
 
+    def embed_sentences(self, texts: list[str]) -> np.ndarray: ...
+
     def search(
         self, query: str, *, k: int = 6, filters: dict[str, Any] | None = None, mode: str = "hybrid"
     ) -> list[Hit]: ...
@@ -130,7 +132,7 @@ class ExtractiveAnswerer:
             cands,
             idf=self.index.lexical.idf,
             max_idf=self.index.lexical.max_idf,
-            embed=lambda texts: np.asarray(embedder.embed_documents(texts), dtype=np.float32),
+            embed=self.index.embed_sentences,
             query_vector=np.asarray(embedder.embed_query(query), dtype=np.float32),
         )
         wanted = answer_type(query.split(" (context:")[0])

@@ -19,7 +19,7 @@ from ijdqa.text import PRONOUN_START, referent, sentence_spans
 from ijdqa.types import Chunk, ChunkKind, Footnote, Organization, Paragraph, Report
 
 DEFAULT_MAX_CHARS = 600
-CHUNKER_VERSION = "2"
+CHUNKER_VERSION = "3"
 
 
 class SourceDocument(Protocol):
@@ -39,6 +39,7 @@ class SourceDocument(Protocol):
 class IndexedChunk:
     chunk: Chunk
     search_text: str
+    sentences: tuple[str, ...] = ()  # scoring texts of the chunk's sentences (see sentence_units)
 
 
 def chunk_id(*parts: object) -> str:
@@ -66,7 +67,31 @@ def build_chunks(
     out += [_footnote_chunk(f) for f in report.footnotes]
     for source in sources:
         out += _source_chunks(source, max_chars)
-    return out
+    texts = {s.url: s.text for s in sources}
+    return [_with_sentences(item, base_text(report, item.chunk, texts)) for item in out]
+
+
+def _with_sentences(item: IndexedChunk, base: str | None) -> IndexedChunk:
+    units = sentence_units(item.chunk, base)
+    return IndexedChunk(item.chunk, item.search_text, tuple(scoring_text(item.chunk.text[s - item.chunk.start : e - item.chunk.start], who) for s, e, who in units))
+
+
+def sentence_units(chunk: Chunk, base: str | None) -> list[tuple[int, int, str | None]]:
+    """(start, end, referent) of each sentence of a chunk, offsets into its base text.
+
+    The referent is who a sentence-initial "He"/"She" means, read from the base text before it.
+    """
+    units: list[tuple[int, int, str | None]] = []
+    for s, e in sentence_spans(chunk.text) or ((0, len(chunk.text)),):
+        text = chunk.text[s:e]
+        who = referent(base, chunk.start + s) if base is not None and PRONOUN_START.match(text) else None
+        units.append((chunk.start + s, chunk.start + e, who))
+    return units
+
+
+def scoring_text(sentence: str, who: str | None) -> str:
+    """What a sentence is matched on: the sentence, prefixed by who its pronoun means."""
+    return f"{who}: {sentence}" if who else sentence
 
 
 def _make(

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ijdqa.corpus import scoring_text, sentence_units
 from ijdqa.lexical import tokenize
-from ijdqa.text import PRONOUN_START, referent, sentence_spans
 from ijdqa.types import Chunk, Hit
 
 NOISE_TERMS = frozenset(
@@ -47,7 +47,7 @@ class Candidate:
 
     @property
     def scoring_text(self) -> str:
-        return f"{self.referent}: {self.text}" if self.referent else self.text
+        return scoring_text(self.text, self.referent)
 
 
 def candidates(
@@ -62,16 +62,13 @@ def candidates(
         chunk = hit.chunk
         if not usable(chunk):
             continue
-        for s, e in sentence_spans(chunk.text) or ((0, len(chunk.text)),):
-            text = chunk.text[s:e]
+        for start, end, who in sentence_units(chunk, base(chunk)):
+            text = chunk.text[start - chunk.start : end - chunk.start]
             key = " ".join(text.split()).lower()
             if key in seen or len(text) < 3:
                 continue
             seen.add(key)
-            who = None
-            if PRONOUN_START.match(text) and (full := base(chunk)) is not None:
-                who = referent(full, chunk.start + s)
-            out.append(Candidate(chunk, chunk.start + s, chunk.start + e, text, rank, referent=who))
+            out.append(Candidate(chunk, start, end, text, rank, referent=who))
     return out
 
 

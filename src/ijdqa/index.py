@@ -17,7 +17,8 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -99,6 +100,37 @@ def build_index(
     """Build (or reuse) the index for `items`; `embedder` is called only if something must be embedded."""
     started = time.perf_counter()
     root.mkdir(parents=True, exist_ok=True)
+    with _build_lock(root):
+        return _build_locked(
+            root, items, embedder, model, inputs, chroma_url, rebuild, progress, batch_size, started
+        )
+
+
+@contextmanager
+def _build_lock(root: Path) -> Iterator[None]:
+    """One builder at a time per index folder (a web app and a CLI may both try)."""
+    import fcntl
+
+    with (root / ".build.lock").open("w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _build_locked(
+    root: Path,
+    items: Sequence[IndexedChunk],
+    embedder: Callable[[], DocumentEmbedder],
+    model: str,
+    inputs: str,
+    chroma_url: str | None,
+    rebuild: bool,
+    progress: Progress | None,
+    batch_size: int,
+    started: float,
+) -> BuildResult:
     chash = corpus_hash(items)
     build_id = _hash(f"{chash}|{model}|{CHUNKER_VERSION}|{chroma_url}")[:16]
     current = read_manifest(root)
@@ -110,12 +142,17 @@ def build_index(
             len(items), time.perf_counter() - started, model, store_name, False, 0, build_id
         )
     cache = {} if rebuild else _previous_vectors(root, model)
-    vectors, embedded = _embed(items, cache, embedder, progress, batch_size)
+    sentences = list(dict.fromkeys(t for it in items for t in it.sentences))
+    texts = [it.search_text for it in items] + sentences
+    matrix, embedded = _embed(texts, cache, embedder, progress, batch_size)
+    vectors, sentence_vectors = matrix[: len(items)], matrix[len(items) :]
     build = root / "builds" / build_id
     shutil.rmtree(build, ignore_errors=True)
     build.mkdir(parents=True)
     _write_chunks(build, items)
     ArrayVectors(vectors).save(build / "vectors.npy")
+    ArrayVectors(sentence_vectors).save(build / "sentences.npy")
+    _atomic_write(build / "sentences.json", json.dumps([_hash(t) for t in sentences]))
     chroma = _chroma(build, build_id, chroma_url)
     chroma.write([it.chunk for it in items], vectors)
     manifest = {
@@ -148,20 +185,21 @@ def _chroma(build: Path, build_id: str, chroma_url: str | None) -> ChromaStore:
 
 
 def _embed(
-    items: Sequence[IndexedChunk],
+    texts: Sequence[str],
     cache: dict[str, np.ndarray],
     factory: Callable[[], DocumentEmbedder],
     progress: Progress | None,
     batch_size: int,
 ) -> tuple[np.ndarray, int]:
-    keys = [_hash(it.search_text) for it in items]
+    """Vectors for texts, row-aligned; only texts missing from `cache` (by hash) are embedded."""
+    keys = [_hash(t) for t in texts]
     todo = [i for i, key in enumerate(keys) if key not in cache]
     fresh: dict[int, np.ndarray] = {}
     if todo:
         embedder = factory()
         for start in range(0, len(todo), batch_size):
             part = todo[start : start + batch_size]
-            got = embedder.embed_documents([items[i].search_text for i in part])
+            got = embedder.embed_documents([texts[i] for i in part])
             fresh.update(zip(part, np.asarray(got, dtype=np.float32), strict=True))
             if progress:
                 progress(min(start + batch_size, len(todo)), len(todo))
@@ -181,7 +219,15 @@ def _previous_vectors(root: Path, model: str) -> dict[str, np.ndarray]:
         return {}
     if len(rows) != len(matrix):
         return {}
-    return {row["search_hash"]: matrix[i] for i, row in enumerate(rows)}
+    cache = {row["search_hash"]: matrix[i] for i, row in enumerate(rows)}
+    try:
+        keys = json.loads((build / "sentences.json").read_text(encoding="utf-8"))
+        sentences = ArrayVectors.load(build / "sentences.npy").matrix
+    except (OSError, ValueError, IndexCorruptError):
+        return cache
+    if len(keys) == len(sentences):
+        cache.update(zip(keys, sentences, strict=True))
+    return cache
 
 
 def _write_chunks(build: Path, items: Sequence[IndexedChunk]) -> None:
@@ -245,6 +291,23 @@ class Index:
         self.chroma = chroma
         self._lexical: LexicalIndex | None = None
         self._by_id = {c.chunk_id: i for i, c in enumerate(chunks)}
+        self._sentences: dict[str, np.ndarray] = {}
+
+    def add_sentence_vectors(self, keys: Sequence[str], matrix: np.ndarray) -> None:
+        self._sentences.update(zip(keys, matrix, strict=True))
+
+    def embed_sentences(self, texts: list[str]) -> np.ndarray:
+        """Vectors of sentence scoring texts: precomputed at build time, embedded if new."""
+        keys = [_hash(t) for t in texts]
+        missing = [i for i, key in enumerate(keys) if key not in self._sentences]
+        if missing:
+            got = np.asarray(
+                self.query_embedder.embed_documents([texts[i] for i in missing]), dtype=np.float32
+            )
+            self._sentences.update((keys[i], got[j]) for j, i in enumerate(missing))
+        if not texts:
+            return np.zeros((0, self.vectors.dimension), dtype=np.float32)
+        return np.vstack([self._sentences[key] for key in keys])
 
     @property
     def lexical(self) -> LexicalIndex:
