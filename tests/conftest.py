@@ -23,3 +23,12 @@ def report() -> Report:
 @pytest.fixture(scope="session")
 def raw_report() -> str:
     return (ROOT / "src" / "ijdqa" / "data" / "report.txt").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def assistant():
+    """The real assistant over the bundled report, built once (offline model, index/ folder)."""
+    from ijdqa.app import build_assistant
+    from ijdqa.config import Settings
+
+    return build_assistant(Settings(_env_file=None))

@@ -151,7 +151,7 @@ def resolve_followup(question: str, history: Sequence[Turn]) -> str:
             count=1,
         )
     users = [t.content for t in reversed(history) if t.role == "user"]
-    if resolved == question or _FOLLOWUP_START.search(question):
+    if resolved == question:  # nothing to substitute: carry the last question along
         resolved = f"{resolved} (context: {users[0] if users else turns[0]})"
     return resolved
 
