@@ -16,7 +16,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from ijdqa import extractive, prompts
-from ijdqa.citations import CorpusView, keep_valid, make_citation
+from ijdqa.citations import CorpusView, footnote_urls, keep_valid, make_citation
 from ijdqa.intents import (
     OrganizationQuery,
     Turn,
@@ -79,6 +79,16 @@ class ExtractiveAnswerer:
         k: int = 6,
         filters: dict[str, Any] | None = None,
     ) -> Answer:
+        return self.attribute(self._answer(question, history=history, k=k, filters=filters))
+
+    def _answer(
+        self,
+        question: str,
+        *,
+        history: Sequence[Turn],
+        k: int,
+        filters: dict[str, Any] | None,
+    ) -> Answer:
         asked = clean_query(question)
         core = strip_instructions(asked)
         resolved = resolve_followup(core, history)
@@ -97,6 +107,33 @@ class ExtractiveAnswerer:
             if sourced is not None:
                 return keep_valid(replace(base, **sourced))
         return self._general(base, resolved, k=k, filters=filters)
+
+    # --- two-step attribution ----------------------------------------------------------------
+
+    def attribute(self, answer: Answer) -> Answer:
+        """Add to each citation the closest passage of its cited source, where it is indexed."""
+        if not answer.citations:
+            return answer
+        lookup = {f.number: f for f in self.view.report.footnotes}
+        return replace(
+            answer, citations=tuple(self._attribute(c, lookup) for c in answer.citations)
+        )
+
+    def _attribute(self, citation: Citation, lookup: dict[int, Footnote]) -> Citation:
+        urls = footnote_urls(citation.footnotes, lookup)
+        if not urls or citation.kind == "source":
+            return citation
+        indexed = [u for u in urls if u in self.view.sources]
+        if not indexed:
+            return replace(citation, source_status="source not fetched")
+        hits = self.index.search(citation.quote, k=1, filters={"source": indexed[0]})
+        if not hits:
+            return replace(citation, source_status="source fetched; no close passage")
+        return replace(
+            citation,
+            source_excerpt=hits[0].chunk.text,
+            source_status=f"source's own words: {indexed[0]}",
+        )
 
     # --- refusal --------------------------------------------------------------------------
 

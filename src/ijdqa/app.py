@@ -162,11 +162,14 @@ def open_search_index(
 class Assistant:
     """What the CLI and the web chat talk to: ask a question, get an Answer."""
 
-    def __init__(self, corpus: Corpus, index: Index, answerer: Any, *, k: int = 6) -> None:
+    def __init__(
+        self, corpus: Corpus, index: Index, answerer: Any, *, k: int = 6, scope: str = "report"
+    ) -> None:
         self.corpus = corpus
         self.index = index
         self.answerer = answerer
         self.k = k
+        self.scope = scope
         self.view = answerer.view
 
     @property
@@ -182,6 +185,7 @@ class Assistant:
         filters: dict[str, Any] | None = None,
     ) -> Answer:
         started = time.perf_counter()
+        filters = {"scope": self.scope, **(filters or {})}
         answer = self.answerer.answer(question, history=history, k=k or self.k, filters=filters)
         return replace(answer, timings={**answer.timings, "total": time.perf_counter() - started})
 
@@ -211,4 +215,4 @@ def build_assistant(
         answerer = LLMAnswerer(
             answerer, chat, model=settings.llm_model, timeout=settings.llm_timeout
         )
-    return Assistant(corpus, index, answerer, k=settings.k)
+    return Assistant(corpus, index, answerer, k=settings.k, scope=settings.scope)

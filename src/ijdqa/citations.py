@@ -138,6 +138,10 @@ def render_plain(answer: Answer, lookup: Mapping[int, Footnote]) -> str:
         notes = "; ".join(describe_footnote(n, lookup) for n in c.footnotes)
         where = f"p. {c.page}, {c.section}" if c.kind != "source" else f"source {c.source}"
         lines.append(f"[{c.marker}] “{c.quote}” ({where}){' — ' + notes if notes else ''}")
+        if c.source_excerpt:
+            lines.append(f"    source's own words: “{c.source_excerpt}”")
+        elif c.source_status:
+            lines.append(f"    ({c.source_status})")
     for note in answer.notes:
         lines.append(f"Note: {note}")
     return "\n".join(lines).rstrip()

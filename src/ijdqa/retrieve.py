@@ -14,7 +14,9 @@ FILTER_FIELDS: dict[str, type] = {
     "kind": str,
     "footnote": int,
     "source": str,
+    "scope": str,
 }
+SCOPES = ("report", "sources", "all")
 KINDS = {"body", "caption", "footnote", "appendix", "about", "source"}
 RRF_K = 60
 MAX_QUERY_CHARS = 2000
@@ -32,6 +34,8 @@ def validate_filters(filters: Mapping[str, Any] | None) -> dict[str, Any]:
             out[field] = kind(value)
         except (TypeError, ValueError) as exc:
             raise QueryError(f"filter {field} needs a {kind.__name__}, got {value!r}") from exc
+        if field == "scope" and out[field] not in SCOPES:
+            raise QueryError(f"scope must be one of {', '.join(SCOPES)}, got {value!r}")
         if field == "kind" and out[field] not in KINDS:
             raise QueryError(f"kind must be one of {', '.join(sorted(KINDS))}, got {value!r}")
     return out
@@ -50,7 +54,10 @@ def clean_query(query: str) -> str:
 
 def matches(chunk: Chunk, filters: Mapping[str, Any]) -> bool:
     for field, value in filters.items():
-        if field == "footnote":
+        if field == "scope":
+            if value != "all" and (chunk.source == "report") != (value == "report"):
+                return False
+        elif field == "footnote":
             if value not in chunk.footnotes:
                 return False
         elif field == "section":

@@ -84,6 +84,11 @@ def chroma_where(filters: dict[str, Any]) -> dict[str, Any] | None:
     for field, value in filters.items():
         if field == "footnote":
             clauses.append({"footnotes": {"$contains": int(value)}})
+        elif field == "scope":
+            if value != "all":
+                clauses.append(
+                    {"source": "report"} if value == "report" else {"source": {"$ne": "report"}}
+                )
         else:
             clauses.append({field: value})
     if not clauses:
