@@ -215,6 +215,7 @@ def _add_search(sub: Any) -> None:
     p.add_argument("--kind", help="body, caption, footnote, appendix, about or source")
     p.add_argument("--footnote", type=int, help="only passages carrying this footnote marker")
     p.add_argument("--source", help="'report' or a source URL")
+    p.add_argument("--scope", choices=["report", "sources", "all"], default="all", help="report, sources or all")
     p.add_argument("--mode", choices=["hybrid", "dense", "lexical"], default="hybrid")
     p.add_argument(
         "--no-build", action="store_true", help="fail instead of building a missing index"
@@ -232,7 +233,7 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     index = open_search_index(
         settings, corpus, build=not args.no_build, progress=_progress("embedding")
     )
-    filters = {f: getattr(args, f) for f in ("page", "section", "kind", "footnote", "source")}
+    filters = {f: getattr(args, f) for f in ("page", "section", "kind", "footnote", "source", "scope")}
     hits = index.search(
         args.query,
         k=_k(args.k, settings),
@@ -270,6 +271,9 @@ def _add_ask(sub: Any) -> None:
     p.add_argument(
         "--history", type=Path, help="a JSON file of earlier turns [{role, content}, ...]"
     )
+    p.add_argument(
+        "--scope", choices=["report", "sources", "all"], help="what to answer from (default report)"
+    )
     _index_options(p)
     p.add_argument(
         "--no-build", action="store_true", help="fail instead of building a missing index"
@@ -283,7 +287,8 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
     history = _read_history(args.history) if args.history else ()
     assistant = build_assistant(settings, build=not args.no_build, progress=_progress("embedding"))
-    answer = assistant.ask(args.question, history=history, k=_k(args.k, settings))
+    filters = {"scope": args.scope} if args.scope else None
+    answer = assistant.ask(args.question, history=history, k=_k(args.k, settings), filters=filters)
     lookup = {f.number: f for f in assistant.report.footnotes}
     if args.json:
         print(render_json(answer))
@@ -328,13 +333,15 @@ def _progress(label: str) -> Callable[[int, int], None]:
 
 def _add_eval(sub: Any) -> None:
     p = sub.add_parser("eval", help="run the gold questions and score answers and citations")
-    p.add_argument("--gold", type=Path, default=Path("eval/gold.jsonl"), help="gold JSONL file")
+    p.add_argument(
+        "--gold", type=Path, default=Path("eval/gold.jsonl"), metavar="FILE", help="gold JSONL"
+    )
     p.add_argument("--k", type=int, default=None, help="passages per question (default 6)")
-    p.add_argument("--label", help="name of the run (default: the answerer's name)")
-    p.add_argument("--out", type=Path, default=Path("eval/runs"), help="where runs are written")
+    p.add_argument("--label", metavar="NAME", help="run name suffix (default: the answerer)")
+    p.add_argument("--out", type=Path, default=Path("eval/runs"), metavar="DIR", help="runs root")
     p.add_argument("--json", action="store_true", help="print metrics.json to stdout")
-    p.add_argument("--limit", type=int, default=None, help="only the first N questions")
-    p.add_argument("--check", type=Path, help="exit 1 if a metric falls below these minimums")
+    p.add_argument("--limit", type=int, default=None, metavar="N", help="first N questions only")
+    p.add_argument("--check", type=Path, metavar="FILE", help="exit 1 below these minimums")
     p.add_argument("--compare", nargs=2, metavar=("RUN_A", "RUN_B"), help="diff two runs")
     _index_options(p)
     p.add_argument(
@@ -377,6 +384,8 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     failures = eval_report.check_thresholds(metrics, thresholds) if thresholds else []
     for failure in failures:
         print(f"ijdqa: below threshold: {failure}", file=sys.stderr)
+    if thresholds and not failures:
+        print(f"ijdqa: all {len(thresholds)} thresholds met", file=sys.stderr)
     return 1 if failures else 0
 
 
@@ -398,18 +407,26 @@ def _add_chat(sub: Any) -> None:
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     import os
 
-    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported: no phoning home
-    from ijdqa import web
     from ijdqa.app import build_assistant
+    from ijdqa.web_render import parse_auth
 
     host = args.host or settings.host
     port = settings.port if args.port is None else args.port
     if not 1 <= port <= 65535:
         raise IjdqaError(f"--port must be between 1 and 65535, got {port}")
-    auth = web.parse_auth(args.auth or settings.auth)
+    auth = parse_auth(args.auth or settings.auth)
     assistant = build_assistant(settings, build=not args.no_build, progress=_progress("embedding"))
+    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported: no phoning home
+    from ijdqa import web
+
     web.launch(web.create_app(assistant), host=host, port=port, auth=auth)
     return 0
+
+
+def _add_sources(sub: Any) -> None:
+    from ijdqa.cli_sources import add_sources
+
+    add_sources(sub, _index_options)
 
 
 # --- helpers -----------------------------------------------------------------------------
@@ -442,6 +459,7 @@ _COMMANDS: list[Callable[[Any], None]] = [
     _add_index,
     _add_search,
     _add_ask,
+    _add_sources,
     _add_eval,
     _add_chat,
 ]
