@@ -1,0 +1,40 @@
+"""The README's command examples run, so the README cannot drift from the CLI."""
+
+from __future__ import annotations
+
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+COMMANDS = [
+    line[2:]
+    for block in re.findall(r"```console\n(.*?)```", README, flags=re.S)
+    for line in block.splitlines()
+    if line.startswith("$ ")
+]
+
+
+def test_readme_gives_the_two_setup_commands() -> None:
+    quick = README.split("## Quick start", 1)[1].split("##", 1)[0]
+    assert re.findall(r"^make \w+$", quick, flags=re.M) == ["make chat", "make test"]
+
+
+def test_readme_has_examples() -> None:
+    assert len(COMMANDS) >= 5
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_readme_command_runs(command: str, assistant) -> None:
+    argv = shlex.split(command)
+    assert argv[0] == ".venv/bin/ijdqa"
+    argv[0] = str(Path(sys.executable).parent / "ijdqa")
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip()
+    assert "Traceback" not in result.stderr
