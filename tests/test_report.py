@@ -156,3 +156,11 @@ def test_markers_without_bodies_are_listed() -> None:
     report = parse_report(raw)
     assert report.footnotes == ()
     assert any("without a footnote block" in w for w in report.warnings)
+
+
+def test_the_parse_cache_round_trips(report: Report) -> None:
+    from ijdqa import reportcache
+
+    assert reportcache.loads(reportcache.dumps(report)) == report
+    assert reportcache.loads("{not json") is None
+    assert reportcache.loads('{"format": 999, "report": {}}') is None

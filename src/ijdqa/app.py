@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -10,6 +11,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ijdqa import reportcache
 from ijdqa.answer import ExtractiveAnswerer
 from ijdqa.citations import CorpusView
 from ijdqa.corpus import CHUNKER_VERSION, build_chunks
@@ -75,7 +77,28 @@ def load_corpus(report_path: Path | None, index_dir: Path) -> Corpus:
     for source in sources:
         digest.update(f"\x1f{source.url}\x1f{source.footnotes}\x1f{source.text}".encode())
     digest.update(f"\x1fchunker={CHUNKER_VERSION}".encode())
-    return Corpus(parse_report(text, name=name), sources, digest.hexdigest())
+    return Corpus(_parsed(text, name, index_dir), sources, digest.hexdigest())
+
+
+def _parsed(text: str, name: str, index_dir: Path) -> Report:
+    """Parse the report, or read the parse cached under the index folder for this exact text."""
+    key = hashlib.sha256(f"{name}\x1f{text}".encode()).hexdigest()[:24]
+    cache = index_dir / "report-cache" / f"{key}.json"
+    try:
+        cached = reportcache.loads(cache.read_text(encoding="utf-8"))
+    except OSError:
+        cached = None
+    if cached is not None:
+        return cached
+    report = parse_report(text, name=name)
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(reportcache.dumps(report), encoding="utf-8")
+        os.replace(tmp, cache)
+    except OSError:
+        pass  # a read-only index folder only costs the parse next time
+    return report
 
 
 def _source_texts(root: Path) -> tuple[SourceText, ...]:

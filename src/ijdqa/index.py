@@ -26,7 +26,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from ijdqa.corpus import CHUNKER_VERSION, IndexedChunk, corpus_hash
-from ijdqa.errors import IndexCorruptError, IndexNotBuiltError
+from ijdqa.errors import IndexCorruptError, IndexNotBuiltError, QueryError
 from ijdqa.lexical import LexicalIndex
 from ijdqa.retrieve import clean_query, fuse, matches, validate_filters
 from ijdqa.store import ArrayVectors, ChromaStore
@@ -34,6 +34,7 @@ from ijdqa.types import Chunk, Hit
 
 MANIFEST_VERSION = 1
 CANDIDATES = 50
+MODES = ("hybrid", "dense", "lexical")
 Progress = Callable[[int, int], None]
 
 
@@ -72,7 +73,15 @@ def read_manifest(root: Path) -> dict[str, Any] | None:
         )
     except (OSError, ValueError):
         return None
-    return data if isinstance(data, dict) and data.get("version") == MANIFEST_VERSION else None
+    if not isinstance(data, dict) or data.get("version") != MANIFEST_VERSION:
+        return None
+    ok = isinstance(data.get("build_id"), str) and isinstance(data.get("collection"), str)
+    return data if ok else None
+
+
+def build_dir(root: Path, manifest: dict[str, Any]) -> Path:
+    """The folder of a build (older indexes named it after the build id)."""
+    return root / "builds" / str(manifest.get("folder") or manifest["build_id"])
 
 
 def is_fresh(root: Path, *, inputs: str, model: str, chroma_url: str | None = None) -> bool:
@@ -137,7 +146,7 @@ def _build_locked(
     store_name = chroma_url or "local"
     if not rebuild and current and current["build_id"] == build_id:
         if current.get("inputs") != inputs:
-            _write_manifest(root / "builds" / build_id, {**current, "inputs": inputs})
+            _write_manifest(build_dir(root, current), {**current, "inputs": inputs})
         return BuildResult(
             len(items), time.perf_counter() - started, model, store_name, False, 0, build_id
         )
@@ -146,8 +155,10 @@ def _build_locked(
     texts = [it.search_text for it in items] + sentences
     matrix, embedded = _embed(texts, cache, embedder, progress, batch_size)
     vectors, sentence_vectors = matrix[: len(items)], matrix[len(items) :]
-    build = root / "builds" / build_id
-    shutil.rmtree(build, ignore_errors=True)
+    # A fresh folder for every build: never the one in use (a rebuild of the same corpus must
+    # not destroy it), never one reused in this process (chromadb caches open stores by path).
+    folder = f"{build_id}-{os.urandom(4).hex()}"
+    build = root / "builds" / folder
     build.mkdir(parents=True)
     _write_chunks(build, items)
     ArrayVectors(vectors).save(build / "vectors.npy")
@@ -158,6 +169,7 @@ def _build_locked(
     manifest = {
         "version": MANIFEST_VERSION,
         "build_id": build_id,
+        "folder": folder,
         "corpus_hash": chash,
         "inputs": inputs,
         "chunker": {"version": CHUNKER_VERSION},
@@ -169,8 +181,8 @@ def _build_locked(
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     _write_manifest(build, manifest)
-    _atomic_write(root / "CURRENT", build_id)
-    _remove_old_builds(root, keep=build_id)
+    _atomic_write(root / "CURRENT", folder)
+    _remove_old_builds(root, keep=folder)
     seconds = time.perf_counter() - started
     return BuildResult(len(items), seconds, model, store_name, True, embedded, build_id)
 
@@ -211,7 +223,7 @@ def _previous_vectors(root: Path, model: str) -> dict[str, np.ndarray]:
     manifest = read_manifest(root)
     if not manifest or manifest.get("embedding_model") != model:
         return {}
-    build = root / "builds" / manifest["build_id"]
+    build = build_dir(root, manifest)
     try:
         rows = _read_chunk_rows(build)
         matrix = ArrayVectors.load(build / "vectors.npy").matrix
@@ -247,7 +259,7 @@ def _read_chunk_rows(build: Path) -> list[dict[str, Any]]:
         with path.open(encoding="utf-8") as fh:
             return [json.loads(line) for line in fh if line.strip()]
     except FileNotFoundError as exc:
-        raise IndexNotBuiltError(f"{path} is missing; run `ijdqa index`") from exc
+        raise IndexNotBuiltError(f"{path} is missing; run `ijdqa index --rebuild`") from exc
     except (OSError, ValueError) as exc:
         raise IndexCorruptError(f"cannot read {path}: {exc}; run `ijdqa index --rebuild`") from exc
 
@@ -327,6 +339,10 @@ class Index:
         filters: dict[str, Any] | None = None,
         mode: str = "hybrid",
     ) -> list[Hit]:
+        if mode not in MODES:
+            raise QueryError(f"unknown search mode {mode!r}; modes are: {', '.join(MODES)}")
+        if k < 1:
+            raise QueryError(f"k must be at least 1, got {k}")
         text = clean_query(query)
         wanted = validate_filters(filters)
         mask = np.array([matches(c, wanted) for c in self.chunks], dtype=bool) if wanted else None
@@ -356,7 +372,7 @@ def open_index(root: Path, *, query_embedder: QueryEmbedder, use_chroma: bool = 
                 f"the index in {root} is unreadable; run `ijdqa index --rebuild`"
             )
         raise IndexNotBuiltError(f"no index in {root}; run `ijdqa index` to build it")
-    build = root / "builds" / manifest["build_id"]
+    build = build_dir(root, manifest)
     rows = _read_chunk_rows(build)
     vectors = ArrayVectors.load(build / "vectors.npy")
     if len(rows) != len(vectors):
@@ -378,6 +394,14 @@ def open_index(root: Path, *, query_embedder: QueryEmbedder, use_chroma: bool = 
         url = manifest.get("chroma_url")
         name = manifest["collection"]
         chroma = ChromaStore.remote(url, name) if url else ChromaStore.local(build / "chroma", name)
-    return Index(
+    index = Index(
         manifest, chunks, [r["search_text"] for r in rows], vectors, query_embedder, chroma
     )
+    try:
+        keys = json.loads((build / "sentences.json").read_text(encoding="utf-8"))
+        sentences = ArrayVectors.load(build / "sentences.npy").matrix
+        if len(keys) == len(sentences):
+            index.add_sentence_vectors(keys, sentences)
+    except (OSError, ValueError, IndexCorruptError):
+        pass  # an older build: sentences are embedded on demand instead
+    return index

@@ -29,14 +29,16 @@ import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
-import httpx
-
 from ijdqa.errors import SourceError
-from ijdqa.fetch import Copy, FetchLimits, Kind, fetch_copy, make_client, read_copy
 from ijdqa.types import Footnote
+
+if TYPE_CHECKING:  # the HTTP stack loads only when something is fetched or imported
+    import httpx
+
+    from ijdqa.fetch import Copy, FetchLimits, Kind
 
 Status = Literal["not fetched", "fetched", "failed", "imported"]
 Via = Literal["original", "archive", "import"]
@@ -287,6 +289,8 @@ def fetch_sources(
     a good copy. Each outcome is saved to the manifest before the next URL is tried, and passed
     to `progress`. `archive_base=None` disables the archive fallback.
     """
+    from ijdqa.fetch import FetchLimits, make_client
+
     limits = FetchLimits(timeout, max_bytes, max_redirects, allow_private)
     run = _Run(store, limits, url_map or {}, archive_base, refetch)
     outcomes: list[FetchOutcome] = []
@@ -331,6 +335,8 @@ def _get(client: httpx.Client, url: str, run: _Run) -> Copy:
     if host in run.unreachable:
         raise SourceError(f"skipped: {host} was unreachable earlier ({run.unreachable[host]})")
     try:
+        from ijdqa.fetch import fetch_copy
+
         return fetch_copy(client, url, run.limits)
     except SourceError as exc:
         if getattr(exc, "unreachable", False):
@@ -365,6 +371,8 @@ def import_source(
     url, citing = _import_target(footnote, footnotes, store)
     data = _read_copy(Path(path))
     try:
+        from ijdqa.fetch import read_copy
+
         copy = read_copy(data, suffix=Path(path).suffix.lower(), url=url)
     except SourceError as exc:
         raise SourceError(f"cannot import {path}: {exc}") from exc
