@@ -226,8 +226,8 @@ class ExtractiveAnswerer:
         repeats: bool = False,
     ) -> dict[str, Any]:
         if repeats:
-            found = sorted({o.repeat_of for o in found} | {o.number for o in found})  # type: ignore[assignment]
-            found = [o for o in orgs if o.number in found]  # type: ignore[operator]
+            numbers = {o.repeat_of for o in found if o.repeat_of} | {o.number for o in found}
+            found = [o for o in orgs if o.number in numbers]
         place = "listed twice" if repeats else f"in {query.place}"
         distinct = len({(o.name, o.country, o.city) for o in found})
         note = (

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from ijdqa.text import PRONOUN_START, referent, sentence_spans
 from ijdqa.types import Chunk, ChunkKind, Footnote, Organization, Paragraph, Report
 
 DEFAULT_MAX_CHARS = 600
-CHUNKER_VERSION = "3"
+CHUNKER_VERSION = "4"
 
 
 class SourceDocument(Protocol):
@@ -68,12 +68,36 @@ def build_chunks(
     for source in sources:
         out += _source_chunks(source, max_chars)
     texts = {s.url: s.text for s in sources}
-    return [_with_sentences(item, base_text(report, item.chunk, texts)) for item in out]
+    return _unique_ids(
+        [_with_sentences(item, base_text(report, item.chunk, texts)) for item in out]
+    )
+
+
+def _unique_ids(items: list[IndexedChunk]) -> list[IndexedChunk]:
+    """Ids hash kind and text, not offsets (an edit elsewhere must not change them); the n-th
+    repeat of the same text gets n mixed in, so ids stay unique."""
+    seen: dict[str, int] = {}
+    out = []
+    for item in items:
+        n = seen.get(item.chunk.chunk_id, 0)
+        seen[item.chunk.chunk_id] = n + 1
+        if n:
+            chunk = replace(item.chunk, chunk_id=chunk_id(item.chunk.chunk_id, n))
+            item = IndexedChunk(chunk, item.search_text, item.sentences)
+        out.append(item)
+    return out
 
 
 def _with_sentences(item: IndexedChunk, base: str | None) -> IndexedChunk:
     units = sentence_units(item.chunk, base)
-    return IndexedChunk(item.chunk, item.search_text, tuple(scoring_text(item.chunk.text[s - item.chunk.start : e - item.chunk.start], who) for s, e, who in units))
+    return IndexedChunk(
+        item.chunk,
+        item.search_text,
+        tuple(
+            scoring_text(item.chunk.text[s - item.chunk.start : e - item.chunk.start], who)
+            for s, e, who in units
+        ),
+    )
 
 
 def sentence_units(chunk: Chunk, base: str | None) -> list[tuple[int, int, str | None]]:
@@ -84,7 +108,11 @@ def sentence_units(chunk: Chunk, base: str | None) -> list[tuple[int, int, str |
     units: list[tuple[int, int, str | None]] = []
     for s, e in sentence_spans(chunk.text) or ((0, len(chunk.text)),):
         text = chunk.text[s:e]
-        who = referent(base, chunk.start + s) if base is not None and PRONOUN_START.match(text) else None
+        who = (
+            referent(base, chunk.start + s)
+            if base is not None and PRONOUN_START.match(text)
+            else None
+        )
         units.append((chunk.start + s, chunk.start + e, who))
     return units
 
@@ -98,7 +126,7 @@ def _make(
     text: str, kind: ChunkKind, para: Paragraph, start: int, footnotes: tuple[int, ...]
 ) -> Chunk:
     return Chunk(
-        chunk_id=chunk_id("report", kind, start, text),
+        chunk_id=chunk_id("report", kind, text),
         text=text,
         kind=kind,
         page=para.page,
@@ -110,7 +138,9 @@ def _make(
 
 
 def _paragraph_chunks(para: Paragraph, max_chars: int) -> list[IndexedChunk]:
-    kind: ChunkKind = para.kind if para.kind in ("caption", "about") else "body"  # type: ignore[assignment]
+    kind: ChunkKind = (
+        "caption" if para.kind == "caption" else "about" if para.kind == "about" else "body"
+    )
     out = []
     for start, end in _windows(para.text, max_chars):
         text = para.text[start:end]
@@ -175,7 +205,7 @@ def _source_chunks(source: SourceDocument, max_chars: int) -> list[IndexedChunk]
     for start, end in _windows(source.text, max_chars):
         text = source.text[start:end]
         chunk = Chunk(
-            chunk_id=chunk_id(source.url, "source", start, text),
+            chunk_id=chunk_id(source.url, "source", text),
             text=text,
             kind="source",
             page=0,

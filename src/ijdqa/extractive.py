@@ -87,7 +87,7 @@ def score(
 ) -> list[Candidate]:
     """Candidates with coverage and similarity filled in, best first."""
     terms = query_terms(question)
-    weights = {t: (idf(t) if idf(t) is not None else max_idf) for t in terms}
+    weights = {t: _weight(idf(t), max_idf) for t in terms}
     # words the corpus never uses usually mean the report does not cover the question
     unknown = OOV_PENALTY * sum(1 for t in terms if idf(t) is None)
     total = sum(max(w, 0.05) for w in weights.values()) or 1.0
@@ -113,6 +113,11 @@ def score(
 _CONNECTIVE = re.compile(
     r"^(In light of the above|Hence|Therefore|Thus|As a result|Consequently|This|That said)\b"
 )
+
+
+def _weight(idf: float | None, max_idf: float) -> float:
+    """A term's weight: its idf, or the largest idf for a word no text contains."""
+    return max_idf if idf is None else idf
 
 
 def select(

@@ -45,6 +45,8 @@ class DocumentEmbedder(Protocol):
 class QueryEmbedder(Protocol):
     def embed_query(self, text: str) -> list[float]: ...
 
+    def embed_documents(self, texts: list[str]) -> list[list[float]]: ...
+
 
 @dataclass(frozen=True)
 class BuildResult:
@@ -382,7 +384,7 @@ def open_index(root: Path, *, query_embedder: QueryEmbedder, use_chroma: bool = 
         chunks = [
             Chunk(
                 **{k: tuple(v) if isinstance(v, list) else v for k, v in row.items() if k in fields}
-            )
+            )  # type: ignore[arg-type]
             for row in rows
         ]
     except TypeError as exc:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from ijdqa.errors import ReportFormatError
 from ijdqa.footnotes import NoteBlock, is_label, looks_like_note_start, resolve_footnotes
 from ijdqa.organizations import ENTRY_RE, ORPHAN_RE, entry_name_line, parse_organizations
-from ijdqa.types import Marker, Page, Paragraph, ParagraphKind, Report
+from ijdqa.types import Footnote, Marker, Page, Paragraph, ParagraphKind, Report
 
 DEFAULT_SECTION = "Introduction"
 _TERMINAL = ".?!:;"
@@ -349,7 +349,7 @@ def _join(lines: list[_Line], base: int) -> tuple[str, list[Marker]]:
     return text, markers
 
 
-def _pages(paragraphs: list[Paragraph], footnotes: list) -> tuple[Page, ...]:  # type: ignore[type-arg]
+def _pages(paragraphs: list[Paragraph], footnotes: list[Footnote]) -> tuple[Page, ...]:
     numbers = sorted({p.page for p in paragraphs} | {f.page for f in footnotes})
     return tuple(
         Page(
