@@ -215,7 +215,12 @@ def _add_search(sub: Any) -> None:
     p.add_argument("--kind", help="body, caption, footnote, appendix, about or source")
     p.add_argument("--footnote", type=int, help="only passages carrying this footnote marker")
     p.add_argument("--source", help="'report' or a source URL")
-    p.add_argument("--scope", choices=["report", "sources", "all"], default="all", help="report, sources or all")
+    p.add_argument(
+        "--scope",
+        choices=["report", "sources", "all"],
+        default="all",
+        help="report, sources or all",
+    )
     p.add_argument("--mode", choices=["hybrid", "dense", "lexical"], default="hybrid")
     p.add_argument(
         "--no-build", action="store_true", help="fail instead of building a missing index"
@@ -233,7 +238,9 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     index = open_search_index(
         settings, corpus, build=not args.no_build, progress=_progress("embedding")
     )
-    filters = {f: getattr(args, f) for f in ("page", "section", "kind", "footnote", "source", "scope")}
+    filters = {
+        f: getattr(args, f) for f in ("page", "section", "kind", "footnote", "source", "scope")
+    }
     hits = index.search(
         args.query,
         k=_k(args.k, settings),

@@ -1,0 +1,402 @@
+"""HTML and table rows for the web chat. Pure string work: no gradio, no I/O but eval files.
+
+Every text that comes from the corpus or the user goes through `esc`, which also neutralizes
+`$`, `{` and `}` so that neither Gradio's template strings nor LaTeX rendering can act on it.
+Citation cards carry ids `ijdqa-cite-{turn}-{marker}`; the markers of an answer link to them.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ijdqa.citations import MARKER_RE, footnote_urls
+from ijdqa.errors import IjdqaError
+from ijdqa.types import Answer, Citation, Footnote, Organization, Report
+
+CONTEXT_CHARS = 360  # how much of the paragraph to show on each side of a quote
+_URL_RE = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:)\]]")
+_TEMPLATE_CHARS = str.maketrans({"$": "&#36;", "{": "&#123;", "}": "&#125;"})
+
+
+def esc(text: str | None, *, breaks: bool = False) -> str:
+    """HTML-escape `text`; with breaks=True newlines become <br> (chat bubbles stay one block)."""
+    out = html.escape(text or "", quote=True).translate(_TEMPLATE_CHARS)
+    return out.replace("\n", "<br>") if breaks else out
+
+
+def cite_id(turn: int, marker: int) -> str:
+    return f"ijdqa-cite-{turn}-{marker}"
+
+
+def external_link(url: str, label: str | None = None) -> str:
+    """A link that opens in a new tab and tells the target nothing about us."""
+    return (
+        f'<a class="ijdqa-url" href="{esc(url)}" target="_blank" rel="noopener noreferrer">'
+        f"{esc(label or url)}</a>"
+    )
+
+
+# --- chat bubbles -----------------------------------------------------------------------
+
+
+def question_html(question: str) -> str:
+    return f'<div class="ijdqa-question">{esc(question, breaks=True)}</div>'
+
+
+def link_markers(escaped: str, turn: int, markers: Iterable[int]) -> str:
+    """[n] in already-escaped text becomes a link to its citation card (known markers only)."""
+    known = set(markers)
+
+    def link(match: re.Match[str]) -> str:
+        n = int(match.group(1))
+        if n not in known:
+            return match.group(0)
+        return (
+            f'<a class="ijdqa-marker" href="#{cite_id(turn, n)}" '
+            f'title="show citation {n}">[{n}]</a>'
+        )
+
+    return MARKER_RE.sub(link, escaped)
+
+
+def answer_html(answer: Answer, *, turn: int, text: str | None = None) -> str:
+    """The chat bubble of an answer; `text` is a prefix of answer.text while streaming."""
+    shown = answer.text if text is None else text
+    if answer.refused:
+        return refusal_html(answer, shown)
+    body = link_markers(esc(shown, breaks=True), turn, (c.marker for c in answer.citations))
+    body = _URL_RE.sub(lambda m: external_link(html.unescape(m.group(0))), body)
+    notes = "".join(f'<div class="ijdqa-note">{esc(n)}</div>' for n in answer.notes)
+    resolved = (
+        f'<div class="ijdqa-note">Read as: {esc(answer.resolved_question)}</div>'
+        if answer.resolved_question
+        else ""
+    )
+    return (
+        f'<div class="ijdqa-answer"><div class="ijdqa-label">Answer from the report</div>'
+        f'<div class="ijdqa-text">{body}</div>{resolved}{notes}</div>'
+    )
+
+
+def refusal_html(answer: Answer, text: str) -> str:
+    """A refusal: its own label and colour, then the closest passages the index found."""
+    items = "".join(
+        f'<li><span class="ijdqa-page">p. {h.chunk.page}</span> '
+        f'<span class="ijdqa-section">{esc(h.chunk.section)}</span>: '
+        f"{esc(_clip(h.chunk.text, 240))}</li>"
+        for h in answer.see_also
+    )
+    see_also = (
+        f'<div class="ijdqa-seealso-title">See also (closest passages):</div>'
+        f'<ul class="ijdqa-seealso">{items}</ul>'
+        if items
+        else ""
+    )
+    return (
+        f'<div class="ijdqa-refusal"><div class="ijdqa-label">Not answered: the report does not '
+        f'say</div><div class="ijdqa-text">{esc(text, breaks=True)}</div>{see_also}</div>'
+    )
+
+
+def error_html(message: str) -> str:
+    return (
+        f'<div class="ijdqa-error"><div class="ijdqa-label">Error</div>'
+        f'<div class="ijdqa-text">{esc(message, breaks=True)}</div></div>'
+    )
+
+
+def thinking_html() -> str:
+    return '<div class="ijdqa-answer ijdqa-pending"><div class="ijdqa-label">Reading the report…</div></div>'
+
+
+# --- the citations panel ----------------------------------------------------------------
+
+
+def citation_cards(answer: Answer, lookup: Mapping[int, Footnote], *, turn: int) -> str:
+    """The cards of one answer, one per marker, each addressable by `cite_id(turn, marker)`."""
+    if answer.refused or not answer.citations:
+        return '<p class="ijdqa-empty">No citations: nothing was quoted for this question.</p>'
+    return "".join(citation_card(c, lookup, turn=turn) for c in answer.citations)
+
+
+def citation_card(c: Citation, lookup: Mapping[int, Footnote], *, turn: int) -> str:
+    if c.kind == "source":
+        where = f"source {external_link(c.source)}"
+    else:
+        where = f'<span class="ijdqa-page">page {c.page}</span>'
+    notes = "".join(f"<li>{footnote_html(n, lookup)}</li>" for n in c.footnotes)
+    notes_html = (
+        f'<ul class="ijdqa-fns">{notes}</ul>'
+        if notes
+        else '<div class="ijdqa-nofn">No footnote at this passage.</div>'
+    )
+    return (
+        f'<div class="ijdqa-cite" id="{cite_id(turn, c.marker)}">'
+        f'<div class="ijdqa-cite-head"><span class="ijdqa-cite-n">[{c.marker}]</span> {where}'
+        f' · <span class="ijdqa-section">{esc(c.section)}</span>'
+        f' · <span class="ijdqa-kind">{esc(c.kind)}</span></div>'
+        f'<blockquote class="ijdqa-context">{quote_in_context(c)}</blockquote>'
+        f"{notes_html}</div>"
+    )
+
+
+def quote_in_context(c: Citation) -> str:
+    """The paragraph around the quote, the quote itself in <mark>, all escaped."""
+    context = c.context or c.quote
+    at = context.find(c.quote)
+    if at < 0:  # the context is not the quote's paragraph: show the quote alone
+        return f"<mark>{esc(c.quote)}</mark>"
+    before = context[max(0, at - CONTEXT_CHARS) : at]
+    after = context[at + len(c.quote) : at + len(c.quote) + CONTEXT_CHARS]
+    lead = "… " if at > CONTEXT_CHARS else ""
+    tail = " …" if at + len(c.quote) + CONTEXT_CHARS < len(context) else ""
+    return f"{lead}{esc(before)}<mark>{esc(c.quote)}</mark>{esc(after)}{tail}"
+
+
+def footnote_html(note: Footnote, lookup: Mapping[int, Footnote]) -> str:
+    """Footnote number, date, kind and URL links; an Ibid shows the URL of the note it repeats."""
+    target = lookup.get(note.same_as) if note.same_as else None
+    shown = target or note
+    ibid = f" (Ibid., repeats footnote {target.number})" if target else ""
+    date = f' · <span class="ijdqa-date">{esc(shown.date)}</span>' if shown.date else ""
+    urls = footnote_urls([note], lookup)
+    links = " ".join(external_link(u) for u in urls) if urls else esc(shown.text)
+    return (
+        f'<span class="ijdqa-fn">footnote {note.number}</span>{ibid}{date}'
+        f' · <span class="ijdqa-kind">{esc(shown.kind)}</span> · {links}'
+    )
+
+
+@dataclass(frozen=True)
+class PanelEntry:
+    """The citations of one answered question, kept per conversation."""
+
+    turn: int
+    question: str
+    cards: str
+
+
+def panel_html(entries: Sequence[PanelEntry]) -> str:
+    """Newest answer first and open; earlier ones folded (a marker link unfolds them)."""
+    if not entries:
+        return (
+            '<div class="ijdqa-panel"><p class="ijdqa-empty">Ask a question: the quotes, pages, '
+            "footnotes and sources behind each [n] of the answer appear here.</p></div>"
+        )
+    groups = []
+    for i, entry in enumerate(reversed(entries)):
+        state = " open" if i == 0 else ""
+        groups.append(
+            f'<details class="ijdqa-group"{state}><summary>Q{entry.turn}: '
+            f"{esc(_clip(entry.question, 120))}</summary>{entry.cards}</details>"
+        )
+    return f'<div class="ijdqa-panel">{"".join(groups)}</div>'
+
+
+# --- the report, footnotes and organizations tabs ----------------------------------------
+
+
+def page_html(report: Report, number: int) -> str:
+    """One page: paragraphs with their markers as superscript links, then those footnotes."""
+    page = next((p for p in report.pages if p.number == number), None)
+    if page is None:
+        return f'<p class="ijdqa-empty">No page {number}.</p>'
+    lookup = {f.number: f for f in report.footnotes}
+    paras = [report.paragraphs[i] for i in page.paragraphs if 0 <= i < len(report.paragraphs)]
+    blocks, cited = [], list(page.footnotes)
+    for para in paras:
+        text, last = [], 0
+        for m in para.markers:
+            cut = max(last, min(len(para.text), m.offset - para.start))
+            text.append(esc(para.text[last:cut]))
+            text.append(
+                f'<sup><a class="ijdqa-fnref" href="#ijdqa-fn-{m.number}">{m.number}</a></sup>'
+            )
+            last = cut
+            cited.append(m.number)
+        text.append(esc(para.text[last:]))
+        tag = "h3" if para.kind == "heading" else "p"
+        blocks.append(f'<{tag} class="ijdqa-para ijdqa-{para.kind}">{"".join(text)}</{tag}>')
+    notes = [lookup[n] for n in dict.fromkeys(cited) if n in lookup]
+    items = "".join(
+        f'<li id="ijdqa-fn-{n.number}">{footnote_html(n, lookup)}'
+        f'<div class="ijdqa-fntext">{esc(n.text)}</div></li>'
+        for n in sorted(notes, key=lambda n: n.number)
+    )
+    foot = f'<h4>Footnotes</h4><ul class="ijdqa-fns">{items}</ul>' if items else ""
+    return f'<div class="ijdqa-page-view"><div class="ijdqa-pageno">Page {number}</div>{"".join(blocks)}{foot}</div>'
+
+
+FOOTNOTE_HEADERS = ["#", "page", "date", "kind", "text", "URL(s)", "Ibid of"]
+
+
+def footnote_rows(report: Report) -> list[list[object]]:
+    lookup = {f.number: f for f in report.footnotes}
+    return [
+        [
+            f.number,
+            f.page,
+            f.date or (lookup[f.same_as].date if f.same_as in lookup else None) or "",
+            f.kind,
+            f.text,
+            "\n".join(footnote_urls([f], lookup)),
+            f.same_as or "",
+        ]
+        for f in report.footnotes
+    ]
+
+
+ORGANIZATION_HEADERS = ["#", "name", "city", "country", "region", "page", "repeats"]
+
+
+def organization_rows(orgs: Iterable[Organization]) -> list[list[object]]:
+    return [
+        [o.number, o.name, o.city or "", o.country or "", o.region or "", o.page, o.repeat_of or ""]
+        for o in orgs
+    ]
+
+
+def choices(values: Iterable[str | None]) -> list[str]:
+    return sorted({v for v in values if v})
+
+
+# --- the evaluation tab -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EvalView:
+    """What the Evaluation tab shows: a Markdown text and the metrics (None without a run)."""
+
+    markdown: str
+    metrics: dict[str, object] | None = None
+
+
+def latest_run(runs_dir: Path) -> Path | None:
+    """The run folder `runs_dir/latest` names: a JSON file {"run": NAME} (what the eval harness
+    writes), a file holding a path, or a symlink to the folder."""
+    pointer = runs_dir / "latest"
+    if pointer.is_dir():
+        return pointer.resolve()
+    if not pointer.is_file():
+        return None
+    text = pointer.read_text(encoding="utf-8").strip()
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = text
+    name = data.get("run") if isinstance(data, dict) else data
+    if not isinstance(name, str) or not name.strip():
+        return None
+    named = Path(name.strip())
+    for candidate in (runs_dir / named, named):
+        if candidate.is_dir():
+            return candidate.resolve()
+    return None
+
+
+def eval_view(runs_dir: Path) -> EvalView:
+    """The latest run's report.md (plots inlined) and metrics.json, or why there is none."""
+    pointer = runs_dir / "latest"
+    if not pointer.exists():
+        return EvalView(f"No evaluation run yet (`{pointer}` does not exist).")
+    run = latest_run(runs_dir)
+    if run is None:
+        return EvalView(f"`{pointer}` does not name an existing run folder.")
+    parts, metrics = [f"**Latest run:** `{run.name}`"], None
+    try:
+        metrics = json.loads((run / "metrics.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        parts.append("(no metrics.json in this run)")
+    except (OSError, ValueError) as exc:
+        parts.append(f"(metrics.json unreadable: {exc})")
+    try:
+        parts.append(inline_images((run / "report.md").read_text(encoding="utf-8"), run))
+    except OSError:
+        parts.append("(no report.md in this run)")
+    data = metrics if isinstance(metrics, dict) else ({"metrics": metrics} if metrics else None)
+    return EvalView("\n\n".join(parts), data)
+
+
+_IMAGE_RE = re.compile(r"!\[([^\]]*)\]\(([\w.-]+\.png)\)")
+
+
+def inline_images(markdown: str, folder: Path) -> str:
+    """![x](plot.png) of a run folder becomes a data: URI, so the page requests nothing."""
+
+    def inline(match: re.Match[str]) -> str:
+        path = folder / match.group(2)
+        if not path.is_file():
+            return f"({match.group(1)}: plot not found)"
+        data = base64.b64encode(path.read_bytes()).decode("ascii")
+        return f"![{match.group(1)}](data:image/png;base64,{data})"
+
+    return _IMAGE_RE.sub(inline, markdown)
+
+
+def parse_auth(value: str | None) -> tuple[str, str] | None:
+    """USER:PASS -> (user, pass); None or empty -> no login. (Here, not in web.py, so the CLI
+    can check it before paying for the gradio import.)"""
+    if not value:
+        return None
+    user, sep, password = value.partition(":")
+    if not sep or not user or not password:
+        raise IjdqaError("--auth (or IJDQA_AUTH) must be USER:PASS with both parts non-empty")
+    return user, password
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+# --- the stylesheet (a string, so it ships inside the package) ----------------------------
+
+CSS = """
+.ijdqa-label { font-size: 0.8em; font-weight: 600; opacity: 0.8; margin-bottom: 0.25em; }
+.ijdqa-answer .ijdqa-label { color: #1d6b3a; }
+.ijdqa-refusal { border-left: 4px solid #d08b00; background: rgba(255, 183, 0, 0.12);
+  padding: 0.4em 0.7em; border-radius: 4px; }
+.ijdqa-refusal .ijdqa-label { color: #9a6200; }
+.ijdqa-error { border-left: 4px solid #c0392b; background: rgba(192, 57, 43, 0.10);
+  padding: 0.4em 0.7em; border-radius: 4px; }
+.ijdqa-error .ijdqa-label { color: #c0392b; }
+.ijdqa-pending .ijdqa-label { font-style: italic; }
+.ijdqa-note { font-size: 0.85em; opacity: 0.75; margin-top: 0.3em; }
+.ijdqa-seealso-title { margin-top: 0.5em; font-weight: 600; }
+.ijdqa-seealso { margin: 0.2em 0 0 1.2em; font-size: 0.9em; }
+a.ijdqa-marker { display: inline-block; padding: 0 0.3em; margin: 0 0.1em; border-radius: 4px;
+  background: rgba(37, 99, 235, 0.12); color: #1d4ed8; font-weight: 600;
+  text-decoration: none; font-size: 0.85em; }
+a.ijdqa-marker:hover { background: rgba(37, 99, 235, 0.25); }
+#ijdqa-citations .ijdqa-panel { max-height: 640px; overflow-y: auto; }
+.ijdqa-group > summary { cursor: pointer; font-weight: 600; margin: 0.3em 0; }
+.ijdqa-cite { border: 1px solid rgba(128, 128, 128, 0.35); border-radius: 6px;
+  padding: 0.5em 0.7em; margin: 0.5em 0; scroll-margin-top: 1em; }
+.ijdqa-cite:target, .ijdqa-cite.ijdqa-active { border-color: #2563eb;
+  box-shadow: 0 0 0 2px rgba(37, 99, 235, 0.35); }
+.ijdqa-cite-head { font-size: 0.9em; margin-bottom: 0.3em; }
+.ijdqa-cite-n { font-weight: 600; color: #1d4ed8; }
+.ijdqa-page { font-weight: 600; }
+.ijdqa-kind { opacity: 0.7; }
+.ijdqa-context { margin: 0.3em 0; padding-left: 0.6em; border-left: 3px solid rgba(128,128,128,0.4);
+  font-size: 0.92em; line-height: 1.45; }
+.ijdqa-context mark { background: #fde68a; color: inherit; padding: 0 0.1em; }
+.ijdqa-fns { margin: 0.3em 0 0 1.1em; font-size: 0.88em; }
+.ijdqa-fns li { margin: 0.15em 0; overflow-wrap: anywhere; }
+.ijdqa-fn { font-weight: 600; }
+.ijdqa-nofn, .ijdqa-empty { font-size: 0.88em; opacity: 0.7; }
+.ijdqa-page-view { max-width: 52em; line-height: 1.55; }
+.ijdqa-pageno { font-size: 0.8em; font-weight: 600; opacity: 0.7; }
+.ijdqa-caption { font-style: italic; opacity: 0.85; }
+.ijdqa-fntext { opacity: 0.7; font-size: 0.9em; }
+.ijdqa-page-view sup { margin: 0; padding: 0; line-height: 0; }
+.ijdqa-page-view a.ijdqa-fnref { margin: 0 0 0 0.05em; padding: 0; }
+.ijdqa-seealso-title, .ijdqa-seealso { font-size: 0.9em; }
+.ijdqa-page-view li:target { background: rgba(253, 230, 138, 0.6); }
+"""

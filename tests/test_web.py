@@ -1,0 +1,464 @@
+"""The web layer: chat handlers and HTML rendering against the real assistant, the /ask API
+through gradio_client on loopback, and a bounded load test (slow)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported
+
+from ijdqa import web
+from ijdqa import web_render as render
+from ijdqa.app import Assistant, build_assistant
+from ijdqa.citations import answer_dict, render_markdown
+from ijdqa.config import Settings
+from ijdqa.errors import IndexNotBuiltError, QueryError
+from ijdqa.intents import Turn
+from ijdqa.organizations import filter_organizations
+from ijdqa.types import Citation, Footnote
+
+ROOT = Path(__file__).resolve().parents[1]
+IJDQA = shutil.which("ijdqa", path=str(Path(sys.executable).parent)) or "ijdqa"
+FOUNDED = "When was the IHRC founded?"
+TWEET = "Which tweet is cited for Khamenei's call to arm the west bank?"
+TWEET_URL = "https://twitter.com/khamenei_ir/status/1262513122532896771"
+OFF_TOPIC = "Who is the president of France?"
+
+
+@pytest.fixture(scope="session")
+def assistant() -> Assistant:
+    """The real assistant over the default index (built on first use, ~20 s)."""
+    return build_assistant(Settings())
+
+
+@pytest.fixture()
+def chat(assistant: Assistant) -> web.WebChat:
+    return web.WebChat(assistant, stream_delay=0)
+
+
+def final(updates: list[web.ChatUpdate]) -> tuple[str, str, str, web.Conversation]:
+    """The last bubble, the panel, the Markdown and the conversation of a finished respond."""
+    messages, panel, markdown, conversation, cleared = updates[-1]
+    assert cleared == ""
+    return messages[-1]["content"], panel, markdown, conversation
+
+
+# --- the chat handler --------------------------------------------------------------------
+
+
+def test_answer_streams_then_links_markers_to_citation_cards(
+    chat: web.WebChat, assistant: Assistant
+) -> None:
+    updates = list(chat.respond(FOUNDED, [], None, 6))
+    bubble, panel, markdown, _ = final(updates)
+    answer = assistant.ask(FOUNDED, k=6)
+
+    bubbles = [u[0][-1]["content"] for u in updates]
+    assert "ijdqa-pending" in bubbles[0]  # a placeholder first, then growing text
+    assert len(updates) >= 4 and len(set(bubbles)) >= 4
+    assert "1997" in bubble and "ijdqa-answer" in bubble
+    assert '<a class="ijdqa-marker" href="#ijdqa-cite-1-1"' in bubble
+    assert 'id="ijdqa-cite-1-1"' in panel
+    quote = answer.citations[0].quote
+    assert f"<mark>{render.esc(quote)}</mark>" in panel
+    assert "page 1" in panel
+    assert markdown == render_markdown(answer, {f.number: f for f in assistant.report.footnotes})
+
+
+def test_sourced_answer_shows_footnote_date_and_url_in_a_new_tab(chat: web.WebChat) -> None:
+    _, panel, _, _ = final(list(chat.respond(TWEET, [], None, 6)))
+    assert "footnote 12" in panel and "2020-05-19" in panel
+    link = f'href="{TWEET_URL}" target="_blank" rel="noopener noreferrer"'
+    assert link in panel
+
+
+def test_script_in_question_is_shown_as_text(chat: web.WebChat) -> None:
+    question = "<script>alert('x')</script> " + FOUNDED
+    updates = list(chat.respond(question, [], None, 6))
+    messages, panel, _, _, _ = updates[-1]
+    page = json.dumps(messages) + panel
+    assert "<script>" not in page
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in messages[0]["content"]
+
+
+def test_refusal_has_its_own_style_and_lists_closest_passages(chat: web.WebChat) -> None:
+    bubble, panel, _, _ = final(list(chat.respond(OFF_TOPIC, [], None, 6)))
+    assert "ijdqa-refusal" in bubble and "ijdqa-answer" not in bubble
+    assert "Not answered" in bubble and "See also" in bubble
+    assert "ijdqa-marker" not in bubble
+    assert "No citations" in panel
+
+
+def test_follow_up_passes_earlier_turns_as_history(assistant: Assistant) -> None:
+    recording = RecordingAssistant(assistant)
+    chat = web.WebChat(recording, stream_delay=0)  # type: ignore[arg-type]
+    first = list(chat.respond(FOUNDED, [], None, 6))
+    messages, _, _, conversation, _ = first[-1]
+    second = list(chat.respond("Who leads it?", messages, conversation, 6))
+    assert recording.calls[0] == (FOUNDED, ())
+    question, history = recording.calls[1]
+    assert question == "Who leads it?"
+    assert history == (Turn("user", FOUNDED), Turn("assistant", assistant.ask(FOUNDED).text))
+    messages, panel, _, conversation, _ = second[-1]
+    assert len(messages) == 4 and len(conversation.entries) == 2
+    assert 'id="ijdqa-cite-1-1"' in panel  # the first answer's cards stay, folded
+
+
+@pytest.mark.parametrize(
+    ("error", "shown"),
+    [
+        (IndexNotBuiltError("the index in index/ is missing; run `ijdqa index`"), "ijdqa index"),
+        (RuntimeError("boom"), "Something went wrong"),
+    ],
+)
+def test_errors_become_chat_messages_and_the_chat_goes_on(
+    assistant: Assistant, error: Exception, shown: str
+) -> None:
+    chat = web.WebChat(FailingOnce(assistant, error), stream_delay=0)  # type: ignore[arg-type]
+    bubble, _, _, conversation = final(list(chat.respond(FOUNDED, [], None, 6)))
+    assert "ijdqa-error" in bubble and shown in bubble
+    assert "Traceback" not in bubble and 'File "' not in bubble
+    assert conversation.turns == ()
+    bubble, _, _, _ = final(list(chat.respond(FOUNDED, [], conversation, 6)))
+    assert "1997" in bubble
+
+
+def test_bad_k_is_a_message(chat: web.WebChat) -> None:
+    bubble, _, _, _ = final(list(chat.respond(FOUNDED, [], None, 0)))
+    assert "ijdqa-error" in bubble and "between 1 and 50" in bubble
+    with pytest.raises(QueryError):
+        web.checked_k("many")
+
+
+def test_empty_question_changes_nothing(chat: web.WebChat) -> None:
+    updates = list(chat.respond("   ", [], None, 6))
+    assert len(updates) == 1 and updates[0][0] == []
+
+
+def test_stream_prefixes_grow_by_whole_words() -> None:
+    text = "IHRC was founded in London in 1997 and more words follow here. [1]"
+    prefixes = list(web.stream_prefixes(text))
+    assert prefixes and all(text.startswith(p) for p in prefixes)
+    assert all(len(a) < len(b) for a, b in itertools.pairwise(prefixes))
+    assert all(p.endswith(" ") for p in prefixes)
+
+
+# --- rendering ---------------------------------------------------------------------------
+
+
+def citation(**changes: Any) -> Citation:
+    fields: dict[str, Any] = {
+        "marker": 1,
+        "chunk_id": "c1",
+        "quote": "the <script>quote</script>",
+        "start": 0,
+        "end": 10,
+        "page": 3,
+        "section": "A & B",
+        "kind": "body",
+        "source": "report",
+        "context": "Before <b>bold</b> the <script>quote</script> after ${x} {{y}}.",
+    }
+    return Citation(**{**fields, **changes})
+
+
+def test_citation_card_escapes_corpus_text_and_marks_the_quote() -> None:
+    card = render.citation_card(citation(), {}, turn=2)
+    assert "<script>" not in card and "<b>" not in card and "${x}" not in card
+    assert "<mark>the &lt;script&gt;quote&lt;/script&gt;</mark>" in card
+    assert 'id="ijdqa-cite-2-1"' in card and "page 3" in card and "A &amp; B" in card
+
+
+def test_ibid_footnote_shows_the_url_it_repeats(assistant: Assistant) -> None:
+    lookup = {f.number: f for f in assistant.report.footnotes}
+    ibid = lookup[15]
+    assert ibid.same_as == 14 and not ibid.urls
+    line = render.footnote_html(ibid, lookup)
+    assert "footnote 15" in line and "repeats footnote 14" in line
+    assert f'href="{lookup[14].urls[0]}" target="_blank" rel="noopener noreferrer"' in line
+
+
+def test_urls_are_escaped_inside_links() -> None:
+    note = Footnote(
+        1, 'x "><script>', ('https://e.org/?a=1&b="2"',), None, "note", None, 1, None, None
+    )
+    line = render.footnote_html(note, {1: note})
+    assert 'href="https://e.org/?a=1&amp;b=&quot;2&quot;"' in line and "<script>" not in line
+
+
+def test_report_page_renders_markers_as_superscript_links(chat: web.WebChat) -> None:
+    page = chat.page(1)
+    assert '<sup><a class="ijdqa-fnref" href="#ijdqa-fn-1">1</a></sup>' in page
+    assert '<li id="ijdqa-fn-1">' in page and 'target="_blank"' in page
+    assert "No page 99" in chat.page(99)
+
+
+def test_footnotes_table_has_every_footnote(assistant: Assistant) -> None:
+    rows = render.footnote_rows(assistant.report)
+    assert len(rows) == len(assistant.report.footnotes) == 24
+    ibid = rows[14]
+    assert ibid[0] == 15 and ibid[6] == 14 and "twitter.com" in str(ibid[5])
+
+
+def test_organizations_filter_by_country_and_region(
+    chat: web.WebChat, assistant: Assistant
+) -> None:
+    orgs = assistant.report.organizations
+    rows, count = chat.organizations("United Kingdom", web.ALL)
+    assert len(rows) == len(filter_organizations(orgs, country="UK")) == 36
+    assert count == "36 organization(s)"
+    rows, _ = chat.organizations(web.ALL, "Asia")
+    assert rows and {r[4] for r in rows} == {"Asia"}
+    assert len(chat.organizations(web.ALL, web.ALL)[0]) == len(orgs)
+
+
+def test_eval_view_without_and_with_a_run(tmp_path: Path) -> None:
+    assert "No evaluation run yet" in render.eval_view(tmp_path).markdown
+    run = tmp_path / "20260101T000000Z-extractive"
+    run.mkdir()
+    (run / "metrics.json").write_text(json.dumps({"metrics": {"quote_validity": 1.0}}))
+    (run / "report.md").write_text("# ijdqa evaluation\n\n![latency.png](latency.png)\n")
+    (run / "latency.png").write_bytes(b"\x89PNG fake")
+    (tmp_path / "latest").write_text(json.dumps({"run": run.name}))
+    view = render.eval_view(tmp_path)
+    assert run.name in view.markdown and "# ijdqa evaluation" in view.markdown
+    assert "](data:image/png;base64," in view.markdown
+    assert view.metrics == {"metrics": {"quote_validity": 1.0}}
+    (tmp_path / "latest").write_text(json.dumps({"run": "gone"}))
+    assert "does not name an existing run" in render.eval_view(tmp_path).markdown
+
+
+def test_parse_auth() -> None:
+    assert render.parse_auth("ana:s3:cret") == ("ana", "s3:cret")
+    assert render.parse_auth(None) is None
+    with pytest.raises(Exception, match="USER:PASS"):
+        render.parse_auth("ana")
+
+
+# --- the served app ----------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def served(assistant: Assistant, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app on a free loopback port, in this process (launch returns at once)."""
+    demo = web.create_app(assistant, runs_dir=tmp_path_factory.mktemp("runs"), stream_delay=0)
+    port = free_port()
+    web.launch(demo, host="127.0.0.1", port=port, prevent_thread_lock=True, quiet=True)
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        demo.close()
+
+
+def roundtrip(data: object) -> object:
+    return json.loads(json.dumps(data))
+
+
+def test_ask_api_returns_the_cli_json(served: str, assistant: Assistant) -> None:
+    from gradio_client import Client
+
+    client = Client(served, verbose=False)
+    for question, k in ((FOUNDED, 6), (TWEET, 4), (OFF_TOPIC, 6)):
+        got = client.predict(question, k, api_name="/ask")
+        assert got == roundtrip(answer_dict(assistant.ask(question, k=k)))
+    assert "1997" in client.predict(FOUNDED, api_name="/ask")["answer"]  # k has a default
+
+
+def test_ask_api_errors_are_messages(served: str) -> None:
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    client = Client(served, verbose=False)
+    with pytest.raises(AppError, match="question is empty"):
+        client.predict("  ", 6, api_name="/ask")
+    with pytest.raises(AppError, match="between 1 and 50"):
+        client.predict(FOUNDED, 99, api_name="/ask")
+    assert client.predict(FOUNDED, 6, api_name="/ask")["refused"] is False  # still serving
+
+
+def test_cli_errors_are_one_line(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IJDQA_")}
+    bad = subprocess.run(
+        [IJDQA, "chat", "--auth", "nopass"], capture_output=True, text=True, timeout=120, env=env
+    )
+    assert bad.returncode == 1 and bad.stderr.strip().count("\n") == 0
+    assert "USER:PASS" in bad.stderr
+    missing = subprocess.run(
+        [IJDQA, "chat", "--no-build", "--index-dir", str(tmp_path / "none")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert missing.returncode == 1 and "ijdqa index" in missing.stderr
+    assert "Traceback" not in missing.stderr
+
+
+# --- load --------------------------------------------------------------------------------
+
+LOAD_QUESTIONS = [
+    FOUNDED,
+    TWEET,
+    "How many partner organizations were in the UK?",
+    "What does footnote 15 cite?",
+    OFF_TOPIC,
+]
+
+
+def start_chat(port: int, log: Path) -> subprocess.Popen[bytes]:
+    """`ijdqa chat` in its own process, with defaults (no IJDQA_HOST/AUTH, analytics unset)."""
+    dropped = ("IJDQA_HOST", "IJDQA_PORT", "IJDQA_AUTH", "GRADIO_ANALYTICS_ENABLED")
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            [IJDQA, "chat", "--port", str(port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=ROOT,
+        )
+
+
+def wait_ready(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 240) -> None:
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"ijdqa chat exited with {proc.returncode}: {log.read_text()[-2000:]}")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    pytest.fail(f"ijdqa chat did not serve {url} within {timeout} s: {log.read_text()[-2000:]}")
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def chat_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app as users run it: `ijdqa chat` on a free loopback port, in another process."""
+    port, log = free_port(), tmp_path_factory.mktemp("chat") / "chat.log"
+    proc = start_chat(port, log)
+    try:
+        wait_ready(f"http://127.0.0.1:{port}/", proc, log)
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        stop(proc)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_twenty_concurrent_clients_get_complete_answers(
+    chat_process: str, assistant: Assistant
+) -> None:
+    from gradio_client import Client
+
+    expected = {q: roundtrip(answer_dict(assistant.ask(q, k=6))) for q in LOAD_QUESTIONS}
+    assert "1997" in str(expected[FOUNDED]["answer"])  # type: ignore[index]
+    clients, start = 20, threading.Barrier(20)
+
+    def one_client(n: int) -> list[tuple[str, float, object]]:
+        client = Client(chat_process, verbose=False)
+        start.wait()
+        out = []
+        for i in range(len(LOAD_QUESTIONS)):
+            question = LOAD_QUESTIONS[(n + i) % len(LOAD_QUESTIONS)]
+            began = time.perf_counter()
+            got = client.predict(question, 6, api_name="/ask")
+            out.append((question, time.perf_counter() - began, got))
+        return out
+
+    began = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        results = [r for batch in pool.map(one_client, range(clients)) for r in batch]
+    wall = time.perf_counter() - began
+
+    assert len(results) == clients * len(LOAD_QUESTIONS)
+    wrong = [q for q, _, got in results if got != expected[q]]
+    assert not wrong, f"{len(wrong)} answers differ under load, e.g. {wrong[:3]}"
+    assert all("1997" in got["answer"] for q, _, got in results if q == FOUNDED)  # type: ignore[index]
+    write_load_report([s for _, s, _ in results], clients=clients, wall=wall)
+
+
+def write_load_report(seconds: list[float], *, clients: int, wall: float) -> None:
+    ms = sorted(s * 1000 for s in seconds)
+    cuts = statistics.quantiles(ms, n=100, method="inclusive")
+    report = {
+        "what": "/ask via gradio_client threads -> `ijdqa chat` in another process, loopback",
+        "clients": clients,
+        "questions_per_client": len(LOAD_QUESTIONS),
+        "requests": len(ms),
+        "concurrency_limit": web.CONCURRENCY,
+        "p50_ms": round(cuts[49], 1),
+        "p95_ms": round(cuts[94], 1),
+        "max_ms": round(ms[-1], 1),
+        "wall_s": round(wall, 2),
+        "requests_per_s": round(len(ms) / wall, 2),
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "measured": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    (ROOT / "bench").mkdir(exist_ok=True)
+    (ROOT / "bench" / "web_load.json").write_text(json.dumps(report, indent=2) + "\n")
+
+
+# --- fakes -------------------------------------------------------------------------------
+
+
+class RecordingAssistant:
+    """The real assistant, recording what each ask received."""
+
+    def __init__(self, inner: Assistant) -> None:
+        self.inner, self.calls = inner, []  # type: list[tuple[str, tuple[Turn, ...]]]
+        self.report, self.k, self.answerer = inner.report, inner.k, inner.answerer
+
+    def ask(self, question: str, *, history: Any = (), k: int | None = None) -> Any:
+        self.calls.append((question, tuple(history)))
+        return self.inner.ask(question, history=history, k=k)
+
+
+class FailingOnce(RecordingAssistant):
+    """Raises `error` on the first question, then answers normally (the app keeps serving)."""
+
+    def __init__(self, inner: Assistant, error: Exception) -> None:
+        super().__init__(inner)
+        self.error: Exception | None = error
+
+    def ask(self, question: str, *, history: Any = (), k: int | None = None) -> Any:
+        error, self.error = self.error, None
+        if error is not None:
+            raise error
+        return super().ask(question, history=history, k=k)
