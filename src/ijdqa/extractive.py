@@ -42,7 +42,7 @@ class Candidate:
 
     @property
     def score(self) -> float:
-        penalty = 0.01 * self.rank + (0.08 if self.chunk.kind == "caption" else 0.0)
+        penalty = 0.01 * self.rank + (0.08 if self.chunk.kind in ("caption", "appendix") else 0.0)
         return 0.5 * self.similarity + 0.5 * self.coverage - penalty - self.unknown
 
     @property

@@ -102,6 +102,10 @@ class Turn:
 _ORG_WORDS = re.compile(
     r"\b(Center|Centre|Institute|Commission|Council|Mission|Group|Foundation|Society|Organi[sz]ation|University|College|Party|Front|Network|Committee|Union|Movement|Republic|Day)\b"
 )
+_CALENDAR = re.compile(
+    r"\b(January|February|March|April|May|June|July|August|September|October|November|December|"
+    r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Ramadan)\b"
+)
 _PERSON_PRONOUN = re.compile(r"\b(he|him|his|she|her)\b", re.I)
 _THING_PRONOUN = re.compile(r"\b(its|it|their|they|them)\b", re.I)
 _ORDINAL = re.compile(r"\bthe (first|second|third|fourth|last) one\b", re.I)
@@ -178,6 +182,10 @@ def _latest(
                 name = " ".join(name.split()[1:])
             if len(name) < 2 or (exclude and exclude.search(name)):
                 continue
+            if exclude is not None and (
+                _CALENDAR.search(name) or (" " not in name and not name.startswith("al-"))
+            ):
+                continue  # a person is named by two words ("Ali Khamenei") or "al-X", never a month
             if exclude is not None and any(country_of(w) for w in name.split()):
                 continue  # "Iraqi Shiite" describes someone; it is not a name
             return name
@@ -303,7 +311,7 @@ def answer_type(question: str) -> str | None:
     """What an answer must contain: a number, a time, a person or a place (None: anything)."""
     for name, pattern in _TYPE_PATTERNS:
         if pattern.search(question):
-            if name == "person" and re.search(r"^\W*who (is|was|are|were)\s+[A-Z]", question):
+            if name == "person" and re.search(r"^\W*(?i:who (is|was|are|were))\s+[A-Z]", question):
                 return None  # "who is X?" asks for a description, not a name
             return name
     return None
