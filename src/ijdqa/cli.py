@@ -50,6 +50,10 @@ def _settings(args: argparse.Namespace) -> Settings:
             "index_dir": getattr(args, "index_dir", None),
             "embedding_model": getattr(args, "embedding_model", None),
             "chroma_url": getattr(args, "chroma_url", None),
+            "llm": getattr(args, "llm", None),
+            "llm_model": getattr(args, "llm_model", None),
+            "llm_base_url": getattr(args, "llm_base_url", None),
+            "llm_timeout": getattr(args, "llm_timeout", None),
         }.items()
         if value is not None
     }
@@ -178,6 +182,19 @@ def _index_options(p: Any) -> None:
     )
 
 
+def _llm_options(p: Any) -> None:
+    p.add_argument(
+        "--llm", choices=["none", "openai", "ollama"], help="answer with a chat model (IJDQA_LLM)"
+    )
+    p.add_argument("--llm-model", help="model name sent to the endpoint (IJDQA_LLM_MODEL)")
+    p.add_argument(
+        "--llm-base-url", help="OpenAI-compatible or Ollama base URL (IJDQA_LLM_BASE_URL)"
+    )
+    p.add_argument(
+        "--llm-timeout", type=float, help="seconds before falling back (IJDQA_LLM_TIMEOUT)"
+    )
+
+
 def _add_index(sub: Any) -> None:
     p = sub.add_parser("index", help="build the index (only what changed is embedded)")
     _index_options(p)
@@ -282,6 +299,7 @@ def _add_ask(sub: Any) -> None:
         "--scope", choices=["report", "sources", "all"], help="what to answer from (default report)"
     )
     _index_options(p)
+    _llm_options(p)
     p.add_argument(
         "--no-build", action="store_true", help="fail instead of building a missing index"
     )
@@ -351,6 +369,7 @@ def _add_eval(sub: Any) -> None:
     p.add_argument("--check", type=Path, metavar="FILE", help="exit 1 below these minimums")
     p.add_argument("--compare", nargs=2, metavar=("RUN_A", "RUN_B"), help="diff two runs")
     _index_options(p)
+    _llm_options(p)
     p.add_argument(
         "--no-build", action="store_true", help="fail instead of building a missing index"
     )
@@ -405,6 +424,7 @@ def _add_chat(sub: Any) -> None:
     p.add_argument("--port", type=int, help="port to serve on (default 7860; IJDQA_PORT)")
     p.add_argument("--auth", help="USER:PASS to require a login (IJDQA_AUTH)")
     _index_options(p)
+    _llm_options(p)
     p.add_argument(
         "--no-build", action="store_true", help="fail instead of building a missing index"
     )

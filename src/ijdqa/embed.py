@@ -267,6 +267,13 @@ def export_query_encoder(model_path: Path, out_dir: Path) -> Path:
         )
         _write_encoder(model, hf_tokenizer.backend_tokenizer, spec, staging)
         _replace_dir(staging, out_dir)
+    except ModelUnavailableError:
+        raise
+    except Exception as exc:  # torch's exporter raises its own types (e.g. onnx missing)
+        raise ModelUnavailableError(
+            f"cannot export {folder} to ONNX ({exc.__class__.__name__}: {exc}); "
+            "reinstall ijdqa (`make install`) so torch and onnx are present"
+        ) from exc
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return out_dir

@@ -1,0 +1,487 @@
+"""The LLM answerer: retrieved passages in, a chat model's answer out, checked by code.
+
+The model sees passages P1..Pk, the conversation and the question, each delimited as data, and
+proposes an answer that cites keys like [P2]. Code then keeps only what it can check:
+
+- a key that names no passage (or a bare [3]) is dropped and counted in `dropped_markers`;
+- a sentence is kept only when a passage it cites supports it: at least half of its content
+  words occur in the passage, or the passage contains it (an instruction planted in a passage
+  supports nothing). An uncited sentence is kept only when one passage supports it, and is
+  cited to that passage. Every other sentence leaves the text and is listed in `unsupported`;
+- each kept citation quotes the best-matching sentence of the cited passage verbatim; markers
+  are numbered [1], [2], ... in order of first use.
+
+A reply that is the refusal sentinel becomes the extractive answerer's refusal. A model that
+fails, times out, or replies with nothing usable yields the extractive answer with a note.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Generator, Iterator, Mapping, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from ijdqa import prompts
+from ijdqa.citations import CorpusView, keep_valid, make_citation
+from ijdqa.errors import LLMError
+from ijdqa.intents import Turn, resolve_followup, strip_instructions
+from ijdqa.lexical import tokenize
+from ijdqa.llm import stream_reply
+from ijdqa.retrieve import clean_query
+from ijdqa.text import normalize, sentence_spans
+from ijdqa.types import Answer, Chunk, Citation
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+    from ijdqa.answer import ExtractiveAnswerer
+
+SUPPORT = 0.5  # share of a sentence's content words its passage must contain
+HISTORY_TURNS = 4
+HISTORY_CHARS = 600
+
+_KEYS = r"\[\s*P?\s*\d{1,3}(?:\s*[,;]\s*P?\s*\d{1,3})*\s*\]"
+_KEYS_RE = re.compile(_KEYS, re.I)
+_KEY_AFTER_STOP_RE = re.compile(r"([.?!][\"”’')]*)((?:\s*" + _KEYS + r")+)", re.I)
+_OPEN_KEY_RE = re.compile(r"\[[^\]\n]*$")
+_WORD_RE = re.compile(r"\w")
+_BOUNDARY_RE = re.compile(r"[.?!\n]")
+_TAG_RE = re.compile(r"</?\s*(?:passages|conversation|question)\s*>", re.I)
+_THINK_RE = re.compile(r"<think>.*?</think>", re.I | re.S)
+_THINK_OPEN = "<think>"
+
+
+class LLMAnswerer:
+    """Answers with a chat model over the extractive answerer's index; falls back to it."""
+
+    def __init__(
+        self,
+        extractive: ExtractiveAnswerer,
+        chat: BaseChatModel,
+        *,
+        model: str,
+        timeout: float | None = None,
+    ) -> None:
+        self.extractive = extractive
+        self.chat = chat
+        self.view = extractive.view
+        self.index = extractive.index
+        self.name = f"llm:{model}"
+        self.timeout = timeout
+
+    def answer(
+        self,
+        question: str,
+        *,
+        history: Sequence[Turn] = (),
+        k: int = 6,
+        filters: dict[str, Any] | None = None,
+    ) -> Answer:
+        final: Answer | None = None
+        for item in self.stream(question, history=history, k=k, filters=filters):
+            if isinstance(item, Answer):
+                final = item
+        if final is None:  # pragma: no cover - stream() always ends with an Answer
+            raise RuntimeError("the LLM answer stream ended without an answer")
+        return final
+
+    def stream(
+        self,
+        question: str,
+        *,
+        history: Sequence[Turn] = (),
+        k: int = 6,
+        filters: dict[str, Any] | None = None,
+    ) -> Iterator[str | Answer]:
+        """Text deltas of the checked answer as it forms, then the final Answer.
+
+        The deltas join to the final Answer's text, except when the model fails part-way: the
+        final Answer (the extractive fallback, with its note) then replaces what was shown.
+        """
+        started = time.perf_counter()
+        asked = clean_query(question)
+        core = strip_instructions(asked)
+        resolved = resolve_followup(core, history)
+        base = Answer(
+            question=asked,
+            text="",
+            answerer=self.name,
+            resolved_question=resolved if resolved != core else None,
+        )
+        hits = self.index.search(resolved, k=k, filters=filters)
+        timings = {"retrieve": time.perf_counter() - started}
+        if not hits:
+            final, shown = self.extractive.refuse(base, resolved, k=k), ""
+        else:
+            passages = {f"P{i}": hit.chunk for i, hit in enumerate(hits, start=1)}
+            draft = yield from self._reply(asked, passages, history)
+            timings["llm"] = time.perf_counter() - started - timings["retrieve"]
+            shown = draft.text
+            if draft.failure is not None:
+                final = self._fallback(question, draft, history=history, k=k, filters=filters)
+            elif draft.refused:
+                final = self.extractive.refuse(base, resolved, k=k)
+            else:
+                final = draft.answer(base)
+        if not shown:
+            yield final.text
+        yield replace(final, timings={**final.timings, **timings})
+
+    def _reply(
+        self, question: str, passages: Mapping[str, Chunk], history: Sequence[Turn]
+    ) -> Generator[str, None, _Draft]:
+        """Stream the model's reply through the checks; the draft records how it went."""
+        system, user = render_prompt(question, passages, history)
+        draft = _Draft(Validator(self.view, passages))
+        try:
+            for delta in stream_reply(self.chat, system, user, timeout=self.timeout):
+                yield from draft.feed(delta)
+            yield from draft.close()
+        except LLMError as exc:
+            draft.failure = str(exc)
+        return draft
+
+    def _fallback(
+        self,
+        question: str,
+        draft: _Draft,
+        *,
+        history: Sequence[Turn],
+        k: int,
+        filters: dict[str, Any] | None,
+    ) -> Answer:
+        """The extractive answer, noting why; the model's discarded sentences stay listed."""
+        answer = self.extractive.answer(question, history=history, k=k, filters=filters)
+        note = prompts.render("llm_fallback", reason=draft.failure)
+        return replace(
+            answer,
+            notes=(*answer.notes, note),
+            dropped_markers=answer.dropped_markers + draft.check.dropped,
+            unsupported=(*answer.unsupported, *draft.check.unsupported),
+        )
+
+
+# --- the prompt ----------------------------------------------------------------------------
+
+
+def render_prompt(
+    question: str, passages: Mapping[str, Chunk], history: Sequence[Turn] = ()
+) -> tuple[str, str]:
+    """The system and user messages: passages, conversation and question delimited as data."""
+    system = prompts.render("llm_system", refusal=prompts.refusal())
+    blocks = [
+        prompts.render("llm_passage", key=key, where=_where(chunk), text=_data(chunk.text))
+        for key, chunk in passages.items()
+    ]
+    user = prompts.render(
+        "llm_user",
+        passages="\n\n".join(blocks),
+        history=_history(history),
+        question=_data(question),
+    )
+    return system, user
+
+
+def _data(text: str) -> str:
+    """Text placed inside a delimited block, unable to close it or open another."""
+    return re.sub(r"[ \t]{2,}", " ", _TAG_RE.sub(" ", text)).strip()
+
+
+def _where(chunk: Chunk) -> str:
+    if chunk.kind == "source":
+        return f"cited source {chunk.source}"
+    if chunk.kind == "footnote":
+        return f"footnote {', '.join(map(str, chunk.footnotes))}, page {chunk.page}"
+    numbers = ", ".join(map(str, chunk.footnotes))
+    notes = f", footnote{'s' if len(chunk.footnotes) > 1 else ''} {numbers}" if numbers else ""
+    return f"page {chunk.page}, {chunk.section}{notes}"
+
+
+def _history(history: Sequence[Turn]) -> str:
+    turns = [t for t in history[-HISTORY_TURNS:] if t.content.strip()]
+    if not turns:
+        return "(none)"
+    lines = []
+    for turn in turns:
+        content = plain(" ".join(_data(turn.content).split()))[:HISTORY_CHARS]
+        lines.append(f"{turn.role}: {content}")
+    return "\n".join(lines)
+
+
+# --- checking the reply ------------------------------------------------------------------------
+
+
+def is_refusal(sentence: str) -> bool:
+    return normalize(sentence).startswith(normalize(prompts.refusal()).rstrip("."))
+
+
+def plain(sentence: str) -> str:
+    """A reply sentence without its passage keys, spacing tidied."""
+    text = _OPEN_KEY_RE.sub("", _KEYS_RE.sub(" ", sentence))
+    text = re.sub(r"[ \t]+", " ", text)
+    return re.sub(r" ([.,;:?!])", r"\1", text).strip()
+
+
+class Validator:
+    """Checks reply sentences against the passages and turns kept keys into citations."""
+
+    def __init__(self, view: CorpusView, passages: Mapping[str, Chunk]) -> None:
+        self.view = view
+        self.passages = dict(passages)
+        self.citations: list[Citation] = []
+        self.dropped = 0
+        self.unsupported: list[str] = []
+        # an instruction planted in a passage supports nothing, not even a reply that obeys it
+        facts = {key: strip_instructions(c.text) for key, c in self.passages.items()}
+        self._words = {key: set(tokenize(text)) for key, text in facts.items()}
+        self._norms = {key: normalize(text) for key, text in facts.items()}
+        self._markers: dict[tuple[str, int, int], int] = {}
+
+    def take(self, sentence: str) -> str | None:
+        """The sentence with renumbered markers, or None when no cited passage supports it."""
+        keys = self.keys(sentence)
+        text = plain(sentence)
+        found = self.supporting(text, keys)
+        markers = [self._marker(key, text) for key in found]
+        kept = list(dict.fromkeys(m for m in markers if m is not None))
+        if not kept:
+            self.unsupported.append(text)
+            return None
+        return f"{text} {''.join(f'[{m}]' for m in kept)}"
+
+    def keys(self, sentence: str) -> list[str]:
+        """The known passage keys a sentence cites, in order; unknown keys are counted."""
+        keys: list[str] = []
+        for match in _KEYS_RE.finditer(sentence):
+            for item in re.split(r"[,;]", match.group(0).strip("[] \t")):
+                key = re.sub(r"\s+", "", item).upper()
+                if key not in self.passages:
+                    self.dropped += 1
+                elif key not in keys:
+                    keys.append(key)
+        return keys
+
+    def supporting(self, text: str, keys: Sequence[str]) -> list[str]:
+        """The cited passages that support the text (or the one passage that does, if uncited)."""
+        words = set(tokenize(text))
+        if not keys:
+            best = max(self.passages, key=lambda key: len(words & self._words[key]))
+            return [best] if self._supports(text, words, [best]) else []
+        alone = [key for key in keys if self._supports(text, words, [key])]
+        if alone or len(keys) == 1:
+            return alone
+        if self._supports(text, words, keys):  # a sentence joining facts of several passages
+            return [key for key in keys if words & self._words[key]]
+        return []
+
+    def _supports(self, text: str, words: set[str], keys: Sequence[str]) -> bool:
+        if words:
+            have = set().union(*(self._words[key] for key in keys))
+            if len(words & have) >= SUPPORT * len(words):
+                return True
+        core = normalize(text).strip(" .,;:!?-–—*•\"'")
+        return len(core) >= 8 and any(core in self._norms[key] for key in keys)
+
+    def _marker(self, key: str, text: str) -> int | None:
+        chunk = self.passages[key]
+        start, end = best_sentence(chunk.text, text)
+        spot = (chunk.chunk_id, start, end)
+        if spot not in self._markers:
+            marker = len(self.citations) + 1
+            citation = make_citation(
+                self.view, chunk, chunk.start + start, chunk.start + end, marker=marker
+            )
+            if citation is None:
+                return None
+            self.citations.append(citation)
+            self._markers[spot] = marker
+        return self._markers[spot]
+
+
+def best_sentence(passage: str, text: str) -> tuple[int, int]:
+    """The span of the passage sentence sharing most content words with `text` (first on ties)."""
+    spans = sentence_spans(passage) or ((0, len(passage)),)
+    words = set(tokenize(text))
+    core = normalize(text).strip(" .,;:!?-–—*•\"'")
+
+    def fit(item: tuple[int, tuple[int, int]]) -> tuple[bool, int, int]:
+        i, (s, e) = item
+        piece = passage[s:e]
+        contained = bool(core) and core in normalize(piece)
+        return contained, len(words & set(tokenize(piece))), -i
+
+    return max(enumerate(spans), key=fit)[1]
+
+
+# --- the reply as it streams ----------------------------------------------------------------
+
+
+class _Draft:
+    """The reply, streamed: visible text -> complete sentences -> checked, laid-out text."""
+
+    def __init__(self, check: Validator) -> None:
+        self.check = check
+        self.visible = _Visible()
+        self.sentences = _Sentences()
+        self.parts: list[str] = []
+        self.kept = 0
+        self.refused = False
+        self.failure: str | None = None  # why the reply cannot be used, once known
+        self._held: list[tuple[int, str]] = []  # refusal sentences before any cited one
+        self._breaks = 0
+
+    @property
+    def text(self) -> str:
+        return "".join(self.parts)
+
+    def feed(self, delta: str) -> Iterator[str]:
+        for breaks, sentence in self.sentences.feed(self.visible.feed(delta)):
+            yield from self._take(breaks, sentence)
+
+    def close(self) -> Iterator[str]:
+        tail = self.sentences.feed(self.visible.close()) + self.sentences.close()
+        for breaks, sentence in tail:
+            yield from self._take(breaks, sentence)
+        self.refused = bool(self._held) and not self.kept
+        if not self.kept and not self.refused:
+            self.failure = (
+                "no sentence of its answer was supported by the report's passages"
+                if self.visible.seen_text
+                else "the model returned an empty answer"
+            )
+
+    def answer(self, base: Answer) -> Answer:
+        check = self.check
+        return keep_valid(
+            replace(
+                base,
+                text=self.text,
+                citations=tuple(check.citations),
+                dropped_markers=check.dropped,
+                unsupported=tuple(check.unsupported),
+            )
+        )
+
+    def _take(self, breaks: int, sentence: str) -> Iterator[str]:
+        self._breaks = max(self._breaks, breaks)
+        text = plain(sentence)
+        refusal = is_refusal(text)
+        if refusal or not _WORD_RE.search(text):
+            self.check.keys(sentence)  # a refusal cites nothing: count its unknown keys
+            if not refusal:
+                return
+        if refusal and not self.kept:
+            self._held.append((self._breaks, text))
+            self._breaks = 0
+            return
+        checked = text if refusal else self.check.take(sentence)
+        if checked is None:
+            return  # unsupported: its line break carries over to the next kept sentence
+        gap, self._breaks = self._breaks, 0
+        for held_gap, held in self._held:
+            yield self._place(held_gap, held)
+        self._held.clear()
+        if not refusal:
+            self.kept += 1
+        yield self._place(gap, checked)
+
+    def _place(self, breaks: int, text: str) -> str:
+        gap = "" if not self.parts else "\n\n" if breaks > 1 else "\n" if breaks else " "
+        self.parts.append(gap + text)
+        return gap + text
+
+
+class _Visible:
+    """The reply without <think>...</think> blocks; a block still open is held back."""
+
+    def __init__(self) -> None:
+        self.raw = ""
+        self.sent = 0
+
+    @property
+    def seen_text(self) -> bool:
+        return bool(_WORD_RE.search(_THINK_RE.sub("", self.raw)))
+
+    def feed(self, delta: str) -> str:
+        self.raw += delta
+        return self._emit(_hold_think(_THINK_RE.sub("", self.raw)))
+
+    def close(self) -> str:
+        text = _THINK_RE.sub("", self.raw)
+        opened = text.lower().find(_THINK_OPEN)
+        return self._emit(text if opened < 0 else text[:opened])
+
+    def _emit(self, text: str) -> str:
+        new = text[self.sent :]
+        self.sent = max(self.sent, len(text))
+        return new
+
+
+def _hold_think(text: str) -> str:
+    opened = text.lower().find(_THINK_OPEN)
+    if opened >= 0:
+        return text[:opened]
+    tail = text.rfind("<")
+    if tail >= 0 and _THINK_OPEN.startswith(text[tail:].lower()):
+        return text[:tail]
+    return text
+
+
+class _Sentences:
+    """Cuts growing text into complete sentences, each with the line breaks before it.
+
+    A key written after the full stop ("... 2020. [P1]") belongs to the sentence before it, so
+    a sentence is complete only once the next one has begun.
+    """
+
+    def __init__(self) -> None:
+        self.buffer = ""
+        self.breaks = 0
+
+    def feed(self, delta: str) -> list[tuple[int, str]]:
+        self.buffer += delta
+        return self._cut(final=False) if _BOUNDARY_RE.search(delta) else []
+
+    def close(self) -> list[tuple[int, str]]:
+        return self._cut(final=True)
+
+    def _cut(self, *, final: bool) -> list[tuple[int, str]]:
+        *lines, last = self.buffer.split("\n")
+        out: list[tuple[int, str]] = []
+        for line in lines:
+            out += self._emit([line[s:e] for s, e in _spans(line)[0]])
+            self.breaks += 1
+        spans, last = _spans(last)
+        pieces = [last[s:e] for s, e in spans]
+        keep = len(pieces) if final else _complete(pieces)
+        out += self._emit(pieces[:keep])
+        if final:
+            self.buffer = ""
+        elif keep < len(pieces):
+            self.buffer = last[spans[keep][0] :]  # from the first sentence still growing
+        else:
+            self.buffer = last  # nothing but spaces yet
+        return out
+
+    def _emit(self, pieces: list[str]) -> list[tuple[int, str]]:
+        out = []
+        for piece in pieces:
+            out.append((self.breaks, piece))
+            self.breaks = 0
+        return out
+
+
+def _spans(line: str) -> tuple[tuple[tuple[int, int], ...], str]:
+    """Sentence spans of a line, after moving keys written after a full stop before it."""
+    line = _KEY_AFTER_STOP_RE.sub(r"\2\1", line)  # "2020. [P1]" -> "2020 [P1]."
+    return sentence_spans(line), line
+
+
+def _complete(pieces: list[str]) -> int:
+    """How many leading sentences are certainly complete (the last one may still grow)."""
+    keep = len(pieces) - 1
+    if keep > 0 and not _WORD_RE.search(plain(pieces[-1])):
+        keep -= 1  # the next sentence is only a key so far: it may belong to this one
+    return max(keep, 0)
