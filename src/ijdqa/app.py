@@ -6,6 +6,7 @@ import hashlib
 import os
 import time
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from ijdqa.sources import SourceText
 
 BUNDLED_REPORT = "report.txt"
+MAX_REPORT_BYTES = 5_000_000  # 230 times the bundled report
 
 
 def read_report_text(path: Path | None) -> tuple[str, str]:
@@ -41,9 +43,15 @@ def read_report_text(path: Path | None) -> tuple[str, str]:
         if path.is_dir():
             raise ReportError(f"{path} is a folder; give the path of a report text file")
         try:
-            data = path.read_bytes()
+            with path.open("rb") as fh:  # a bounded read: /dev/zero or a 20 GB file stops here
+                data = fh.read(MAX_REPORT_BYTES + 1)
         except OSError as exc:
             raise ReportError(f"cannot read {path}: {exc.strerror}") from exc
+        if len(data) > MAX_REPORT_BYTES:
+            raise ReportFormatError(
+                f"{path} is over {MAX_REPORT_BYTES // 1_000_000} MB; ijdqa reads one report "
+                "(the bundled one is 21 KB), not a library: split or trim the file"
+            )
         name = str(path)
     try:
         return data.decode("utf-8"), name
@@ -86,7 +94,7 @@ def _parsed(text: str, name: str, index_dir: Path) -> Report:
     cache = index_dir / "report-cache" / f"{key}.json"
     try:
         cached = reportcache.loads(cache.read_text(encoding="utf-8"))
-    except OSError:
+    except (OSError, UnicodeDecodeError):  # missing, unreadable or garbled: parse again
         cached = None
     if cached is not None:
         return cached
@@ -174,9 +182,28 @@ def open_search_index(
                 f"the index in {settings.index_dir} is missing or out of date; run `ijdqa index`"
             )
         ensure_index(settings, corpus, progress=progress, rebuild=fresh)
-    return open_index(
-        settings.index_dir, query_embedder=QueryEncoder.load(encoder), use_chroma=use_chroma
-    )
+    # Creating the ONNX session (native code, no GIL) overlaps with building BM25 in Python.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        loading = pool.submit(QueryEncoder.load, encoder)
+        index = open_index(
+            settings.index_dir, query_embedder=_Pending(loading), use_chroma=use_chroma
+        )
+        _ = index.lexical
+        index.query_embedder = loading.result()
+    return index
+
+
+class _Pending:
+    """A query encoder still loading in a thread; the first call waits for it."""
+
+    def __init__(self, future: Future[QueryEncoder]) -> None:
+        self._future = future
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._future.result().embed_query(text)
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self._future.result().embed_documents(texts)
 
 
 # --- the assistant ---------------------------------------------------------------------
