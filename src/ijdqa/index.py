@@ -26,7 +26,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from ijdqa.corpus import CHUNKER_VERSION, IndexedChunk, corpus_hash
-from ijdqa.errors import IndexCorruptError, IndexNotBuiltError, QueryError
+from ijdqa.errors import IndexCorruptError, IndexNotBuiltError, IndexStoreError, QueryError
 from ijdqa.lexical import LexicalIndex
 from ijdqa.retrieve import clean_query, fuse, matches, validate_filters
 from ijdqa.store import ArrayVectors, ChromaStore
@@ -110,11 +110,22 @@ def build_index(
 ) -> BuildResult:
     """Build (or reuse) the index for `items`; `embedder` is called only if something must be embedded."""
     started = time.perf_counter()
-    root.mkdir(parents=True, exist_ok=True)
-    with _build_lock(root):
+    with _write_errors(root), _build_lock(root):
         return _build_locked(
             root, items, embedder, model, inputs, chroma_url, rebuild, progress, batch_size, started
         )
+
+
+@contextmanager
+def _write_errors(root: Path) -> Iterator[None]:
+    """OSError while building (a full disk, a read-only folder, a file in the way) -> a message."""
+    try:
+        yield
+    except OSError as exc:
+        raise IndexStoreError(
+            f"cannot write the index in {root}: {exc.strerror or exc}; the index in use (if any) "
+            "is unchanged; free disk space or choose another --index-dir, then run `ijdqa index`"
+        ) from exc
 
 
 @contextmanager
@@ -122,6 +133,7 @@ def _build_lock(root: Path) -> Iterator[None]:
     """One builder at a time per index folder (a web app and a CLI may both try)."""
     import fcntl
 
+    root.mkdir(parents=True, exist_ok=True)
     with (root / ".build.lock").open("w") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
@@ -383,8 +395,8 @@ def open_index(root: Path, *, query_embedder: QueryEmbedder, use_chroma: bool = 
     try:
         chunks = [
             Chunk(
-                **{k: tuple(v) if isinstance(v, list) else v for k, v in row.items() if k in fields}
-            )  # type: ignore[arg-type]
+                **{k: tuple(v) if isinstance(v, list) else v for k, v in row.items() if k in fields}  # type: ignore[arg-type]
+            )
             for row in rows
         ]
     except TypeError as exc:

@@ -54,7 +54,7 @@ class ArrayVectors:
     def load(cls, path: Path) -> ArrayVectors:
         try:
             return cls(np.load(path, allow_pickle=False))
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, EOFError) as exc:  # EOFError: an empty file
             raise IndexCorruptError(
                 f"cannot read vectors {path}: {exc}; run `ijdqa index --rebuild`"
             ) from exc
@@ -114,7 +114,9 @@ class ChromaStore:
                 path=str(path), settings=ChromaSettings(anonymized_telemetry=False)
             )
         except Exception as exc:  # chromadb raises bare exceptions for unreadable stores
-            raise IndexCorruptError(f"cannot open the Chroma store in {path}: {exc}") from exc
+            raise IndexCorruptError(
+                f"cannot open the Chroma store in {path}: {exc}; run `ijdqa index --rebuild`"
+            ) from exc
         store = cls(client, collection)
         store.location = str(path)
         return store
@@ -125,12 +127,16 @@ class ChromaStore:
         from chromadb.config import Settings as ChromaSettings
 
         parsed = urlparse(url if "://" in url else f"http://{url}")
-        if not parsed.hostname:
+        try:
+            port = parsed.port or 8000
+        except ValueError:  # a port out of range or not a number
+            port = 0
+        if not parsed.hostname or not port or parsed.scheme not in ("http", "https"):
             raise StoreUnavailableError(f"not a Chroma server URL: {url!r} (use http://HOST:PORT)")
         try:
             client = chromadb.HttpClient(
                 host=parsed.hostname,
-                port=parsed.port or 8000,
+                port=port,
                 ssl=parsed.scheme == "https",
                 settings=ChromaSettings(anonymized_telemetry=False),
             )
@@ -141,7 +147,7 @@ class ChromaStore:
                 "start it with `chroma run --path DIR --host 127.0.0.1 --port PORT` or unset IJDQA_CHROMA_URL"
             ) from exc
         store = cls(client, collection)
-        store.location = url
+        store.location = parsed.geturl()  # with its scheme: _wrap tells servers by it
         return store
 
     def count(self) -> int:
