@@ -156,13 +156,38 @@ def bench_retrieval(index_dir: Path, passes: int = 3) -> dict[str, Any]:
             index.search(q["question"], k=6)
             times.append(time.perf_counter() - started)
     quality = {mode: _recall(index, questions, mode) for mode in MODES}
+    gold = _gold_evidence_questions()
+    gold_quality = {mode: _recall(index, gold, mode) for mode in MODES}
     return {
+        "gold_evidence_questions": len(gold),
+        "gold_evidence_quality": gold_quality,
         "questions": len(questions),
         "open_index_seconds": round(opened, 3),
         "first_query_seconds": round(first, 3),
         "hybrid_latency": percentiles(times),
         "quality": quality,
     }
+
+
+def _gold_evidence_questions() -> list[dict[str, str]]:
+    """Gold questions answered by one passage: their first evidence span is the expected text."""
+    rows = [
+        json.loads(line)
+        for line in (ROOT / "eval" / "gold.jsonl").read_text(encoding="utf-8").splitlines()
+        if line
+    ]
+    return [
+        {
+            "id": r["id"],
+            "kind": r["category"],
+            "question": r["question"],
+            "expected": r["evidence"][0],
+        }
+        for r in rows
+        if r["evidence"]
+        and not r["history"]
+        and r["category"] not in ("list", "count", "adversarial")
+    ]
 
 
 def _recall(index: Any, questions: list[dict[str, str]], mode: str) -> dict[str, Any]:

@@ -87,7 +87,7 @@ def test_matches() -> None:
 def test_fuse_rrf_arithmetic() -> None:
     dense = [10, 20, 30]
     lexical = [30, 40]
-    got = fuse(dense, lexical, k=10)
+    got = fuse(dense, lexical, k=10, rrf_k=60, weights=(1.0, 1.0))
     scores = {i: s for i, s, _, _ in got}
     assert scores[10] == pytest.approx(1 / 61)
     assert scores[20] == pytest.approx(1 / 62)
@@ -100,14 +100,19 @@ def test_fuse_rrf_arithmetic() -> None:
 
 def test_fuse_ties_break_on_best_single_rank_and_then_dense_first() -> None:
     # 20 (dense #2) and 40 (lexical #2) tie on score; both best ranks are 2: stable, dense first
-    got = [i for i, *_ in fuse([10, 20], [30, 40], k=4)]
+    got = [i for i, *_ in fuse([10, 20], [30, 40], k=4, weights=(1.0, 1.0))]
     assert got[:2] in ([10, 30], [30, 10])
     assert set(got[2:]) == {20, 40}
-    assert RRF_K == 60
+
+
+def test_default_fusion_weighs_bm25_above_dense() -> None:
+    # a lexical-only first hit outranks a dense-only first hit with the measured weights
+    assert [i for i, *_ in fuse([10], [30], k=2)] == [30, 10]
+    assert RRF_K == 20
 
 
 def test_fuse_custom_rrf_k_and_truncation() -> None:
-    got = fuse([1, 2, 3], [3, 2, 1], k=2, rrf_k=0)
+    got = fuse([1, 2, 3], [3, 2, 1], k=2, rrf_k=0, weights=(1.0, 1.0))
     # 1: 1/1 + 1/3, 2: 1/2 + 1/2, 3: 1/3 + 1/1 -> 1 and 3 tie at 4/3, 2 is last
     assert len(got) == 2
     assert {i for i, *_ in got} == {1, 3}

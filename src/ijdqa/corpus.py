@@ -15,11 +15,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
+from ijdqa.organizations import adjectives
 from ijdqa.text import PRONOUN_START, referent, sentence_spans
 from ijdqa.types import Chunk, ChunkKind, Footnote, Organization, Paragraph, Report
 
 DEFAULT_MAX_CHARS = 600
-CHUNKER_VERSION = "4"
+CHUNKER_VERSION = "5"
 
 
 class SourceDocument(Protocol):
@@ -179,6 +180,8 @@ def _appendix_chunk(para: Paragraph, org: Organization) -> IndexedChunk:
     chunk = _make(para.text, "appendix", para, para.start, ())
     chunk = Chunk(**{**chunk.__dict__, "organizations": (org.number,)})
     place = ", ".join(x for x in (org.city, org.country, org.region) if x)
+    if org.country:
+        place += " " + " ".join(adjectives(org.country))
     search = (
         f"{para.section}: partner organization of the conference. {para.text}. Location: {place}"
     )

@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ijdqa.organizations import canonical_country, canonical_region
+from ijdqa.organizations import DEMONYMS, canonical_country, canonical_region
 from ijdqa.types import Organization
 
 _INSTRUCTION_RE = re.compile(
@@ -43,35 +43,6 @@ _TOTAL_RE = re.compile(r"\b(in total|altogether|overall|all together)\b", re.I)
 _COUNTRIES_RE = re.compile(
     r"\bwhich countr(y|ies)\b|\bmost\b.*\bcountr|\bcountr\w*\b.*\bmost\b|\bby country\b", re.I
 )
-_DEMONYMS = {
-    "british": "United Kingdom",
-    "english": "United Kingdom",
-    "scottish": "United Kingdom",
-    "american": "United States",
-    "turkish": "Turkey",
-    "danish": "Denmark",
-    "swiss": "Switzerland",
-    "french": "France",
-    "belgian": "Belgium",
-    "finnish": "Finland",
-    "dutch": "Netherlands",
-    "german": "Germany",
-    "filipino": "Philippines",
-    "lebanese": "Lebanon",
-    "iraqi": "Iraq",
-    "israeli": "Israel",
-    "bahraini": "Bahrain",
-    "saudi": "Saudi Arabia",
-    "kuwaiti": "Kuwait",
-    "swedish": "Sweden",
-    "norwegian": "Norway",
-    "spanish": "Spain",
-    "irish": "Ireland",
-    "polish": "Poland",
-    "chinese": "China",
-    "japanese": "Japan",
-    "afghan": "Afghanistan",
-}
 _SUFFIXES = (
     ("ian", ""),
     ("ian", "ia"),
@@ -247,8 +218,8 @@ def country_of(word: str) -> str | None:
     if found:
         return found
     lower = word.lower().strip(".")
-    if lower in _DEMONYMS:
-        return _DEMONYMS[lower]
+    if lower in DEMONYMS:
+        return DEMONYMS[lower]
     for suffix, repl in _SUFFIXES:
         if lower.endswith(suffix) and len(lower) > len(suffix) + 2:
             found = canonical_country(lower[: -len(suffix)] + repl)

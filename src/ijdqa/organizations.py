@@ -50,6 +50,50 @@ _ALIASES = {
     "Palestine": ("palestine", "state of palestine"),
 }
 _ALIAS_TO_COUNTRY = {alias: country for country, aliases in _ALIASES.items() for alias in aliases}
+# Adjectives whose country cannot be had by trimming a suffix (Malaysian -> Malaysia).
+DEMONYMS = {
+    "british": "United Kingdom",
+    "english": "United Kingdom",
+    "scottish": "United Kingdom",
+    "american": "United States",
+    "turkish": "Turkey",
+    "danish": "Denmark",
+    "swiss": "Switzerland",
+    "french": "France",
+    "belgian": "Belgium",
+    "finnish": "Finland",
+    "dutch": "Netherlands",
+    "german": "Germany",
+    "filipino": "Philippines",
+    "lebanese": "Lebanon",
+    "iraqi": "Iraq",
+    "israeli": "Israel",
+    "bahraini": "Bahrain",
+    "saudi": "Saudi Arabia",
+    "kuwaiti": "Kuwait",
+    "swedish": "Sweden",
+    "norwegian": "Norway",
+    "spanish": "Spain",
+    "irish": "Ireland",
+    "polish": "Poland",
+    "chinese": "China",
+    "japanese": "Japan",
+    "afghan": "Afghanistan",
+}
+
+
+def adjectives(country: str) -> list[str]:
+    """Adjective forms of a country name, for matching 'Swiss' or 'Malaysian' to an entry."""
+    forms = [adj.title() for adj, name in DEMONYMS.items() if name == country]
+    if country.endswith("a"):
+        forms.append(country + "n")  # Malaysia -> Malaysian
+    elif country.endswith(("stan", "q")):
+        forms.append(country + "i")  # Pakistan -> Pakistani
+    elif country.endswith("n"):
+        forms.append(country + "ian")  # Iran -> Iranian
+    return forms
+
+
 REGIONS = {
     "europe",
     "asia",
