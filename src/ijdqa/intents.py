@@ -31,8 +31,8 @@ _PRONOUN_RE = re.compile(
 )
 _FOLLOWUP_START = re.compile(r"^(and|also|what about|how about|and what|then)\b", re.I)
 _SOURCE_RE = re.compile(
-    r"\b(source|sources|sourced|cited?|cites|citation|footnotes?|tweets?|url|link|"
-    r"come from|comes from|taken from|reference|hashtags?)\b",
+    r"\b(source|sources|sourced|cited?|cites|citation|footnotes?|url|link|"
+    r"come from|comes from|taken from|reference)\b|\b(which|what)\s+(tweets?|hashtags?)\b",
     re.I,
 )
 _COUNT_RE = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b", re.I)
@@ -234,6 +234,9 @@ def known_place_word(word: str) -> bool:
 
 
 def wants_source(question: str) -> bool:
+    """Asks where a claim comes from (not why or how many, which a footnote cannot answer)."""
+    if re.match(r"^\W*(why|how many|how much)\b", question, re.I):
+        return False
     return bool(_SOURCE_RE.search(question))
 
 
