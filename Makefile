@@ -9,7 +9,7 @@ PORT ?= 7860
 # pip on some machines repeats a harmless warning per package about missing local mirrors
 QUIET_PIP := grep -v "is ignored: it is neither a file nor a directory" || true
 
-.PHONY: install chat index test check lint bench browser clean
+.PHONY: install chat index test check lint bench browser clean soak
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -51,3 +51,7 @@ bench: install
 
 clean:
 	rm -rf $(VENV) index/chroma* index/manifest.json .pytest_cache .mypy_cache .ruff_cache
+
+# The 60-second, 50-client load run behind docs/reliability.md (bench/load.json).
+soak: install
+	$(PY) -m pytest -q -m soak -o addopts="" tests/test_load.py

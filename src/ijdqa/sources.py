@@ -150,6 +150,8 @@ class SourceStore:
             raw = self.manifest_path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return {}
+        except (OSError, UnicodeDecodeError) as exc:  # e.g. --index-dir names a file
+            raise SourceError(f"cannot read {self.manifest_path}: {exc}") from exc
         try:
             sources = json.loads(raw)["sources"]
             if not isinstance(sources, dict):

@@ -121,7 +121,7 @@ class WebChat:
     def ask_json(self, question: str, k: int | float | None = None) -> dict[str, object]:
         """The /ask endpoint: the same JSON as `ijdqa ask --json`; errors become gr.Error."""
         try:
-            if not (question or "").strip():
+            if not str(question or "").strip():  # a non-string is refused by ask: "must be text"
                 raise QueryError("the question is empty; type a question about the report")
             answer = self.assistant.ask(question, k=checked_k(self.assistant.k if k is None else k))
         except Exception as exc:

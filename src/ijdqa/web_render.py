@@ -36,6 +36,10 @@ def cite_id(turn: int, marker: int) -> str:
 
 def external_link(url: str, label: str | None = None) -> str:
     """A link that opens in a new tab and tells the target nothing about us."""
+    if url.startswith("www."):  # footnotes may cite `www.x.org/...`: not a relative link
+        url = "https://" + url
+    if not url.startswith(("http://", "https://")):  # javascript:, data:, ...: text, not a link
+        return esc(label or url)
     return (
         f'<a class="ijdqa-url" href="{esc(url)}" target="_blank" rel="noopener noreferrer">'
         f"{esc(label or url)}</a>"
