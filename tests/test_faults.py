@@ -38,7 +38,8 @@ from ijdqa.errors import (
     StoreUnavailableError,
 )
 from ijdqa.store import ArrayVectors
-from test_hardening_cli import clean_env, free_port, record
+from support import free_port
+from test_hardening_cli import clean_env, record
 
 ROOT = Path(__file__).resolve().parents[1]
 IJDQA = shutil.which("ijdqa", path=str(Path(sys.executable).parent)) or "ijdqa"

@@ -15,7 +15,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -26,6 +25,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from support import served_app
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported
 
@@ -537,23 +538,10 @@ def test_chat_bad_k_is_a_message(chat: Any, k: Any) -> None:
 # --- the Gradio /ask API over HTTP ---------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def served(assistant: Assistant, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    from ijdqa import web
-
-    demo = web.create_app(assistant, runs_dir=tmp_path_factory.mktemp("runs"), stream_delay=0)
-    port = free_port()
-    web.launch(demo, host="127.0.0.1", port=port, prevent_thread_lock=True, quiet=True)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        demo.close()
+    with served_app(assistant, tmp_path_factory.mktemp("runs")) as url:
+        yield url.rstrip("/")
 
 
 def call_api(url: str, body: bytes) -> tuple[int, str, str]:

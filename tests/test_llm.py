@@ -8,7 +8,6 @@ a real OpenAI-compatible server on loopback (tests/openai_stub.py).
 from __future__ import annotations
 
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -38,6 +37,7 @@ from ijdqa.intents import Turn
 from ijdqa.llm import make_chat_model
 from ijdqa.types import Answer, Chunk, Hit
 from openai_stub import OpenAIStub
+from support import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 INDEX = ROOT / "index"
@@ -400,12 +400,6 @@ def cite_the_conference(body: dict[str, Any]) -> str:
 
 def llm_settings(base_url: str, **extra: Any) -> Settings:
     return Settings(index_dir=INDEX, llm="openai", llm_base_url=base_url, llm_model="stub", **extra)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.mark.slow

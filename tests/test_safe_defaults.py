@@ -33,7 +33,8 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported
 from ijdqa import cli
 from ijdqa.app import Assistant, build_assistant
 from ijdqa.config import Settings
-from test_hardening_cli import IJDQA, clean_env, copy_index, free_port, record
+from support import free_port
+from test_hardening_cli import IJDQA, clean_env, copy_index, record
 
 ROOT = Path(__file__).resolve().parents[1]
 FOUNDED = "When was the IHRC founded?"

@@ -8,7 +8,6 @@ import json
 import os
 import platform
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -21,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from support import free_port, served_app
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported
 
@@ -255,22 +256,11 @@ def test_parse_auth() -> None:
 # --- the served app ----------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def served(assistant: Assistant, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app on a free loopback port, in this process (launch returns at once)."""
-    demo = web.create_app(assistant, runs_dir=tmp_path_factory.mktemp("runs"), stream_delay=0)
-    port = free_port()
-    web.launch(demo, host="127.0.0.1", port=port, prevent_thread_lock=True, quiet=True)
-    try:
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        demo.close()
+    with served_app(assistant, tmp_path_factory.mktemp("runs")) as url:
+        yield url
 
 
 def roundtrip(data: object) -> object:
