@@ -421,8 +421,9 @@ def write_load_report(seconds: list[float], *, clients: int, wall: float) -> Non
         "python": platform.python_version(),
         "measured": datetime.now(UTC).isoformat(timespec="seconds"),
     }
-    (ROOT / "bench").mkdir(exist_ok=True)
-    (ROOT / "bench" / "web_load.json").write_text(json.dumps(report, indent=2) + "\n")
+    out = ROOT / "test-output"  # not bench/: a test run must not dirty the work tree
+    out.mkdir(exist_ok=True)
+    (out / "web_load.json").write_text(json.dumps(report, indent=2) + "\n")
 
 
 # --- fakes -------------------------------------------------------------------------------
