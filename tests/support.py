@@ -28,3 +28,15 @@ def served_app(assistant: Any, runs_dir: Path) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}/"
     finally:
         demo.close()
+
+
+def stop_process(proc: Any, timeout: float = 20) -> None:
+    """Terminate a server started by a test; kill it if it does not stop in time."""
+    import subprocess
+
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=timeout)

@@ -33,7 +33,7 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported
 from ijdqa import cli
 from ijdqa.app import Assistant, build_assistant
 from ijdqa.config import Settings
-from support import free_port
+from support import free_port, stop_process
 from test_hardening_cli import IJDQA, clean_env, copy_index, record
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -288,12 +288,7 @@ def guarded_chat(
             pytest.fail(f"ijdqa chat did not start: {out.read_text()[-3000:]}")
         yield url, port, log, proc
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=20)
+        stop_process(proc)
         assert "Traceback" not in out.read_text(), out.read_text()[-3000:]
 
 

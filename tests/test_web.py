@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from support import free_port, served_app
+from support import free_port, served_app, stop_process
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported
 
@@ -349,12 +349,7 @@ def wait_ready(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: floa
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=15)
+    stop_process(proc, timeout=15)
 
 
 @pytest.fixture(scope="module")
