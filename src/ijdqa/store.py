@@ -17,6 +17,7 @@ import numpy as np
 from ijdqa.errors import IndexCorruptError, StoreUnavailableError
 from ijdqa.types import Chunk
 
+_EXACT_EF_LIMIT = 4096
 _BATCH = 512
 
 
@@ -160,8 +161,14 @@ class ChromaStore:
         """Replace the collection's content with these chunks and their precomputed vectors."""
         try:
             self.delete()
+            # HNSW is approximate and its graph is built in a random order; with ef at least the
+            # collection's size the search visits every reachable node, so the top k is exact,
+            # the same as the array path, at a cost that is nothing for a few thousand chunks.
+            ef = max(100, min(len(chunks), _EXACT_EF_LIMIT))
             coll = self._client.create_collection(
-                self.collection, metadata={"hnsw:space": "cosine"}, embedding_function=None
+                self.collection,
+                configuration={"hnsw": {"space": "cosine", "ef_search": ef, "ef_construction": ef}},
+                embedding_function=None,
             )
             for i in range(0, len(chunks), _BATCH):
                 part = chunks[i : i + _BATCH]
