@@ -20,6 +20,7 @@ $(VENV)/.installed: pyproject.toml | $(PY)
 	$(PY) -m pip install -q torch==2.13.0 2>&1 | $(QUIET_PIP)
 	$(PY) -m pip install -q -e '.[dev]' 2>&1 | $(QUIET_PIP)
 	$(PY) -c "import ijdqa, torch; assert torch.__version__.startswith('2.13.0')"
+	$(IJDQA) model
 	touch $@
 
 install: $(VENV)/.installed

@@ -3,8 +3,11 @@
 Everything runs in a temporary index folder (never the repository's index/):
 
 1. build: the ONNX export of the encoder (timed on its own), then a cold build of the report's
-   index with that encoder (embeds every chunk and sentence), then an unchanged rebuild, which
-   must embed nothing and never ask for the embedder (checked), in-process and as `ijdqa index`;
+   index with that encoder (embeds every chunk and the prose sentences), then an unchanged
+   rebuild, which must embed nothing and never ask for the embedder (checked), in-process and
+   as `ijdqa index`; then the target's measure, `ijdqa index` in a new process and an empty
+   index folder with the model prepared (3 runs), and the very first `ijdqa index` on a
+   machine (ONNX export + build);
 2. retrieval: warm `Index.search` latency (hybrid) over eval/retrieval.jsonl, and recall@1/@5
    and MRR@10 of dense-only, BM25-only and hybrid search: a hit counts when its text holds the
    question's `expected` passage;
@@ -23,6 +26,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -106,6 +110,11 @@ def bench_build(index_dir: Path) -> dict[str, Any]:
     cli_seconds, cli = _run([str(IJDQA), "index", "--json"], _env(index_dir))
     cli_result = json.loads(cli.stdout)
     return {
+        "target_seconds": 10,
+        # the target's measure: a new process builds the report's index from nothing but the
+        # prepared model (the ONNX export, once per model and machine, is timed apart)
+        "cli_cold": _cli_cold_build(index_dir, model_path, runs=3),
+        "first_on_machine": _cli_first_build(index_dir.parent / "bench-first"),
         "encoder_export_seconds": round(export, 2),
         "load_corpus_seconds": round(load, 3),
         "cold": {"wall_seconds": round(cold_wall, 2), **cold.as_dict()},
@@ -121,6 +130,42 @@ def bench_build(index_dir: Path) -> dict[str, Any]:
             "rebuilt": cli_result["rebuilt"],
         },
     }
+
+
+def _cli_cold_build(index_dir: Path, model_path: Path, *, runs: int) -> dict[str, Any]:
+    """`ijdqa index --json` in a new process and an empty index folder, the encoder prepared."""
+    from ijdqa.app import encoder_dir
+
+    walls, reported = [], []
+    for run in range(runs):
+        fresh = index_dir.parent / f"bench-cold-{run}"
+        shutil.rmtree(fresh, ignore_errors=True)
+        target = encoder_dir(fresh, model_path)
+        target.parent.mkdir(parents=True)
+        shutil.copytree(encoder_dir(index_dir, model_path), target)
+        seconds, done = _run([str(IJDQA), "index", "--json"], _env(fresh))
+        result = json.loads(done.stdout)
+        if not result["rebuilt"] or not result["embedded"]:
+            raise RuntimeError(f"the cold build did not build: {result}")
+        walls.append(seconds)
+        reported.append(result["seconds"])
+        shutil.rmtree(fresh, ignore_errors=True)
+    return {
+        "runs": runs,
+        "wall_seconds_median": round(statistics.median(walls), 2),
+        "wall_seconds_max": round(max(walls), 2),
+        "build_seconds_median": round(statistics.median(reported), 2),
+        "embedded": result["embedded"],
+        "chunks": result["chunks"],
+    }
+
+
+def _cli_first_build(fresh: Path) -> dict[str, Any]:
+    """The very first `ijdqa index` on a machine: the ONNX export, then the build."""
+    shutil.rmtree(fresh, ignore_errors=True)
+    seconds, done = _run([str(IJDQA), "index", "--json"], _env(fresh))
+    shutil.rmtree(fresh, ignore_errors=True)
+    return {"wall_seconds": round(seconds, 2), "build_seconds": json.loads(done.stdout)["seconds"]}
 
 
 # --- 2. retrieval --------------------------------------------------------------------------
@@ -291,6 +336,10 @@ def summary(results: dict[str, Any]) -> str:
         lines += [
             f"  encoder export (ONNX)        {b['encoder_export_seconds']:.1f} s",
             f"  cold build                   {cold['wall_seconds']:.1f} s  ({cold['chunks']} chunks, {cold['embedded']} texts embedded)",
+            f"  cold `ijdqa index` (new process, empty index, model prepared)  median "
+            f"{b['cli_cold']['wall_seconds_median']:.1f} s, max {b['cli_cold']['wall_seconds_max']:.1f} s "
+            f"(target < {b['target_seconds']} s)",
+            f"  first `ijdqa index` on a machine (export + build)  {b['first_on_machine']['wall_seconds']:.1f} s",
             f"  unchanged rebuild            {b['unchanged']['wall_seconds'] * 1000:.1f} ms in-process, "
             f"{b['cli_unchanged']['wall_seconds']:.1f} s as `ijdqa index`; embedded {b['unchanged']['embedded']}, "
             f"embedder asked {b['unchanged']['embedder_factory_calls']} times",

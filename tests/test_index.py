@@ -603,3 +603,39 @@ def test_cli_search_without_an_index_is_one_line(tmp_path: Path) -> None:
     result = ijdqa(env, "search", "Shadjareh", "--no-build")
     assert result.returncode == 1 and result.stdout == ""
     assert len(result.stderr.strip().splitlines()) == 1 and "ijdqa index" in result.stderr
+
+
+# --- sentence vectors: precomputed at build time, or made on first use -----------------------
+
+
+def test_sentence_vectors_are_precomputed_or_embedded_on_first_use(
+    tmp_path: Path, items: list[IndexedChunk]
+) -> None:
+    build(tmp_path, items)
+    asked = Recorder()
+    index = open_index(tmp_path, query_embedder=asked)
+    body = next(it.sentences[0] for it in items if it.chunk.kind == "body")
+    row = next(it.chunk.text for it in items if it.chunk.kind == "appendix")
+    assert not any(it.sentences for it in items if it.chunk.kind == "appendix")
+    got = index.embed_sentences([body, row, row])
+    assert asked.texts == [row]  # only the row was missing, embedded once
+    expected = np.asarray(HashEmbedder(DIM).embed_documents([body, row, row]), dtype=np.float32)
+    np.testing.assert_allclose(got, expected, atol=1e-6)
+    index.embed_sentences([row])
+    assert asked.texts == [row]  # and kept for the next question
+
+
+@pytest.mark.slow
+def test_cli_model_reports_the_prepared_encoder(
+    first_build: dict[str, object], cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    result = ijdqa(cli_env, "model", "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["exported"] is False  # the first build prepared it
+    assert data["embedding_model"] == first_build["embedding_model"]
+    assert (Path(data["encoder"]) / "model.onnx").is_file()
+    assert Path(data["encoder"]).is_relative_to(cli_env["IJDQA_INDEX_DIR"])
+    missing = ijdqa(cli_env, "model", "--embedding-model", str(tmp_path / "nowhere"))
+    assert missing.returncode == 1 and "Traceback" not in missing.stderr
+    assert missing.stderr.startswith("ijdqa: error:") and "nowhere" in missing.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import time
 from collections.abc import Sequence
@@ -26,6 +27,8 @@ from ijdqa.types import Answer, Report
 if TYPE_CHECKING:
     from ijdqa.config import Settings
     from ijdqa.sources import SourceText
+
+log = logging.getLogger(__name__)
 
 BUNDLED_REPORT = "report.txt"
 MAX_REPORT_BYTES = 5_000_000  # 230 times the bundled report
@@ -126,6 +129,15 @@ def encoder_dir(index_dir: Path, model_path: Path) -> Path:
     return index_dir / "encoder" / key
 
 
+def prepare_encoder(model_path: Path, encoder: Path, *, force: bool = False) -> bool:
+    """Export the model to ONNX into `encoder` unless it is there already; True if exported."""
+    if not force and (encoder / "model.onnx").exists():
+        return False
+    log.info("preparing the embedding model: a one-time ONNX export (about 10 s)")
+    export_query_encoder(model_path, encoder)
+    return True
+
+
 def ensure_index(
     settings: Settings,
     corpus: Corpus,
@@ -144,8 +156,7 @@ def ensure_index(
     encoder = encoder_dir(settings.index_dir, model_path)
 
     def embedder() -> Any:
-        if rebuild or not (encoder / "model.onnx").exists():
-            export_query_encoder(model_path, encoder)
+        prepare_encoder(model_path, encoder, force=rebuild)
         return QueryEncoder.load(encoder, threads=2)
 
     return build_index(

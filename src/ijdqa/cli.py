@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -25,6 +26,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help(sys.stderr)
         return 2
+    _log_to_stderr()
     try:
         settings = _settings(args)
         return int(args.handler(args, settings))
@@ -36,6 +38,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+
+
+def _log_to_stderr() -> None:
+    """ijdqa's own notices ("preparing the embedding model ...") as `ijdqa: ...` lines."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("ijdqa: %(message)s"))
+    logger = logging.getLogger("ijdqa")
+    if not logger.handlers:
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -198,7 +211,9 @@ def _llm_options(p: Any) -> None:
 def _add_index(sub: Any) -> None:
     p = sub.add_parser("index", help="build the index (only what changed is embedded)")
     _index_options(p)
-    p.add_argument("--rebuild", action="store_true", help="re-embed everything from scratch")
+    p.add_argument(
+        "--rebuild", action="store_true", help="export the model again and re-embed everything"
+    )
     p.add_argument(
         "--json", action="store_true", help="print chunks, seconds, embedding_model, store, rebuilt"
     )
@@ -219,6 +234,41 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
             f"index {state}: {result.chunks} chunks, {result.embedding_model}, "
             f"store {result.store}, {result.seconds:.1f} s"
         )
+    return 0
+
+
+def _add_model(sub: Any) -> None:
+    p = sub.add_parser(
+        "model", help="prepare the embedding model (a one-time ONNX export) and show it"
+    )
+    _index_options(p)
+    p.add_argument("--force", action="store_true", help="export again even if prepared")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.set_defaults(handler=cmd_model)
+
+
+def cmd_model(args: argparse.Namespace, settings: Settings) -> int:
+    import time
+
+    from ijdqa.app import encoder_dir, prepare_encoder
+    from ijdqa.embed import model_name, resolve_model_path
+
+    started = time.perf_counter()
+    path = resolve_model_path(settings.embedding_model)
+    encoder = encoder_dir(settings.index_dir, path)
+    exported = prepare_encoder(path, encoder, force=args.force)
+    result = {
+        "embedding_model": model_name(path),
+        "model_path": str(path),
+        "encoder": str(encoder),
+        "exported": exported,
+        "seconds": round(time.perf_counter() - started, 2),
+    }
+    if args.json:
+        _print_json(result)
+    else:
+        state = "exported" if exported else "already prepared"
+        print(f"model {result['embedding_model']} ({path}): {state} in {encoder}")
     return 0
 
 
@@ -346,9 +396,19 @@ def _k(value: int | None, settings: Settings) -> int:
 
 
 def _progress(label: str) -> Callable[[int, int], None]:
+    """A counter redrawn in place on a terminal; in a log, a line per quarter done."""
+    tty = sys.stderr.isatty()
+    shown = [-1]
+
     def show(done: int, total: int) -> None:
-        end = "\n" if done >= total else ""
-        print(f"\rijdqa: {label} {done}/{total}", end=end, file=sys.stderr, flush=True)
+        if tty:
+            end = "\n" if done >= total else ""
+            print(f"\rijdqa: {label} {done}/{total}", end=end, file=sys.stderr, flush=True)
+            return
+        quarter = 4 * done // max(total, 1)
+        if quarter > shown[0]:
+            shown[0] = quarter
+            print(f"ijdqa: {label} {done}/{total}", file=sys.stderr, flush=True)
 
     return show
 
@@ -484,6 +544,7 @@ _COMMANDS: list[Callable[[Any], None]] = [
     _add_organizations,
     _add_report,
     _add_index,
+    _add_model,
     _add_search,
     _add_ask,
     _add_sources,

@@ -20,7 +20,7 @@ from ijdqa.text import PRONOUN_START, referent, sentence_spans
 from ijdqa.types import Chunk, ChunkKind, Footnote, Organization, Paragraph, Report
 
 DEFAULT_MAX_CHARS = 600
-CHUNKER_VERSION = "5"
+CHUNKER_VERSION = "6"
 
 
 class SourceDocument(Protocol):
@@ -40,7 +40,8 @@ class SourceDocument(Protocol):
 class IndexedChunk:
     chunk: Chunk
     search_text: str
-    sentences: tuple[str, ...] = ()  # scoring texts of the chunk's sentences (see sentence_units)
+    # scoring texts of the chunk's sentences (see sentence_units), embedded at build time
+    sentences: tuple[str, ...] = ()
 
 
 def chunk_id(*parts: object) -> str:
@@ -69,9 +70,27 @@ def build_chunks(
     for source in sources:
         out += _source_chunks(source, max_chars)
     texts = {s.url: s.text for s in sources}
+    notes = {f.number for f in report.footnotes if f.kind == "note"}
     return _unique_ids(
-        [_with_sentences(item, base_text(report, item.chunk, texts)) for item in out]
+        [
+            _with_sentences(item, base_text(report, item.chunk, texts))
+            if _prose(item.chunk, notes)
+            else item
+            for item in out
+        ]
     )
+
+
+def _prose(chunk: Chunk, notes: set[int]) -> bool:
+    """Whether the chunk's sentences are prose worth embedding at build time.
+
+    Appendix entries are table rows and a citing footnote is a URL or "Ibid": the answerer
+    rarely scores them as sentences, so their vectors are made on first use instead (the
+    build embeds about a third fewer texts for this report).
+    """
+    if chunk.kind == "appendix":
+        return False
+    return chunk.kind != "footnote" or any(n in notes for n in chunk.footnotes)
 
 
 def _unique_ids(items: list[IndexedChunk]) -> list[IndexedChunk]:

@@ -106,7 +106,7 @@ def build_index(
     chroma_url: str | None = None,
     rebuild: bool = False,
     progress: Progress | None = None,
-    batch_size: int = 64,
+    batch_size: int = 16,
 ) -> BuildResult:
     """Build (or reuse) the index for `items`; `embedder` is called only if something must be embedded."""
     started = time.perf_counter()
@@ -219,7 +219,10 @@ def _embed(
 ) -> tuple[np.ndarray, int]:
     """Vectors for texts, row-aligned; only texts missing from `cache` (by hash) are embedded."""
     keys = [_hash(t) for t in texts]
-    todo = [i for i, key in enumerate(keys) if key not in cache]
+    # shortest first: texts of similar length share a batch, so little of it is padding
+    todo = sorted(
+        (i for i, key in enumerate(keys) if key not in cache), key=lambda i: len(texts[i])
+    )
     fresh: dict[int, np.ndarray] = {}
     if todo:
         embedder = factory()
@@ -325,7 +328,8 @@ class Index:
     def embed_sentences(self, texts: list[str]) -> np.ndarray:
         """Vectors of sentence scoring texts: precomputed at build time, embedded if new."""
         keys = [_hash(t) for t in texts]
-        missing = [i for i, key in enumerate(keys) if key not in self._sentences]
+        first = {key: i for i, key in reversed(list(enumerate(keys)))}  # a repeat embeds once
+        missing = [i for key, i in first.items() if key not in self._sentences]
         if missing:
             got = np.asarray(
                 self.query_embedder.embed_documents([texts[i] for i in missing]), dtype=np.float32
