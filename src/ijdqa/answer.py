@@ -21,18 +21,20 @@ from ijdqa.intents import (
     OrganizationQuery,
     Turn,
     answer_type,
+    asks_why,
     explicit_footnote,
     fits_type,
     known_place_word,
     organization_query,
     resolve_followup,
+    split_context,
     strip_instructions,
     wants_source,
 )
 from ijdqa.lexical import LexicalIndex, tokenize
 from ijdqa.organizations import filter_organizations
 from ijdqa.retrieve import clean_query
-from ijdqa.text import sentence_at, with_referent
+from ijdqa.text import is_prose, sentence_at, with_referent
 from ijdqa.types import Answer, Chunk, Citation, Footnote, Hit, Organization
 
 DEFAULT_FLOOR = 0.42
@@ -161,8 +163,12 @@ class ExtractiveAnswerer:
     def _general(
         self, base: Answer, query: str, *, k: int, filters: dict[str, Any] | None
     ) -> Answer:
-        hits = self.index.search(query, k=k, filters=filters)
-        cands = extractive.candidates(hits, usable=self._usable, base=self.view.base)
+        # the k best passages that can answer: citing footnotes (a URL, "Ibid") match dates
+        # and names well but hold no answer, so they must not crowd the others out
+        hits = [
+            h for h in self.index.search(query, k=2 * k, filters=filters) if self._usable(h.chunk)
+        ]
+        cands = extractive.candidates(hits[:k], usable=self._usable, base=self.view.base)
         embedder = self.index.query_embedder
         scored = extractive.score(
             query,
@@ -172,9 +178,14 @@ class ExtractiveAnswerer:
             embed=self.index.embed_sentences,
             query_vector=np.asarray(embedder.embed_query(query), dtype=np.float32),
         )
-        wanted = answer_type(query.split(" (context:")[0])
-        scored = [c for c in scored if fits_type(c.text, query, wanted)]
-        chosen = extractive.select(scored, floor=self.floor)
+        own = split_context(query)[0]
+        wanted = answer_type(own)
+        fitting = [c for c in scored if fits_type(c.text, query, wanted)]
+        if extractive.type_gap(scored, fitting) or (
+            asks_why(own) and not extractive.premise_stated(scored)
+        ):
+            return self.refuse(base, query, k=k)
+        chosen = extractive.select(fitting, floor=self.floor)
         if not chosen:
             return self.refuse(base, query, k=k)
         parts, citations = [], []
@@ -187,10 +198,8 @@ class ExtractiveAnswerer:
         return keep_valid(replace(base, text=" ".join(parts), citations=tuple(citations)))
 
     def _usable(self, chunk: Chunk) -> bool:
-        if chunk.kind != "footnote":
-            return True
-        note = self.view.footnote(chunk.footnotes[0]) if chunk.footnotes else None
-        return bool(note and note.kind == "note")
+        """Footnotes answer only where they say something beyond the citation itself."""
+        return chunk.kind != "footnote" or is_prose(chunk.text)
 
     # --- the appendix table ----------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from ijdqa.organizations import adjectives
-from ijdqa.text import PRONOUN_START, referent, sentence_spans
+from ijdqa.text import PRONOUN_START, is_prose, referent, sentence_spans
 from ijdqa.types import Chunk, ChunkKind, Footnote, Organization, Paragraph, Report
 
 DEFAULT_MAX_CHARS = 600
@@ -70,27 +70,26 @@ def build_chunks(
     for source in sources:
         out += _source_chunks(source, max_chars)
     texts = {s.url: s.text for s in sources}
-    notes = {f.number for f in report.footnotes if f.kind == "note"}
     return _unique_ids(
         [
             _with_sentences(item, base_text(report, item.chunk, texts))
-            if _prose(item.chunk, notes)
+            if _prose(item.chunk)
             else item
             for item in out
         ]
     )
 
 
-def _prose(chunk: Chunk, notes: set[int]) -> bool:
+def _prose(chunk: Chunk) -> bool:
     """Whether the chunk's sentences are prose worth embedding at build time.
 
-    Appendix entries are table rows and a citing footnote is a URL or "Ibid": the answerer
+    Appendix entries are table rows and most footnotes are a URL or "Ibid": the answerer
     rarely scores them as sentences, so their vectors are made on first use instead (the
     build embeds about a third fewer texts for this report).
     """
     if chunk.kind == "appendix":
         return False
-    return chunk.kind != "footnote" or any(n in notes for n in chunk.footnotes)
+    return chunk.kind != "footnote" or is_prose(chunk.text)
 
 
 def _unique_ids(items: list[IndexedChunk]) -> list[IndexedChunk]:

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ijdqa.corpus import scoring_text, sentence_units
+from ijdqa.intents import split_context
 from ijdqa.lexical import tokenize
+from ijdqa.text import is_prose
 from ijdqa.types import Chunk, Hit
 
 NOISE_TERMS = frozenset(
@@ -22,10 +24,14 @@ NOISE_TERMS = frozenset(
         "report according say says said mention mentioned describe described state stated tell "
         "explain give name list many much kind type does did exactly exact word words whose "
         "identify characterise characterize refer refers take took date image shown show shows "
-        "listing main purpose role happen happened call called way ways"
+        "listing main purpose role happen happened call called way ways ask asked "
+        # the question pointing at the document itself
+        "paragraph passage sentence document"
     )
 )
 OOV_PENALTY = 0.06
+CONTEXT_WEIGHT = 0.25
+PREMISE_COVERAGE = 0.75
 
 
 @dataclass(frozen=True)
@@ -67,6 +73,8 @@ def candidates(
             key = " ".join(text.split()).lower()
             if key in seen or len(text) < 3:
                 continue
+            if chunk.kind == "footnote" and not is_prose(text):  # the citation part of a note
+                continue
             seen.add(key)
             out.append(Candidate(chunk, start, end, text, rank, referent=who))
     return out
@@ -86,8 +94,12 @@ def score(
     query_vector: np.ndarray,
 ) -> list[Candidate]:
     """Candidates with coverage and similarity filled in, best first."""
-    terms = query_terms(question)
+    own, context = split_context(question)
+    terms = query_terms(own)
     weights = {t: _weight(idf(t), max_idf) for t in terms}
+    # a follow-up's earlier question helps find the passage but is not what is asked now
+    for t in query_terms(context):
+        weights.setdefault(t, CONTEXT_WEIGHT * _weight(idf(t), max_idf))
     # words the corpus never uses usually mean the report does not cover the question
     unknown = OOV_PENALTY * sum(1 for t in terms if idf(t) is None)
     total = sum(max(w, 0.05) for w in weights.values()) or 1.0
@@ -151,6 +163,33 @@ def select(
         chosen.append(cand)
         covered |= words
     return sorted(chosen, key=lambda c: (c.chunk.source, c.chunk.kind != "body", c.start))
+
+
+def premise_stated(scored: Sequence[Candidate], *, full: float = PREMISE_COVERAGE) -> bool:
+    """Whether some sentence states the premise of a why-question: nearly all its words.
+
+    "Why did X praise Y?" can only be explained by a report that says X praised Y; a sentence
+    about X praising Z covers too little of the question to count.
+    """
+    return any(c.coverage >= full for c in scored)
+
+
+def type_gap(
+    scored: Sequence[Candidate],
+    fitting: Sequence[Candidate],
+    *,
+    full: float = 0.9,
+    ratio: float = 0.6,
+) -> bool:
+    """Whether the report speaks of exactly what is asked but lacks the kind of answer wanted.
+
+    True when the best sentence covers the question's words (nearly) all, yet holds no answer
+    of the asked kind ("Who founded X?" where the report gives only when and where X was
+    founded), and the best sentence that does hold one matches the question far less well.
+    """
+    if not scored or scored[0] in fitting or scored[0].coverage < full:
+        return False
+    return (fitting[0].score if fitting else 0.0) < ratio * scored[0].score
 
 
 def _neighbour(best: Candidate, cand: Candidate) -> bool:

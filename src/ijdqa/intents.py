@@ -12,8 +12,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ijdqa.lexical import tokenize
 from ijdqa.organizations import DEMONYMS, canonical_country, canonical_region
 from ijdqa.types import Organization
+
+CONTEXT_OPEN = " (context: "  # how a follow-up carries the earlier question along
 
 _INSTRUCTION_RE = re.compile(
     r"(\[[^\]]*\]|<[^>]*>|"
@@ -127,8 +130,19 @@ def resolve_followup(question: str, history: Sequence[Turn]) -> str:
         )
     users = [t.content for t in reversed(history) if t.role == "user"]
     if resolved == question:  # nothing to substitute: carry the last question along
-        resolved = f"{resolved} (context: {users[0] if users else turns[0]})"
+        resolved = f"{resolved}{CONTEXT_OPEN}{users[0] if users else turns[0]})"
     return resolved
+
+
+def asks_why(question: str) -> bool:
+    """A why-question: it takes for granted what it asks about (its premise)."""
+    return bool(re.match(r"^\W*(why|how come)\b", question, re.I))
+
+
+def split_context(query: str) -> tuple[str, str]:
+    """A resolved follow-up "question (context: earlier question)" -> (question, earlier)."""
+    own, _, context = query.partition(CONTEXT_OPEN)
+    return own, context.removesuffix(")")
 
 
 def _latest(
@@ -257,12 +271,16 @@ _TYPE_PATTERNS = (
     (
         "time",
         re.compile(
-            r"\bwhen\b|\bwhat (year|date|day|month)\b|\bin which year\b|\bsince when\b", re.I
+            # "when" opens the question; "... say when he signed off?" asks for what he said
+            r"(?:^\W*|[.?!,;:]\s*)(?:(?:and|but|so)\s+)?when\b|\bwhat (year|date|day|month)\b"
+            r"|\bin which year\b|\bsince when\b",
+            re.I,
         ),
     ),
     ("person", re.compile(r"^\W*(who|whom)\b|\bwhich (person|academics?|cleric|leader)\b", re.I)),
     ("place", re.compile(r"^\W*where\b", re.I)),
 )
+_HOW_MANY = re.compile(r"\bhow many\b", re.I)
 _NUMBER_WORDS = re.compile(
     r"\b(\d[\d,.%]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|"
     r"thousands?|millions?|first|second|third|half)\b",
@@ -291,16 +309,24 @@ def answer_type(question: str) -> str | None:
     return None
 
 
+def _counted(question: str) -> set[str]:
+    """Stems of what "how many ..." counts: "How many other users ..." -> {"user", ...}."""
+    match = _HOW_MANY.search(question)
+    return set(tokenize(question[match.end() :])[:2]) if match else set()
+
+
 def fits_type(sentence: str, question: str, kind: str | None) -> bool:
     """Whether a sentence holds something of the wanted kind that the question does not."""
     if kind is None:
         return True
     asked = question.lower()
-    if kind == "number":  # a count is not a year
+    if kind == "number":  # a count is not a year, and counts what was asked about
+        counted = _counted(question)
         found = [
             m.group(0)
             for m in _NUMBER_WORDS.finditer(sentence)
             if not re.fullmatch(r"(19|20)\d\d", m.group(0))
+            and (not counted or counted & set(tokenize(sentence[m.end() : m.end() + 60])[:3]))
         ]
     elif kind == "time":
         found = [m.group(0) for m in _TIME_WORDS.finditer(sentence)]

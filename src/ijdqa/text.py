@@ -60,6 +60,17 @@ def words(text: str) -> list[str]:
     return [w.lower().replace("’", "'") for w in _WORD_RE.findall(text)]
 
 
+_URL_RE = re.compile(r"\w+://\S+|www\.\S+")
+_LETTER_WORD_RE = re.compile(r"[^\W\d_]{2,}")
+PROSE_WORDS = 5
+
+
+def is_prose(text: str) -> bool:
+    """Whether a text says something beyond URLs, dates and numbers (a footnote that is only a
+    citation does not; one that adds "In another tweet he advised ..." does)."""
+    return len(_LETTER_WORD_RE.findall(_URL_RE.sub(" ", text))) >= PROSE_WORDS
+
+
 PRONOUN_START = re.compile(r"^(He|She|His|Her|They|Their)\b")
 _NAME = r"((?:al-)?[A-Z][a-z]+(?:\s(?:al-)?[A-Z][a-z]+){0,2})"
 _SUBJECT_PATTERNS = (

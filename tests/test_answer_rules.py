@@ -1,0 +1,132 @@
+"""The answerer's general rules, one at a time: answer types, counted nouns, prose footnotes,
+the type gap, and a follow-up's context; then what they change for real questions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ijdqa import prompts
+from ijdqa.extractive import Candidate, score, type_gap
+from ijdqa.intents import answer_type, fits_type, split_context
+from ijdqa.text import is_prose
+from ijdqa.types import Chunk
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("When did the campaign run?", "time"),
+        ("And when did it end?", "time"),
+        ("In 2020, when did the gathering take place?", "time"),
+        ("What did Shadjareh say the count showed when he signed off the gathering?", None),
+        ("Whom did Khamenei say the referendum would drive away?", "person"),
+        ("How many selfies were uploaded?", "number"),
+    ],
+)
+def test_answer_type_reads_the_question_word_not_a_subordinate_when(question, kind) -> None:
+    assert answer_type(question) == kind
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "fits"),
+    [
+        ("How many selfies were uploaded?", "It ran under two main hashtags.", False),
+        ("How many selfies were uploaded?", "Some 300 selfies were uploaded.", True),
+        ("How many other users were they asked to tag?", "They tag five other users.", True),
+        ("For how many years had IJD been held?", "a first in its 41 years.", True),
+        ("For how many years had IJD been held?", "It was held in 2020.", False),  # a year
+    ],
+)
+def test_a_count_must_count_what_was_asked_about(question, sentence, fits) -> None:
+    assert fits_type(sentence, question, answer_type(question)) is fits
+
+
+@pytest.mark.parametrize(
+    ("text", "prose"),
+    [
+        ("20.5.20. https://twitter.com/x/status/1", False),
+        ("Ibid.", False),
+        ("#FlyTheFlag; #AlQudsDay2020;", False),
+        ("20.5.20. https://t.co/x. In another tweet he advised them to keep going.", True),
+        ("Among the attendees was a well known cleric from the city.", True),
+    ],
+)
+def test_is_prose(text: str, prose: bool) -> None:
+    assert is_prose(text) is prose
+
+
+def _cand(text: str, coverage: float, similarity: float) -> Candidate:
+    chunk = Chunk("c", text, "body", 1, "S", 0, len(text), ())
+    return Candidate(chunk, 0, len(text), text, 0, coverage=coverage, similarity=similarity)
+
+
+def test_type_gap_needs_a_full_match_without_the_asked_kind() -> None:
+    full = _cand("X was founded in London in 1997.", 1.0, 0.75)
+    weak = _cand("Y, a leader of Z, backs X.", 0.4, 0.5)
+    strong = _cand("X was founded by Jane Roe in 1997.", 0.9, 0.7)
+    assert type_gap([full, weak], [weak])  # the best says everything but who: refuse
+    assert not type_gap([full, strong], [strong])  # one that fits is close enough
+    assert not type_gap([full, weak], [full, weak])  # the best fits
+    partial = _cand("X works in London.", 0.5, 0.75)
+    assert not type_gap([partial, weak], [weak])  # the best does not cover the question
+
+
+def test_a_followups_context_counts_less_than_the_question() -> None:
+    own, context = split_context("In what language? (context: Which newspaper printed it?)")
+    assert (own, context) == ("In what language?", "Which newspaper printed it?")
+    idf = {"languag": 3.0, "newspap": 3.0, "print": 3.0}.get
+    cands = [_cand("It is a Farsi language daily.", 0, 0), _cand("The newspaper printed it.", 0, 0)]
+    scored = score(
+        "In what language? (context: Which newspaper printed it?)",
+        cands,
+        idf=idf,
+        max_idf=3.0,
+        embed=lambda texts: np.zeros((len(texts), 2), dtype=np.float32),
+        query_vector=np.zeros(2, dtype=np.float32),
+    )
+    by_text = {c.text: c.coverage for c in scored}
+    assert by_text["It is a Farsi language daily."] > by_text["The newspaper printed it."]
+    assert scored[0].unknown == 0  # "context" itself is no question word
+
+
+# --- on the real report ----------------------------------------------------------------------
+
+
+def test_the_report_says_when_and_where_but_not_who(assistant) -> None:
+    answer = assistant.ask("Who founded the IHRC?")
+    assert answer.refused and answer.text.startswith(prompts.refusal())
+    assert any("1997" in h.chunk.text for h in answer.see_also)  # what it does say is near
+
+
+def test_a_footnote_with_prose_can_answer(assistant) -> None:
+    answer = assistant.ask("What did Khamenei advise the Palestinians in his other tweet?")
+    assert not answer.refused and "jihadi activity" in answer.text
+    assert 13 in {f.number for c in answer.citations for f in c.footnotes}
+    # the prose sentence of the note, not its leading "20.5.20. https://..." citation
+    assert answer.citations[0].quote.startswith("In another tweet he advised")
+
+
+def test_a_count_of_something_else_is_no_answer(assistant) -> None:
+    answer = assistant.ask("How many selfies were uploaded under the #FlyTheFlag hashtag?")
+    assert answer.refused
+    asked = assistant.ask("How many other users were participants asked to tag?")
+    assert not asked.refused and "five" in asked.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Why did Khamenei praise Israel in his Fly the Flag tweets?",  # he praised others
+        "Why did the U.N. suspend the IHRC's cooperation status in 2020?",  # never said
+    ],
+)
+def test_a_why_question_whose_premise_the_report_never_states_is_refused(
+    assistant, question: str
+) -> None:
+    assert assistant.ask(question).refused
+
+
+def test_a_why_question_whose_premise_is_stated_is_answered(assistant) -> None:
+    answer = assistant.ask("Why was the 2020 IJD held almost exclusively online?")
+    assert not answer.refused and "COVID-19" in answer.text
