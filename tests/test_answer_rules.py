@@ -3,12 +3,15 @@ the type gap, and a follow-up's context; then what they change for real question
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
 from ijdqa import prompts
 from ijdqa.extractive import Candidate, score, type_gap
-from ijdqa.intents import answer_type, fits_type, split_context
+from ijdqa.intents import answer_type, country_of, fits_type, split_compound, split_context
+from ijdqa.lexical import related_forms
 from ijdqa.text import is_prose
 from ijdqa.types import Chunk
 
@@ -130,3 +133,52 @@ def test_a_why_question_whose_premise_the_report_never_states_is_refused(
 def test_a_why_question_whose_premise_is_stated_is_answered(assistant) -> None:
     answer = assistant.ask("Why was the 2020 IJD held almost exclusively online?")
     assert not answer.refused and "COVID-19" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("word", "country"),
+    [("Nigerian", "Nigeria"), ("Iranian", "Iran"), ("Malaysian", "Malaysia"), ("Indian", "India")],
+)
+def test_a_demonym_names_the_longest_country_that_fits(word: str, country: str) -> None:
+    assert country_of(word) == country
+
+
+def test_two_questions_in_one_are_answered_part_by_part(assistant) -> None:
+    assert split_compound("When and where was the IHRC founded?") == [
+        "When and where was the IHRC founded?"
+    ]
+    question = "Where is the ICT located and how is it funded?"
+    assert split_compound(question) == ["Where is the ICT located?", "how is it funded?"]
+    answer = assistant.ask(question)
+    assert not answer.refused
+    assert "Herzliya" in answer.text and "private donations" in answer.text
+    markers = [int(m) for m in re.findall(r"\[(\d+)\]", answer.text)]
+    assert markers == list(range(1, len(answer.citations) + 1))  # numbered through
+    quotes = [c.quote for c in answer.citations]
+    assert len(quotes) == len(set(quotes))  # nothing said twice
+    mixed = assistant.ask(
+        "Which member of the Zakzaky family attended the gathering, "
+        "and which Nigerian organizations are among the partners?"
+    )
+    assert "Free Zakzaky Campaign" in mixed.text  # the appendix part, counted in code
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "related"),
+    [
+        ("lead", "leader", True),
+        ("attend", "attende", True),
+        ("part", "particip", False),  # adds too much: another word
+        ("lead", "lead", False),  # the same word is no related form
+        ("led", "lede", False),  # too short to tell
+    ],
+)
+def test_related_forms(a: str, b: str, related: bool) -> None:
+    assert related_forms(a, b) is related
+
+
+def test_a_related_form_counts_and_is_not_unknown(assistant) -> None:
+    lexical = assistant.index.lexical
+    assert lexical.idf("attend") is None and lexical.related("attend")  # "attendees" only
+    answer = assistant.ask("Who leads the IHRC?")  # the report says "IHRC's leader"
+    assert not answer.refused and "Massoud Shadjareh" in answer.text

@@ -16,8 +16,9 @@ from typing import Any, Protocol
 import numpy as np
 
 from ijdqa import extractive, prompts
-from ijdqa.citations import CorpusView, footnote_urls, keep_valid, make_citation
+from ijdqa.citations import MARKER_RE, CorpusView, footnote_urls, keep_valid, make_citation
 from ijdqa.intents import (
+    CONTEXT_OPEN,
     OrganizationQuery,
     Turn,
     answer_type,
@@ -27,6 +28,7 @@ from ijdqa.intents import (
     known_place_word,
     organization_query,
     resolve_followup,
+    split_compound,
     split_context,
     strip_instructions,
     wants_source,
@@ -90,10 +92,16 @@ class ExtractiveAnswerer:
         history: Sequence[Turn],
         k: int,
         filters: dict[str, Any] | None,
+        context: str | None = None,
     ) -> Answer:
         asked = clean_query(question)
         core = strip_instructions(asked)
+        parts = split_compound(core) if context is None else [core]
+        if len(parts) > 1:
+            return self._compound(asked, parts, history=history, k=k, filters=filters)
         resolved = resolve_followup(core, history)
+        if context and resolved == core:
+            resolved = f"{core}{CONTEXT_OPEN}{context})"
         base = Answer(
             question=asked, text="", resolved_question=resolved if resolved != core else None
         )
@@ -109,6 +117,38 @@ class ExtractiveAnswerer:
             if sourced is not None:
                 return keep_valid(replace(base, **sourced))
         return self._general(base, resolved, k=k, filters=filters)
+
+    def _compound(
+        self,
+        asked: str,
+        parts: Sequence[str],
+        *,
+        history: Sequence[Turn],
+        k: int,
+        filters: dict[str, Any] | None,
+    ) -> Answer:
+        """Answer each part of a two-part question in turn (a later part reads the earlier one
+        and its answer as context), then join the answers, markers numbered through."""
+        answers: list[Answer] = []
+        turns = list(history)
+        for part in parts:
+            answers.append(
+                self._answer(part, history=turns, k=k, filters=filters, context=parts[0])
+            )
+            turns += [Turn("user", part), Turn("assistant", answers[-1].text)]
+        if all(a.refused for a in answers):
+            base = Answer(question=asked, text="")
+            return self.refuse(base, " ".join(parts), k=k)
+        texts: list[str] = []
+        citations: list[Citation] = []
+        for part, answer in zip(parts, answers, strict=True):
+            if answer.refused:
+                texts.append(prompts.render("refusal_part", part=part.rstrip("?")))
+                continue
+            text, added = _join_citations(answer, citations)
+            texts += [text] if text else []
+            citations += added
+        return keep_valid(Answer(question=asked, text=" ".join(texts), citations=tuple(citations)))
 
     # --- two-step attribution ----------------------------------------------------------------
 
@@ -175,6 +215,7 @@ class ExtractiveAnswerer:
             cands,
             idf=self.index.lexical.idf,
             max_idf=self.index.lexical.max_idf,
+            related=self.index.lexical.related,
             embed=self.index.embed_sentences,
             query_vector=np.asarray(embedder.embed_query(query), dtype=np.float32),
         )
@@ -382,3 +423,26 @@ def _describe_source(note: Footnote, lookup: dict[int, Footnote]) -> str:
     return prompts.render(
         "source_answer", number=note.number, kind_date=kind_date, urls=" ; ".join(shown.urls)
     )
+
+
+_SEGMENT_RE = re.compile(r".*?(?:\[\d{1,3}\])+\s*", re.S)  # a sentence and its markers
+
+
+def _join_citations(answer: Answer, earlier: Sequence[Citation]) -> tuple[str, list[Citation]]:
+    """`answer`'s text and citations numbered on from `earlier`; a sentence that quotes a span
+    an earlier part already cited is left out, so the joined answer says nothing twice."""
+    seen = {(c.chunk_id, c.start, c.end) for c in earlier}
+    numbers: dict[int, int] = {}
+    added: list[Citation] = []
+    for c in answer.citations:
+        if (c.chunk_id, c.start, c.end) not in seen:
+            numbers[c.marker] = len(earlier) + len(added) + 1
+            added.append(replace(c, marker=numbers[c.marker]))
+    kept, at = [], 0
+    while match := _SEGMENT_RE.match(answer.text, at):
+        at = match.end()
+        if any(int(n) in numbers for n in MARKER_RE.findall(match.group(0))):
+            kept.append(
+                MARKER_RE.sub(lambda m: f"[{numbers.get(int(m.group(1)), 0)}]", match.group(0))
+            )
+    return ("".join(kept) + answer.text[at:]).strip(), added

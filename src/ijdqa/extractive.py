@@ -15,7 +15,7 @@ import numpy as np
 
 from ijdqa.corpus import scoring_text, sentence_units
 from ijdqa.intents import split_context
-from ijdqa.lexical import tokenize
+from ijdqa.lexical import PREFIX_MIN, related_forms, tokenize
 from ijdqa.text import is_prose
 from ijdqa.types import Chunk, Hit
 
@@ -32,6 +32,7 @@ NOISE_TERMS = frozenset(
 OOV_PENALTY = 0.06
 CONTEXT_WEIGHT = 0.25
 PREMISE_COVERAGE = 0.75
+RELATED_CREDIT = 0.8
 
 
 @dataclass(frozen=True)
@@ -92,8 +93,14 @@ def score(
     max_idf: float,
     embed: Callable[[list[str]], np.ndarray],
     query_vector: np.ndarray,
+    related: Callable[[str], bool] = lambda t: False,
 ) -> list[Candidate]:
-    """Candidates with coverage and similarity filled in, best first."""
+    """Candidates with coverage and similarity filled in, best first.
+
+    A question word a sentence holds only in a related form ("attended" for "attendees",
+    "leads" for "leader") counts RELATED_CREDIT of its weight; `related(term)` tells whether
+    the corpus uses such a form of a word it never uses as such (then it is not unknown).
+    """
     own, context = split_context(question)
     terms = query_terms(own)
     weights = {t: _weight(idf(t), max_idf) for t in terms}
@@ -101,13 +108,13 @@ def score(
     for t in query_terms(context):
         weights.setdefault(t, CONTEXT_WEIGHT * _weight(idf(t), max_idf))
     # words the corpus never uses usually mean the report does not cover the question
-    unknown = OOV_PENALTY * sum(1 for t in terms if idf(t) is None)
+    unknown = OOV_PENALTY * sum(1 for t in terms if idf(t) is None and not related(t))
     total = sum(max(w, 0.05) for w in weights.values()) or 1.0
     vectors = embed([c.scoring_text for c in cands]) if cands else np.zeros((0, 1))
     scored = []
     for cand, vec in zip(cands, vectors, strict=True):
         have = set(tokenize(cand.scoring_text))
-        coverage = sum(max(w, 0.05) for t, w in weights.items() if t in have) / total
+        coverage = sum(max(w, 0.05) * _credit(t, have) for t, w in weights.items()) / total
         similarity = float(np.dot(vec, query_vector))
         scored.append(
             Candidate(
@@ -125,6 +132,15 @@ def score(
 _CONNECTIVE = re.compile(
     r"^(In light of the above|Hence|Therefore|Thus|As a result|Consequently|This|That said)\b"
 )
+
+
+def _credit(term: str, have: set[str]) -> float:
+    """1 when a sentence holds the term, RELATED_CREDIT for a related form, else 0."""
+    if term in have:
+        return 1.0
+    if len(term) < PREFIX_MIN:
+        return 0.0
+    return RELATED_CREDIT if any(related_forms(term, word) for word in have) else 0.0
 
 
 def _weight(idf: float | None, max_idf: float) -> float:

@@ -134,6 +134,19 @@ def resolve_followup(question: str, history: Sequence[Turn]) -> str:
     return resolved
 
 
+def split_compound(question: str) -> list[str]:
+    """Two questions joined by "and" -> each on its own ("What did X say and how did Y
+    differ?" -> ["What did X say?", "how did Y differ?"]); otherwise [question].
+
+    Each part must be a question of at least three words, so "When and where was X
+    founded?" stays whole.
+    """
+    parts = [p.strip(" ,;") for p in _COMPOUND.split(question)]
+    if len(parts) < 2 or any(len(p.split()) < 3 for p in parts):
+        return [question]
+    return [p if p.endswith("?") else f"{p}?" for p in parts]
+
+
 def asks_why(question: str) -> bool:
     """A why-question: it takes for granted what it asks about (its premise)."""
     return bool(re.match(r"^\W*(why|how come)\b", question, re.I))
@@ -234,11 +247,15 @@ def country_of(word: str) -> str | None:
     lower = word.lower().strip(".")
     if lower in DEMONYMS:
         return DEMONYMS[lower]
-    for suffix, repl in _SUFFIXES:
-        if lower.endswith(suffix) and len(lower) > len(suffix) + 2:
-            found = canonical_country(lower[: -len(suffix)] + repl)
-            if found:
-                return found
+    # the longest name that fits: "Nigerian" is Nigeria, not Niger
+    stems = sorted(
+        (lower[: -len(suffix)] + repl for suffix, repl in _SUFFIXES if lower.endswith(suffix)),
+        key=len,
+        reverse=True,
+    )
+    for stem in stems:
+        if len(stem) > 2 and (found := canonical_country(stem)):
+            return found
     return None
 
 
@@ -280,6 +297,7 @@ _TYPE_PATTERNS = (
     ("person", re.compile(r"^\W*(who|whom)\b|\bwhich (person|academics?|cleric|leader)\b", re.I)),
     ("place", re.compile(r"^\W*where\b", re.I)),
 )
+_COMPOUND = re.compile(r"(?:,\s*|\s+)and\s+(?=(?:which|what|who|whom|when|where|how|why)\b)", re.I)
 _HOW_MANY = re.compile(r"\bhow many\b", re.I)
 _NUMBER_WORDS = re.compile(
     r"\b(\d[\d,.%]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
@@ -9,6 +10,9 @@ from typing import Any
 import numpy as np
 
 from ijdqa.text import normalize, words
+
+PREFIX_MIN = 4  # shortest shared start for two words to count as related forms
+SUFFIX_MAX = 3  # most letters the longer form may add
 
 STOPWORDS = frozenset(
     [
@@ -166,6 +170,18 @@ def tokenize(text: str) -> list[str]:
     return [stem(w) for w in words(normalize(text)) if w not in STOPWORDS]
 
 
+def related_forms(a: str, b: str) -> bool:
+    """Two stems of one word family: one starts the other, which adds at most SUFFIX_MAX
+    letters ("lead"/"leader", "attend"/"attende"; not "part"/"particip")."""
+    short, long = sorted((a, b), key=len)
+    return (
+        short != long
+        and len(short) >= PREFIX_MIN
+        and long.startswith(short)
+        and len(long) - len(short) <= SUFFIX_MAX
+    )
+
+
 class LexicalIndex:
     """BM25Okapi over a fixed list of texts; `scores` gives one score per text."""
 
@@ -175,6 +191,7 @@ class LexicalIndex:
         tokens = [tokenize(t) or ["\x00empty"] for t in texts]
         self._size = len(tokens)
         self._bm25 = BM25Okapi(tokens) if tokens else None
+        self._vocabulary: list[str] | None = None
 
     def __len__(self) -> int:
         return self._size
@@ -199,6 +216,20 @@ class LexicalIndex:
             return None
         value = self._bm25.idf.get(term)
         return float(value) if value is not None else None
+
+    def related(self, term: str) -> bool:
+        """Whether the texts use a word that shares `term` as its start ("attend" and
+        "attende", from "attended" and "attendees"), though maybe not `term` itself."""
+        if self._bm25 is None or len(term) < PREFIX_MIN:
+            return False
+        if self._vocabulary is None:
+            self._vocabulary = sorted(self._bm25.idf)
+        at = bisect.bisect_left(self._vocabulary, term)
+        longer = self._vocabulary[at : at + 8]  # the words starting with term sort right here
+        shorter = (term[:n] for n in range(max(PREFIX_MIN, len(term) - SUFFIX_MAX), len(term)))
+        return any(related_forms(term, w) for w in longer) or any(
+            w in self._bm25.idf for w in shorter
+        )
 
     @property
     def max_idf(self) -> float:
