@@ -10,7 +10,14 @@ import pytest
 
 from ijdqa import prompts
 from ijdqa.extractive import Candidate, score, type_gap
-from ijdqa.intents import answer_type, country_of, fits_type, split_compound, split_context
+from ijdqa.intents import (
+    answer_type,
+    country_of,
+    fits_type,
+    split_compound,
+    split_context,
+    why_verb,
+)
 from ijdqa.lexical import related_forms
 from ijdqa.text import is_prose
 from ijdqa.types import Chunk
@@ -122,6 +129,9 @@ def test_a_count_of_something_else_is_no_answer(assistant) -> None:
     [
         "Why did Khamenei praise Israel in his Fly the Flag tweets?",  # he praised others
         "Why did the U.N. suspend the IHRC's cooperation status in 2020?",  # never said
+        # the report says he condemned it: the premise's verb is missing
+        "Why did Massoud Shadjareh support the British government's plan to designate "
+        "Hezbollah's political wing as terrorist?",
     ],
 )
 def test_a_why_question_whose_premise_the_report_never_states_is_refused(
@@ -182,3 +192,16 @@ def test_a_related_form_counts_and_is_not_unknown(assistant) -> None:
     assert lexical.idf("attend") is None and lexical.related("attend")  # "attendees" only
     answer = assistant.ask("Who leads the IHRC?")  # the report says "IHRC's leader"
     assert not answer.refused and "Massoud Shadjareh" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "verb"),
+    [
+        ("Why did Massoud Shadjareh support the plan?", "support"),
+        ("Why did the U.N. suspend the IHRC?", "suspend"),
+        ("Why was the 2020 IJD held online?", None),  # passive: the coverage rule alone
+        ("What did he support?", None),
+    ],
+)
+def test_why_verb(question: str, verb: str | None) -> None:
+    assert why_verb(question) == verb

@@ -32,6 +32,7 @@ from ijdqa.intents import (
     split_context,
     strip_instructions,
     wants_source,
+    why_verb,
 )
 from ijdqa.lexical import LexicalIndex, tokenize
 from ijdqa.organizations import filter_organizations
@@ -223,7 +224,7 @@ class ExtractiveAnswerer:
         wanted = answer_type(own)
         fitting = [c for c in scored if fits_type(c.text, query, wanted)]
         if extractive.type_gap(scored, fitting) or (
-            asks_why(own) and not extractive.premise_stated(scored)
+            asks_why(own) and not extractive.premise_stated(scored, why_verb(own))
         ):
             return self.refuse(base, query, k=k)
         chosen = extractive.select(fitting, floor=self.floor)

@@ -181,13 +181,20 @@ def select(
     return sorted(chosen, key=lambda c: (c.chunk.source, c.chunk.kind != "body", c.start))
 
 
-def premise_stated(scored: Sequence[Candidate], *, full: float = PREMISE_COVERAGE) -> bool:
-    """Whether some sentence states the premise of a why-question: nearly all its words.
+def premise_stated(
+    scored: Sequence[Candidate], verb: str | None = None, *, full: float = PREMISE_COVERAGE
+) -> bool:
+    """Whether some sentence states the premise of a why-question: nearly all its words,
+    its verb among them.
 
     "Why did X praise Y?" can only be explained by a report that says X praised Y; a sentence
-    about X praising Z covers too little of the question to count.
+    about X praising Z covers too little of the question, and one where X condemned Y has
+    the wrong verb.
     """
-    return any(c.coverage >= full for c in scored)
+    return any(
+        c.coverage >= full and (verb is None or _credit(verb, set(tokenize(c.scoring_text))) > 0)
+        for c in scored
+    )
 
 
 def type_gap(

@@ -32,6 +32,8 @@ _PRONOUN_RE = re.compile(
     r"\b(he|she|him|his|her|they|them|their|its|it|that|this|these|those|the second one|the first one)\b",
     re.I,
 )
+# "that newspaper", "these organizations": something named earlier in the conversation
+_DEMONSTRATIVE = re.compile(r"\b(that|this|these|those|the same)\s+(?!is\b|was\b)[a-z]{3,}", re.I)
 _FOLLOWUP_START = re.compile(r"^(and|also|what about|how about|and what|then)\b", re.I)
 _SOURCE_RE = re.compile(
     r"\b(source|sources|sourced|cited?|cites|citation|footnotes?|url|link|"
@@ -99,6 +101,7 @@ def resolve_followup(question: str, history: Sequence[Turn]) -> str:
         or _THING_PRONOUN.search(question)
         or _ORDINAL.search(question)
         or _FOLLOWUP_START.search(question)
+        or _DEMONSTRATIVE.search(question)
         or len(question.split()) <= 4
     ):
         return question
@@ -150,6 +153,21 @@ def split_compound(question: str) -> list[str]:
 def asks_why(question: str) -> bool:
     """A why-question: it takes for granted what it asks about (its premise)."""
     return bool(re.match(r"^\W*(why|how come)\b", question, re.I))
+
+
+def why_verb(question: str) -> str | None:
+    """The verb of an active why-question's premise: "Why did X support Y?" -> "support".
+
+    The first lower-case content word after "why did/was/...": names, numbers and
+    stop words before it belong to the subject.
+    """
+    match = re.match(r"^\W*why\s+(?:did|does|do)\s+", question, re.I)  # not "why was X held"
+    if not match:
+        return None
+    for word in re.findall(r"[\w.’'-]+", question[match.end() :]):
+        if word[0].islower() and not any(ch.isdigit() for ch in word) and tokenize(word):
+            return tokenize(word)[0]
+    return None
 
 
 def split_context(query: str) -> tuple[str, str]:
