@@ -164,6 +164,8 @@ def _build_locked(
         return BuildResult(
             len(items), time.perf_counter() - started, model, store_name, False, 0, build_id
         )
+    # a Chroma server is reached first: a wrong URL must fail before minutes of embedding
+    remote = ChromaStore.remote(chroma_url, _collection(build_id)) if chroma_url else None
     cache = {} if rebuild else _previous_vectors(root, model)
     sentences = list(dict.fromkeys(t for it in items for t in it.sentences))
     texts = [it.search_text for it in items] + sentences
@@ -178,7 +180,7 @@ def _build_locked(
     ArrayVectors(vectors).save(build / "vectors.npy")
     ArrayVectors(sentence_vectors).save(build / "sentences.npy")
     _atomic_write(build / "sentences.json", json.dumps([_hash(t) for t in sentences]))
-    chroma = _chroma(build, build_id, chroma_url)
+    chroma = remote or ChromaStore.local(build / "chroma", _collection(build_id))
     chroma.write([it.chunk for it in items], vectors)
     manifest = {
         "version": MANIFEST_VERSION,
@@ -201,13 +203,8 @@ def _build_locked(
     return BuildResult(len(items), seconds, model, store_name, True, embedded, build_id)
 
 
-def _chroma(build: Path, build_id: str, chroma_url: str | None) -> ChromaStore:
-    name = f"ijdqa-{build_id}"
-    return (
-        ChromaStore.remote(chroma_url, name)
-        if chroma_url
-        else ChromaStore.local(build / "chroma", name)
-    )
+def _collection(build_id: str) -> str:
+    return f"ijdqa-{build_id}"
 
 
 def _embed(
