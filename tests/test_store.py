@@ -331,3 +331,46 @@ def test_server_url_without_scheme(tmp_path: Path, server: ChromaServer) -> None
     server.stop()
     with pytest.raises(StoreUnavailableError):
         store.query([0, 1, 0, 0], 1)
+
+
+@pytest.mark.slow
+def test_server_rebuilds_keep_one_collection_and_a_failed_one_keeps_the_old(
+    tmp_path: Path, server: ChromaServer
+) -> None:
+    items = [IndexedChunk(_chunk(i), f"text number {i}") for i in range(6)]
+    root = tmp_path / "index"
+    client = ChromaStore.remote(server.url, "ijdqa-probe")
+    others = ChromaStore.remote(server.url, "someone-elses")
+    others.write([_chunk(0)], np.eye(1, 8, dtype=np.float32))
+
+    def ours() -> set[str]:
+        return {c.name for c in client._client.list_collections()} - {"someone-elses"}
+
+    def build(**kwargs: object) -> None:
+        build_index(
+            root,
+            items,
+            embedder=kwargs.pop("embedder", lambda: HashEmbedder(8)),  # type: ignore[arg-type]
+            model="hash",
+            inputs="x",
+            chroma_url=server.url,
+            **kwargs,  # type: ignore[arg-type]
+        )
+
+    build()
+    first = read_manifest(root)
+    assert first and ours() == {first["collection"]}
+    build(rebuild=True)  # same corpus, rebuilt: a new collection, the old one dropped
+    second = read_manifest(root)
+    assert second and second["collection"] != first["collection"]
+    assert ours() == {second["collection"]}
+    assert others.count() == 1  # not ours: untouched
+
+    class Dies(HashEmbedder):
+        def embed_documents(self, texts: list[str]) -> list[list[float]]:
+            raise RuntimeError("the embedder died")
+
+    with pytest.raises(RuntimeError):
+        build(rebuild=True, embedder=lambda: Dies(8))
+    assert read_manifest(root) == second  # the index in use is unchanged ...
+    assert open_index(root, query_embedder=HashEmbedder(8)).chroma.count() == len(items)

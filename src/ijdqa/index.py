@@ -164,23 +164,24 @@ def _build_locked(
         return BuildResult(
             len(items), time.perf_counter() - started, model, store_name, False, 0, build_id
         )
+    # A fresh folder (and collection) for every build: never the one in use (a rebuild of
+    # the same corpus must not destroy it), never one reused in this process (chromadb caches
+    # open stores by path).
+    folder = f"{build_id}-{os.urandom(4).hex()}"
     # a Chroma server is reached first: a wrong URL must fail before minutes of embedding
-    remote = ChromaStore.remote(chroma_url, _collection(build_id)) if chroma_url else None
+    remote = ChromaStore.remote(chroma_url, f"ijdqa-{folder}") if chroma_url else None
     cache = {} if rebuild else _previous_vectors(root, model)
     sentences = list(dict.fromkeys(t for it in items for t in it.sentences))
     texts = [it.search_text for it in items] + sentences
     matrix, embedded = _embed(texts, cache, embedder, progress, batch_size)
     vectors, sentence_vectors = matrix[: len(items)], matrix[len(items) :]
-    # A fresh folder for every build: never the one in use (a rebuild of the same corpus must
-    # not destroy it), never one reused in this process (chromadb caches open stores by path).
-    folder = f"{build_id}-{os.urandom(4).hex()}"
     build = root / "builds" / folder
     build.mkdir(parents=True)
     _write_chunks(build, items)
     ArrayVectors(vectors).save(build / "vectors.npy")
     ArrayVectors(sentence_vectors).save(build / "sentences.npy")
     _atomic_write(build / "sentences.json", json.dumps([_hash(t) for t in sentences]))
-    chroma = remote or ChromaStore.local(build / "chroma", _collection(build_id))
+    chroma = remote or ChromaStore.local(build / "chroma", f"ijdqa-{folder}")
     chroma.write([it.chunk for it in items], vectors)
     manifest = {
         "version": MANIFEST_VERSION,
@@ -199,12 +200,16 @@ def _build_locked(
     _write_manifest(build, manifest)
     _atomic_write(root / "CURRENT", folder)
     _remove_old_builds(root, keep=folder)
+    if remote and current and current.get("chroma_url") == chroma_url:
+        # the collection this build replaced; others on a shared server are not ours to touch
+        _drop_collection(remote, current.get("collection"))
     seconds = time.perf_counter() - started
     return BuildResult(len(items), seconds, model, store_name, True, embedded, build_id)
 
 
-def _collection(build_id: str) -> str:
-    return f"ijdqa-{build_id}"
+def _drop_collection(server: ChromaStore, name: object) -> None:
+    if isinstance(name, str) and name != server.collection:
+        server.sibling(name).delete()  # best effort: a leftover costs only space
 
 
 def _embed(

@@ -151,6 +151,12 @@ class ChromaStore:
         store.location = parsed.geturl()  # with its scheme: _wrap tells servers by it
         return store
 
+    def sibling(self, collection: str) -> ChromaStore:
+        """Another collection on the same client (the same folder or server)."""
+        store = ChromaStore(self._client, collection)
+        store.location = self.location
+        return store
+
     def count(self) -> int:
         try:
             return int(self._client.get_collection(self.collection).count())
