@@ -205,3 +205,16 @@ def test_a_related_form_counts_and_is_not_unknown(assistant) -> None:
 )
 def test_why_verb(question: str, verb: str | None) -> None:
     assert why_verb(question) == verb
+
+
+def test_a_cited_prose_footnote_is_followed_for_the_names(assistant) -> None:
+    assert answer_type("Which western academics took part?") == "person"
+    answer = assistant.ask("Which western academics took part in the online IJD gathering?")
+    assert not answer.refused
+    for name in ("Ramon Grosfoguel", "Ilan Pappe", "Haim Bereshit"):
+        assert name in answer.text
+    body, note = answer.citations[0], answer.citations[-1]
+    assert body.kind == "body" and note.kind == "footnote"
+    # the note is the footnote the body sentence cites, by the number printed in the report
+    assert {f.number for f in note.footnotes} <= {f.number for f in body.footnotes}
+    assert len(answer.citations) <= 4

@@ -17,6 +17,7 @@ import numpy as np
 
 from ijdqa import extractive, prompts
 from ijdqa.citations import MARKER_RE, CorpusView, footnote_urls, keep_valid, make_citation
+from ijdqa.extractive import Candidate
 from ijdqa.intents import (
     CONTEXT_OPEN,
     OrganizationQuery,
@@ -210,16 +211,8 @@ class ExtractiveAnswerer:
             h for h in self.index.search(query, k=2 * k, filters=filters) if self._usable(h.chunk)
         ]
         cands = extractive.candidates(hits[:k], usable=self._usable, base=self.view.base)
-        embedder = self.index.query_embedder
-        scored = extractive.score(
-            query,
-            cands,
-            idf=self.index.lexical.idf,
-            max_idf=self.index.lexical.max_idf,
-            related=self.index.lexical.related,
-            embed=self.index.embed_sentences,
-            query_vector=np.asarray(embedder.embed_query(query), dtype=np.float32),
-        )
+        vector = np.asarray(self.index.query_embedder.embed_query(query), dtype=np.float32)
+        scored = self._score(query, cands, vector)
         own = split_context(query)[0]
         wanted = answer_type(own)
         fitting = [c for c in scored if fits_type(c.text, query, wanted)]
@@ -230,6 +223,7 @@ class ExtractiveAnswerer:
         chosen = extractive.select(fitting, floor=self.floor)
         if not chosen:
             return self.refuse(base, query, k=k)
+        chosen += self._followed_note(query, chosen, vector, wanted)
         parts, citations = [], []
         for marker, cand in enumerate(chosen, start=1):
             citation = make_citation(self.view, cand.chunk, cand.start, cand.end, marker=marker)
@@ -238,6 +232,51 @@ class ExtractiveAnswerer:
             parts.append(f"{with_referent(cand.text, cand.referent)} [{marker}]")
             citations.append(citation)
         return keep_valid(replace(base, text=" ".join(parts), citations=tuple(citations)))
+
+    def _score(self, query: str, cands: Sequence[Candidate], vector: np.ndarray) -> list[Candidate]:
+        return extractive.score(
+            query,
+            cands,
+            idf=self.index.lexical.idf,
+            max_idf=self.index.lexical.max_idf,
+            related=self.index.lexical.related,
+            embed=self.index.embed_sentences,
+            query_vector=vector,
+        )
+
+    def _followed_note(
+        self, query: str, chosen: Sequence[Candidate], vector: np.ndarray, wanted: str | None
+    ) -> list[Candidate]:
+        """The best sentence of a prose footnote that a chosen sentence cites, as a reader
+        follows a marker: "... were western academics ...19" -> note 19 names them.
+
+        Only one (an answer stays within four sentences), sharing a question word and holding
+        the kind of answer asked for.
+        """
+        markers = self.view.report.markers
+        cited = dict.fromkeys(
+            m.number
+            for c in chosen
+            if c.chunk.kind != "footnote" and c.chunk.source == "report"
+            for m in markers
+            if c.start <= m.offset <= c.end
+        )
+        hits = [
+            Hit(chunk, 0.0)
+            for chunk in self.index.chunks
+            if chunk.kind == "footnote" and set(chunk.footnotes) & cited.keys()
+        ]
+        taken = {(c.chunk.chunk_id, c.start) for c in chosen}
+        notes = [
+            n
+            for n in self._score(
+                query, extractive.candidates(hits, usable=self._usable, base=self.view.base), vector
+            )
+            if n.coverage > 0
+            and (n.chunk.chunk_id, n.start) not in taken
+            and fits_type(n.text, query, wanted)
+        ]
+        return notes[:1]
 
     def _usable(self, chunk: Chunk) -> bool:
         """Footnotes answer only where they say something beyond the citation itself."""

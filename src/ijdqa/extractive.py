@@ -33,6 +33,7 @@ OOV_PENALTY = 0.06
 CONTEXT_WEIGHT = 0.25
 PREMISE_COVERAGE = 0.75
 RELATED_CREDIT = 0.8
+MOST_SENTENCES = 3  # an answer's sentences chosen by score (a followed footnote may add one)
 
 
 @dataclass(frozen=True)
@@ -149,7 +150,7 @@ def _weight(idf: float | None, max_idf: float) -> float:
 
 
 def select(
-    scored: Sequence[Candidate], *, floor: float, most: int = 3, ratio: float = 0.8
+    scored: Sequence[Candidate], *, floor: float, most: int = MOST_SENTENCES, ratio: float = 0.8
 ) -> list[Candidate]:
     """The best sentence and up to `most - 1` others, in reading order.
 

@@ -312,7 +312,14 @@ _TYPE_PATTERNS = (
             re.I,
         ),
     ),
-    ("person", re.compile(r"^\W*(who|whom)\b|\bwhich (person|academics?|cleric|leader)\b", re.I)),
+    (
+        "person",
+        re.compile(
+            r"^\W*(who|whom)\b"
+            r"|\bwhich (?:[a-z]+ )?(persons?|people|academics?|clerics?|leaders?|speakers?)\b",
+            re.I,
+        ),
+    ),
     ("place", re.compile(r"^\W*where\b", re.I)),
 )
 _COMPOUND = re.compile(r"(?:,\s*|\s+)and\s+(?=(?:which|what|who|whom|when|where|how|why)\b)", re.I)
