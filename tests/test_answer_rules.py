@@ -12,10 +12,12 @@ from ijdqa import prompts
 from ijdqa.extractive import Candidate, score, type_gap
 from ijdqa.intents import (
     answer_type,
+    counted_noun,
     country_of,
     fits_type,
     split_compound,
     split_context,
+    titled_names,
     why_verb,
 )
 from ijdqa.lexical import related_forms
@@ -218,3 +220,17 @@ def test_a_cited_prose_footnote_is_followed_for_the_names(assistant) -> None:
     # the note is the footnote the body sentence cites, by the number printed in the report
     assert {f.number for f in note.footnotes} <= {f.number for f in body.footnotes}
     assert len(answer.citations) <= 4
+
+
+def test_titled_names_are_counted_in_code(assistant) -> None:
+    assert counted_noun("How many academics are named?") == "academics"
+    assert titled_names("were Prof. Ann Bee, a c; Dr. Cee Dee and Sheikh Eff") == [
+        "Prof. Ann Bee",
+        "Dr. Cee Dee",
+        "Sheikh Eff",
+    ]
+    answer = assistant.ask("How many academics are named as participants in the online gathering?")
+    assert not answer.refused and answer.text.startswith("The report names 3 academics:")
+    quote = answer.citations[0].quote
+    assert all(name in quote for name in ("Ramon Grosfoguel", "Ilan Pappe", "Haim Bereshit"))
+    assert [f.number for f in answer.citations[0].footnotes] == [19]

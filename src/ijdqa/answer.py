@@ -24,6 +24,7 @@ from ijdqa.intents import (
     Turn,
     answer_type,
     asks_why,
+    counted_noun,
     explicit_footnote,
     fits_type,
     known_place_word,
@@ -32,6 +33,7 @@ from ijdqa.intents import (
     split_compound,
     split_context,
     strip_instructions,
+    titled_names,
     wants_source,
     why_verb,
 )
@@ -216,6 +218,8 @@ class ExtractiveAnswerer:
         own = split_context(query)[0]
         wanted = answer_type(own)
         fitting = [c for c in scored if fits_type(c.text, query, wanted)]
+        if wanted == "number" and (named := self._named_count(base, own, scored, vector)):
+            return named
         if extractive.type_gap(scored, fitting) or (
             asks_why(own) and not extractive.premise_stated(scored, why_verb(own))
         ):
@@ -253,30 +257,60 @@ class ExtractiveAnswerer:
         Only one (an answer stays within four sentences), sharing a question word and holding
         the kind of answer asked for.
         """
-        markers = self.view.report.markers
-        cited = dict.fromkeys(
-            m.number
-            for c in chosen
-            if c.chunk.kind != "footnote" and c.chunk.source == "report"
-            for m in markers
-            if c.start <= m.offset <= c.end
-        )
-        hits = [
-            Hit(chunk, 0.0)
-            for chunk in self.index.chunks
-            if chunk.kind == "footnote" and set(chunk.footnotes) & cited.keys()
-        ]
         taken = {(c.chunk.chunk_id, c.start) for c in chosen}
         notes = [
             n
-            for n in self._score(
-                query, extractive.candidates(hits, usable=self._usable, base=self.view.base), vector
-            )
+            for n in self._cited_notes(query, chosen, vector)
             if n.coverage > 0
             and (n.chunk.chunk_id, n.start) not in taken
             and fits_type(n.text, query, wanted)
         ]
         return notes[:1]
+
+    def _cited_notes(
+        self, query: str, cands: Sequence[Candidate], vector: np.ndarray
+    ) -> list[Candidate]:
+        """The sentences of the prose footnotes that `cands` cite, scored for `query`."""
+        markers = self.view.report.markers
+        cited = {
+            m.number
+            for c in cands
+            if c.chunk.kind != "footnote" and c.chunk.source == "report"
+            for m in markers
+            if c.start <= m.offset <= c.end
+        }
+        hits = [
+            Hit(chunk, 0.0)
+            for chunk in self.index.chunks
+            if chunk.kind == "footnote" and cited.intersection(chunk.footnotes)
+        ]
+        return self._score(
+            query, extractive.candidates(hits, usable=self._usable, base=self.view.base), vector
+        )
+
+    def _named_count(
+        self, base: Answer, own: str, scored: Sequence[Candidate], vector: np.ndarray
+    ) -> Answer | None:
+        """ "How many academics are named?" answered by counting, in code, the people a
+        sentence names with a title ("Prof. A; Prof. B; Prof. C"), in the best passages or
+        the footnotes they cite; None when no sentence names two or more."""
+        noun = counted_noun(own)
+        if noun is None:
+            return None
+        stems = set(tokenize(noun))
+        pool = list(scored[:5])
+        pool += self._cited_notes(own, pool[:1], vector)
+        for cand in pool:
+            names = titled_names(cand.text)
+            if len(names) < 2 or not stems & set(tokenize(cand.text)):
+                continue
+            citation = make_citation(self.view, cand.chunk, cand.start, cand.end, marker=1)
+            if citation is None:
+                continue
+            listed = ", ".join(names[:-1]) + " and " + names[-1]
+            text = prompts.render("names_count", count=len(names), noun=noun, names=listed)
+            return keep_valid(replace(base, text=f"{text} [1]", citations=(citation,)))
+        return None
 
     def _usable(self, chunk: Chunk) -> bool:
         """Footnotes answer only where they say something beyond the citation itself."""

@@ -323,6 +323,9 @@ _TYPE_PATTERNS = (
     ("place", re.compile(r"^\W*where\b", re.I)),
 )
 _COMPOUND = re.compile(r"(?:,\s*|\s+)and\s+(?=(?:which|what|who|whom|when|where|how|why)\b)", re.I)
+_TITLED_NAME = re.compile(
+    r"\b(?:Prof\.|Dr\.|Sheikh|Sayed|Imam|Mr\.|Ms\.|Mrs\.)\s+(?:(?:al-)?[A-Z][\w’'-]+\s?){1,3}"
+)
 _HOW_MANY = re.compile(r"\bhow many\b", re.I)
 _NUMBER_WORDS = re.compile(
     r"\b(\d[\d,.%]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|"
@@ -350,6 +353,21 @@ def answer_type(question: str) -> str | None:
                 return None  # "who is X?" asks for a description, not a name
             return name
     return None
+
+
+def counted_noun(question: str) -> str | None:
+    """The word "how many" counts, as asked: "How many academics are named?" -> "academics"."""
+    match = _HOW_MANY.search(question)
+    if not match:
+        return None
+    return next(
+        (w for w in re.findall(r"[A-Za-z][\w-]*", question[match.end() :]) if tokenize(w)), None
+    )
+
+
+def titled_names(sentence: str) -> list[str]:
+    """People named with a title, in order, once each: "Prof. Ilan Pappe", "Sheikh X Y"."""
+    return list(dict.fromkeys(m.group(0).rstrip() for m in _TITLED_NAME.finditer(sentence)))
 
 
 def _counted(question: str) -> set[str]:
