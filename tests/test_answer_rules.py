@@ -234,3 +234,14 @@ def test_titled_names_are_counted_in_code(assistant) -> None:
     quote = answer.citations[0].quote
     assert all(name in quote for name in ("Ramon Grosfoguel", "Ilan Pappe", "Haim Bereshit"))
     assert [f.number for f in answer.citations[0].footnotes] == [19]
+
+
+def test_words_the_question_quotes_anchor_the_sentence(assistant) -> None:
+    sentence = "It is likely he wished to “drive bullies like Netanyahu” away."
+    question = "Whom did he say the referendum would “drive” away?"
+    assert not fits_type(sentence, question, "person")  # one name alone is no person ...
+    assert fits_type(sentence, question, "person", anchored=True)  # ... unless quoted
+    assert not fits_type("It was founded in London.", "Who founded it?", "person", anchored=True)
+    answer = assistant.ask(question.replace("he", "Khamenei", 1))
+    assert not answer.refused and "Netanyahu" in answer.text
+    assert 14 in {f.number for c in answer.citations for f in c.footnotes}

@@ -217,7 +217,7 @@ class ExtractiveAnswerer:
         scored = self._score(query, cands, vector)
         own = split_context(query)[0]
         wanted = answer_type(own)
-        fitting = [c for c in scored if fits_type(c.text, query, wanted)]
+        fitting = [c for c in scored if fits_type(c.text, query, wanted, anchored=c.anchored)]
         if wanted == "number" and (named := self._named_count(base, own, scored, vector)):
             return named
         if extractive.type_gap(scored, fitting) or (

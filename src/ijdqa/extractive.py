@@ -33,6 +33,8 @@ OOV_PENALTY = 0.06
 CONTEXT_WEIGHT = 0.25
 PREMISE_COVERAGE = 0.75
 RELATED_CREDIT = 0.8
+QUOTE_BONUS = 0.15
+_QUOTED = re.compile(r"[“\"]([^”\"]{2,80})[”\"]")
 MOST_SENTENCES = 3  # an answer's sentences chosen by score (a followed footnote may add one)
 
 
@@ -47,11 +49,13 @@ class Candidate:
     similarity: float = 0.0
     referent: str | None = None  # who a leading "He"/"She" refers to
     unknown: float = 0.0  # penalty for question words the corpus never uses
+    anchored: bool = False  # holds words the question quotes ("... would “drive” away?")
 
     @property
     def score(self) -> float:
         penalty = 0.01 * self.rank + (0.08 if self.chunk.kind in ("caption", "appendix") else 0.0)
-        return 0.5 * self.similarity + 0.5 * self.coverage - penalty - self.unknown
+        bonus = QUOTE_BONUS if self.anchored else 0.0
+        return 0.5 * self.similarity + 0.5 * self.coverage + bonus - penalty - self.unknown
 
     @property
     def scoring_text(self) -> str:
@@ -111,6 +115,7 @@ def score(
     # words the corpus never uses usually mean the report does not cover the question
     unknown = OOV_PENALTY * sum(1 for t in terms if idf(t) is None and not related(t))
     total = sum(max(w, 0.05) for w in weights.values()) or 1.0
+    quoted = [" ".join(q.split()).lower() for q in _QUOTED.findall(own)]
     vectors = embed([c.scoring_text for c in cands]) if cands else np.zeros((0, 1))
     scored = []
     for cand, vec in zip(cands, vectors, strict=True):
@@ -124,6 +129,7 @@ def score(
                     "coverage": coverage,
                     "similarity": similarity,
                     "unknown": unknown,
+                    "anchored": any(q in " ".join(cand.text.split()).lower() for q in quoted),
                 }
             )
         )

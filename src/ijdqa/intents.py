@@ -326,6 +326,8 @@ _COMPOUND = re.compile(r"(?:,\s*|\s+)and\s+(?=(?:which|what|who|whom|when|where|
 _TITLED_NAME = re.compile(
     r"\b(?:Prof\.|Dr\.|Sheikh|Sayed|Imam|Mr\.|Ms\.|Mrs\.)\s+(?:(?:al-)?[A-Z][\w’'-]+\s?){1,3}"
 )
+_LOCATIVE = re.compile(r"\b(?:in|at|from|near|to|across|throughout|within)\s+$", re.I)
+_SINGLE_NAME = re.compile(r"(?<=[a-z,] )([A-Z][a-z]{2,})\b(?![ -][A-Z])")
 _HOW_MANY = re.compile(r"\bhow many\b", re.I)
 _NUMBER_WORDS = re.compile(
     r"\b(\d[\d,.%]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|"
@@ -355,6 +357,21 @@ def answer_type(question: str) -> str | None:
     return None
 
 
+def _single_names(sentence: str) -> list[str]:
+    """Capitalized words inside a sentence that may name a person known by one name: not
+    sentence-initial, not a place or demonym, not a plural group ("Muslims"), not a month,
+    not after "in"/"at"/"from" (a city)."""
+    return [
+        m.group(1)
+        for m in _SINGLE_NAME.finditer(sentence)
+        if not known_place_word(m.group(1))
+        and not m.group(1).endswith("s")
+        and not _CALENDAR.search(m.group(1))
+        and not _ORG_WORDS.search(m.group(1))
+        and not _LOCATIVE.search(sentence[: m.start()])
+    ]
+
+
 def counted_noun(question: str) -> str | None:
     """The word "how many" counts, as asked: "How many academics are named?" -> "academics"."""
     match = _HOW_MANY.search(question)
@@ -376,8 +393,12 @@ def _counted(question: str) -> set[str]:
     return set(tokenize(question[match.end() :])[:2]) if match else set()
 
 
-def fits_type(sentence: str, question: str, kind: str | None) -> bool:
-    """Whether a sentence holds something of the wanted kind that the question does not."""
+def fits_type(sentence: str, question: str, kind: str | None, *, anchored: bool = False) -> bool:
+    """Whether a sentence holds something of the wanted kind that the question does not.
+
+    `anchored`: the sentence holds words the question quotes, so a person known by one name
+    ("bullies like Netanyahu") is taken as a person too.
+    """
     if kind is None:
         return True
     asked = question.lower()
@@ -394,7 +415,7 @@ def fits_type(sentence: str, question: str, kind: str | None) -> bool:
     elif kind == "person":
         found = [
             m.group(0) for m in _PERSON_RE.finditer(sentence) if not _ORG_WORDS.search(m.group(0))
-        ]
+        ] + (_single_names(sentence) if anchored else [])
     else:
         found = [m.group(0) for m in _PLACE_RE.finditer(sentence)]
     return any(f.lower() not in asked for f in found)
