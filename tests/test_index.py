@@ -639,3 +639,22 @@ def test_cli_model_reports_the_prepared_encoder(
     missing = ijdqa(cli_env, "model", "--embedding-model", str(tmp_path / "nowhere"))
     assert missing.returncode == 1 and "Traceback" not in missing.stderr
     assert missing.stderr.startswith("ijdqa: error:") and "nowhere" in missing.stderr
+
+
+def test_report_scope_term_statistics_ignore_the_sources(
+    tmp_path: Path, index: Index, items: list[IndexedChunk]
+) -> None:
+    """Fetching a source must not move report-scope results: its own BM25 statistics."""
+    assert index.lexical_for("all").idf("harbour") is not None  # only the source says it
+    assert index.lexical_for("report").idf("harbour") is None
+    assert index.lexical_for("sources").idf("harbour") is not None
+    # the report-scope ranking equals that of an index built without the source at all
+    build(tmp_path, [it for it in items if it.chunk.source == "report"])
+    alone = open_(tmp_path)
+    for query in ("charity cash group", "Massoud Shadjareh IHRC leader", "Telegraph donors"):
+        with_source = index.search(query, k=8, filters={"scope": "report"}, mode="lexical")
+        without = alone.search(query, k=8, filters={"scope": "report"}, mode="lexical")
+        assert [h.chunk.chunk_id for h in with_source] == [h.chunk.chunk_id for h in without]
+        assert [h.score for h in with_source] == pytest.approx([h.score for h in without])
+    hits = index.search("harbour lamps", k=3, filters={"scope": "sources"}, mode="lexical")
+    assert hits and all(h.chunk.source == URL for h in hits)

@@ -443,9 +443,9 @@ def with_page(index_dir: Path, tmp_path: Path, name: str, paragraphs: list[str])
 def test_instructions_planted_in_a_source_page_do_not_change_the_answer(
     index_dir: Path, assistant: Assistant, tmp_path: Path
 ) -> None:
-    """The planted page is compared with a control page of the same words, scrambled: BM25
-    statistics count source chunks too, so any page that mentions the IHRC can move a ranking;
-    what the instructions themselves must not do is change anything beyond that."""
+    """The planted page is compared with a control page of the same words, scrambled, and with
+    no page at all: report-scope answers have BM25 statistics of their own, so no page, planted
+    or benign, changes them; with scope all, the instructions must still change nothing."""
     questions = [FOUNDED, "What does footnote 1 cite?", "Who leads the IHRC?"]
     poisoned = with_page(index_dir, tmp_path, "poisoned", INJECTION)
     control = with_page(index_dir, tmp_path, "control", [scrambled(p) for p in INJECTION])
@@ -464,6 +464,7 @@ def test_instructions_planted_in_a_source_page_do_not_change_the_answer(
     benign = with_page(index_dir, tmp_path, "benign", BENIGN)
     moved = [q for q in questions if poisoned.ask(q).text != assistant.ask(q).text]
     moved_benign = [q for q in questions if benign.ask(q).text != assistant.ask(q).text]
+    assert moved == [] and moved_benign == []
     record(
         "hostile_text",
         "instructions planted in a cited source page (imported for footnote 1, indexed)",
@@ -479,7 +480,7 @@ def test_instructions_planted_in_a_source_page_do_not_change_the_answer(
         )
         + (
             f". Compared with no page at all, {len(moved)} of {len(questions)} report-scope "
-            f"answers differ, and {len(moved_benign)} with a benign page naming the IHRC: "
-            "BM25 statistics include source chunks whatever the scope"
+            f"answers differ, and {len(moved_benign)} with a benign page naming the IHRC "
+            "(each scope has its own BM25 statistics)"
         ),
     )

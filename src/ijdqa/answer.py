@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
@@ -57,6 +57,7 @@ class Searcher(Protocol):
 
     @property
     def lexical(self) -> LexicalIndex: ...
+    def lexical_for(self, scope: str | None) -> LexicalIndex: ...
 
     @property
     def query_embedder(self) -> Any: ...
@@ -66,6 +67,13 @@ class Searcher(Protocol):
     def search(
         self, query: str, *, k: int = 6, filters: dict[str, Any] | None = None, mode: str = "hybrid"
     ) -> list[Hit]: ...
+
+
+class _Scoring(NamedTuple):
+    """What sentences of one question are scored with: its vector, its scope's BM25 stats."""
+
+    vector: np.ndarray
+    lexical: LexicalIndex
 
 
 class ExtractiveAnswerer:
@@ -214,11 +222,12 @@ class ExtractiveAnswerer:
         ]
         cands = extractive.candidates(hits[:k], usable=self._usable, base=self.view.base)
         vector = np.asarray(self.index.query_embedder.embed_query(query), dtype=np.float32)
-        scored = self._score(query, cands, vector)
+        scoring = _Scoring(vector, self.index.lexical_for((filters or {}).get("scope")))
+        scored = self._score(query, cands, scoring)
         own = split_context(query)[0]
         wanted = answer_type(own)
         fitting = [c for c in scored if fits_type(c.text, query, wanted, anchored=c.anchored)]
-        if wanted == "number" and (named := self._named_count(base, own, scored, vector)):
+        if wanted == "number" and (named := self._named_count(base, own, scored, scoring)):
             return named
         if extractive.type_gap(scored, fitting) or (
             asks_why(own) and not extractive.premise_stated(scored, why_verb(own))
@@ -227,7 +236,7 @@ class ExtractiveAnswerer:
         chosen = extractive.select(fitting, floor=self.floor)
         if not chosen:
             return self.refuse(base, query, k=k)
-        chosen += self._followed_note(query, chosen, vector, wanted)
+        chosen += self._followed_note(query, chosen, scoring, wanted)
         parts, citations = [], []
         for marker, cand in enumerate(chosen, start=1):
             citation = make_citation(self.view, cand.chunk, cand.start, cand.end, marker=marker)
@@ -237,19 +246,19 @@ class ExtractiveAnswerer:
             citations.append(citation)
         return keep_valid(replace(base, text=" ".join(parts), citations=tuple(citations)))
 
-    def _score(self, query: str, cands: Sequence[Candidate], vector: np.ndarray) -> list[Candidate]:
+    def _score(self, query: str, cands: Sequence[Candidate], scoring: _Scoring) -> list[Candidate]:
         return extractive.score(
             query,
             cands,
-            idf=self.index.lexical.idf,
-            max_idf=self.index.lexical.max_idf,
-            related=self.index.lexical.related,
+            idf=scoring.lexical.idf,
+            max_idf=scoring.lexical.max_idf,
+            related=scoring.lexical.related,
             embed=self.index.embed_sentences,
-            query_vector=vector,
+            query_vector=scoring.vector,
         )
 
     def _followed_note(
-        self, query: str, chosen: Sequence[Candidate], vector: np.ndarray, wanted: str | None
+        self, query: str, chosen: Sequence[Candidate], scoring: _Scoring, wanted: str | None
     ) -> list[Candidate]:
         """The best sentence of a prose footnote that a chosen sentence cites, as a reader
         follows a marker: "... were western academics ...19" -> note 19 names them.
@@ -260,7 +269,7 @@ class ExtractiveAnswerer:
         taken = {(c.chunk.chunk_id, c.start) for c in chosen}
         notes = [
             n
-            for n in self._cited_notes(query, chosen, vector)
+            for n in self._cited_notes(query, chosen, scoring)
             if n.coverage > 0
             and (n.chunk.chunk_id, n.start) not in taken
             and fits_type(n.text, query, wanted)
@@ -268,7 +277,7 @@ class ExtractiveAnswerer:
         return notes[:1]
 
     def _cited_notes(
-        self, query: str, cands: Sequence[Candidate], vector: np.ndarray
+        self, query: str, cands: Sequence[Candidate], scoring: _Scoring
     ) -> list[Candidate]:
         """The sentences of the prose footnotes that `cands` cite, scored for `query`."""
         markers = self.view.report.markers
@@ -285,11 +294,11 @@ class ExtractiveAnswerer:
             if chunk.kind == "footnote" and cited.intersection(chunk.footnotes)
         ]
         return self._score(
-            query, extractive.candidates(hits, usable=self._usable, base=self.view.base), vector
+            query, extractive.candidates(hits, usable=self._usable, base=self.view.base), scoring
         )
 
     def _named_count(
-        self, base: Answer, own: str, scored: Sequence[Candidate], vector: np.ndarray
+        self, base: Answer, own: str, scored: Sequence[Candidate], scoring: _Scoring
     ) -> Answer | None:
         """ "How many academics are named?" answered by counting, in code, the people a
         sentence names with a title ("Prof. A; Prof. B; Prof. C"), in the best passages or
@@ -299,7 +308,7 @@ class ExtractiveAnswerer:
             return None
         stems = set(tokenize(noun))
         pool = list(scored[:5])
-        pool += self._cited_notes(own, pool[:1], vector)
+        pool += self._cited_notes(own, pool[:1], scoring)
         for cand in pool:
             names = titled_names(cand.text)
             if len(names) < 2 or not stems & set(tokenize(cand.text)):

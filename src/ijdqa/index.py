@@ -320,7 +320,7 @@ class Index:
         self.vectors = vectors
         self.query_embedder = query_embedder
         self.chroma = chroma
-        self._lexical: LexicalIndex | None = None
+        self._lexical: dict[str, tuple[LexicalIndex, np.ndarray]] = {}
         self._by_id = {c.chunk_id: i for i, c in enumerate(chunks)}
         self._sentences: dict[str, np.ndarray] = {}
 
@@ -343,9 +343,28 @@ class Index:
 
     @property
     def lexical(self) -> LexicalIndex:
-        if self._lexical is None:
-            self._lexical = LexicalIndex(self.search_texts)
-        return self._lexical
+        """BM25 over every chunk (the report and any fetched sources)."""
+        return self.lexical_for("all")
+
+    def lexical_for(self, scope: str | None) -> LexicalIndex:
+        """BM25 over the chunks of one scope ("report", "sources", "all"), built on first use:
+        term statistics of report-scope searches and answers never depend on the sources."""
+        return self._scoped(scope)[0]
+
+    def _scoped(self, scope: str | None) -> tuple[LexicalIndex, np.ndarray]:
+        """The scope's BM25 and, for each of its texts, the chunk's position in `chunks`."""
+        key = scope if scope in ("report", "sources") else "all"
+        if key not in self._lexical:
+            rows = np.array(
+                [i for i, c in enumerate(self.chunks) if matches(c, {"scope": key})], dtype=np.int64
+            )
+            if len(rows) == len(self.chunks):  # every chunk (no sources): one BM25 serves both
+                if "all" not in self._lexical:
+                    self._lexical["all"] = (LexicalIndex(self.search_texts), rows)
+                self._lexical[key] = self._lexical["all"]
+            else:
+                self._lexical[key] = (LexicalIndex([self.search_texts[i] for i in rows]), rows)
+        return self._lexical[key]
 
     def chunk(self, chunk_id: str) -> Chunk | None:
         i = self._by_id.get(chunk_id)
@@ -367,13 +386,16 @@ class Index:
         wanted = validate_filters(filters)
         mask = np.array([matches(c, wanted) for c in self.chunks], dtype=bool) if wanted else None
         dense = self._dense(text, wanted, mask) if mode in ("hybrid", "dense") else []
-        lexical = (
-            [i for i, _ in self.lexical.top(text, CANDIDATES, mask=mask)]
-            if mode in ("hybrid", "lexical")
-            else []
-        )
+        lexical = self._lexical_top(text, wanted, mask) if mode in ("hybrid", "lexical") else []
         fused = fuse(dense, lexical, k=k)
         return [Hit(self.chunks[i], score, dr, lr) for i, score, dr, lr in fused]
+
+    def _lexical_top(
+        self, text: str, filters: dict[str, Any], mask: np.ndarray | None
+    ) -> list[int]:
+        bm25, rows = self._scoped(filters.get("scope"))
+        found = bm25.top(text, CANDIDATES, mask=None if mask is None else mask[rows])
+        return [int(rows[i]) for i, _ in found]
 
     def _dense(self, text: str, filters: dict[str, Any], mask: np.ndarray | None) -> list[int]:
         vector = self.query_embedder.embed_query(text)
