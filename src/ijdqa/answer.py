@@ -84,6 +84,11 @@ class ExtractiveAnswerer:
         self.index = index
         self.floor = floor
         self._by_org = {o: c for c in index.chunks for o in c.organizations}
+        self._notes: dict[int, list[Chunk]] = {}  # footnote number -> its footnote chunks
+        for chunk in index.chunks:
+            if chunk.kind == "footnote":
+                for number in chunk.footnotes:
+                    self._notes.setdefault(number, []).append(chunk)
 
     # --- entry point ------------------------------------------------------------------
 
@@ -288,11 +293,7 @@ class ExtractiveAnswerer:
             for m in markers
             if c.start <= m.offset <= c.end
         }
-        hits = [
-            Hit(chunk, 0.0)
-            for chunk in self.index.chunks
-            if chunk.kind == "footnote" and cited.intersection(chunk.footnotes)
-        ]
+        hits = [Hit(chunk, 0.0) for n in sorted(cited) for chunk in self._notes.get(n, [])]
         return self._score(
             query, extractive.candidates(hits, usable=self._usable, base=self.view.base), scoring
         )

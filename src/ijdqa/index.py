@@ -17,7 +17,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -251,14 +251,18 @@ def _previous_vectors(root: Path, model: str) -> dict[str, np.ndarray]:
     if len(rows) != len(matrix):
         return {}
     cache = {row["search_hash"]: matrix[i] for i, row in enumerate(rows)}
+    return {**cache, **_sentence_vectors(build)}
+
+
+def _sentence_vectors(build: Path) -> dict[str, np.ndarray]:
+    """A build's precomputed sentence vectors by text hash; none for an older or damaged build
+    (its sentences are then embedded on demand)."""
     try:
         keys = json.loads((build / "sentences.json").read_text(encoding="utf-8"))
         sentences = ArrayVectors.load(build / "sentences.npy").matrix
     except (OSError, ValueError, IndexCorruptError):
-        return cache
-    if len(keys) == len(sentences):
-        cache.update(zip(keys, sentences, strict=True))
-    return cache
+        return {}
+    return dict(zip(keys, sentences, strict=True)) if len(keys) == len(sentences) else {}
 
 
 def _write_chunks(build: Path, items: Sequence[IndexedChunk]) -> None:
@@ -324,8 +328,8 @@ class Index:
         self._by_id = {c.chunk_id: i for i, c in enumerate(chunks)}
         self._sentences: dict[str, np.ndarray] = {}
 
-    def add_sentence_vectors(self, keys: Sequence[str], matrix: np.ndarray) -> None:
-        self._sentences.update(zip(keys, matrix, strict=True))
+    def add_sentence_vectors(self, vectors: Mapping[str, np.ndarray]) -> None:
+        self._sentences.update(vectors)
 
     def embed_sentences(self, texts: list[str]) -> np.ndarray:
         """Vectors of sentence scoring texts: precomputed at build time, embedded if new."""
@@ -358,10 +362,8 @@ class Index:
             rows = np.array(
                 [i for i, c in enumerate(self.chunks) if matches(c, {"scope": key})], dtype=np.int64
             )
-            if len(rows) == len(self.chunks):  # every chunk (no sources): one BM25 serves both
-                if "all" not in self._lexical:
-                    self._lexical["all"] = (LexicalIndex(self.search_texts), rows)
-                self._lexical[key] = self._lexical["all"]
+            if key != "all" and len(rows) == len(self.chunks):  # no sources: share one BM25
+                self._lexical[key] = self._scoped("all")
             else:
                 self._lexical[key] = (LexicalIndex([self.search_texts[i] for i in rows]), rows)
         return self._lexical[key]
@@ -439,11 +441,5 @@ def open_index(root: Path, *, query_embedder: QueryEmbedder, use_chroma: bool = 
     index = Index(
         manifest, chunks, [r["search_text"] for r in rows], vectors, query_embedder, chroma
     )
-    try:
-        keys = json.loads((build / "sentences.json").read_text(encoding="utf-8"))
-        sentences = ArrayVectors.load(build / "sentences.npy").matrix
-        if len(keys) == len(sentences):
-            index.add_sentence_vectors(keys, sentences)
-    except (OSError, ValueError, IndexCorruptError):
-        pass  # an older build: sentences are embedded on demand instead
+    index.add_sentence_vectors(_sentence_vectors(build))
     return index
