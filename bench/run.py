@@ -12,7 +12,7 @@ Everything runs in a temporary index folder (never the repository's index/):
    and MRR@10 of dense-only, BM25-only and hybrid search: a hit counts when its text holds the
    question's `expected` passage;
 3. answers: cold `ijdqa ask` wall time (a new process each run, index built), and warm
-   in-process `assistant.ask` latency over every question of eval/gold.jsonl;
+   in-process `assistant.ask` latency over every question of eval/dev.jsonl;
 4. scaling: bench/scale.py in a fresh process per size (synthetic chunks, HashEmbedder vectors
    of dimension 384): build time, query latency and peak memory at 1k, 10k and 100k chunks for
    the array + BM25 path, and the whole build_index with local Chroma where it fits the budget.

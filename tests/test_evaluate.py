@@ -14,8 +14,11 @@ import pytest
 from ijdqa.errors import EvalError
 from ijdqa.eval_report import (
     HEADLINE,
+    _consistent,
     check_thresholds,
+    paraphrase_groups,
     read_thresholds,
+    thresholds_for,
     report_blocks,
     summarize,
     to_html,
@@ -194,17 +197,60 @@ def test_refusal_precision_and_recall() -> None:
     assert metrics["answerable_correctness"] == 0.5
     assert summarize(results)["failed"] == ["b", "c"]
     assert results[2]["failure"]["refusal"] == "refused but answerable"
+    assert metrics["false_refusal_rate"] == 0.5  # c refused of the answerable a and c
+
+
+def test_paraphrase_consistency_counts_groups_not_questions() -> None:
+    def row(group: str, correct: bool, refused: bool) -> dict[str, object]:
+        return {
+            "paraphrase_group": group,
+            "refused": refused,
+            "expected_refusal": False,
+            "latency_ms": 1.0,
+            "scores": {"correct": correct},
+        }
+
+    rows = [row("a", True, False)] * 4 + [row("b", True, False)] * 3 + [row("b", False, True)]
+    rows += [row("c", False, True)] * 4 + [row("lonely", False, False)]
+    groups = paraphrase_groups(rows)
+    assert set(groups) == {"a", "b", "c"}  # one question alone is no group
+    assert [_consistent(groups[g]) for g in "abc"] == [True, False, True]
 
 
 def test_thresholds_gate() -> None:
-    metrics = {"metrics": {"quote_validity": 0.99, "citation_recall": None, "refusal_recall": 0.8}}
+    metrics = {
+        "metrics": {
+            "quote_validity": 0.99,
+            "citation_recall": None,
+            "refusal_recall": 0.8,
+            "false_refusal_rate": 0.1,
+        }
+    }
     failures = check_thresholds(
-        metrics, {"quote_validity": 1.0, "citation_recall": 0.5, "refusal_recall": 0.7}
+        metrics,
+        {
+            "quote_validity": 1.0,
+            "citation_recall": 0.5,
+            "refusal_recall": 0.7,
+            "false_refusal_rate": 0.05,
+        },
     )
     assert failures == [
         "quote_validity: 0.99 < 1",
         "citation_recall: not measured (minimum 0.5)",
+        "false_refusal_rate: 0.1 > 0.05",  # lower is better: a maximum
     ]
+
+
+def test_thresholds_per_set_override_the_shared_ones(tmp_path: Path) -> None:
+    path = tmp_path / "t.json"
+    path.write_text(
+        '{"_why": "x", "*": {"quote_validity": 1.0, "refusal_recall": 0.5},'
+        ' "blind": {"refusal_recall": 0.7}}'
+    )
+    gates = read_thresholds(path)
+    assert thresholds_for(gates, "blind") == {"quote_validity": 1.0, "refusal_recall": 0.7}
+    assert thresholds_for(gates, "dev") == {"quote_validity": 1.0, "refusal_recall": 0.5}
 
 
 def test_thresholds_file_names_only_known_metrics(tmp_path: Path) -> None:
@@ -216,8 +262,9 @@ def test_thresholds_file_names_only_known_metrics(tmp_path: Path) -> None:
 
 def test_shipped_thresholds_are_headline_metrics() -> None:
     thresholds = read_thresholds(ROOT / "eval" / "thresholds.json")
-    assert thresholds["quote_validity"] == 1.0
-    assert set(thresholds) <= set(HEADLINE)
+    for name in ("dev", "test", "blind"):
+        assert thresholds_for(thresholds, name)["quote_validity"] == 1.0
+    assert {m for gate in thresholds.values() for m in gate} <= set(HEADLINE)
 
 
 def test_malformed_gold_line_is_reported(tmp_path: Path) -> None:
@@ -241,7 +288,19 @@ def test_html_report_escapes_answers() -> None:
 @pytest.mark.slow
 def test_eval_command_writes_a_run(tmp_path: Path) -> None:
     result = subprocess.run(
-        [IJDQA, "eval", "--limit", "10", "--out", str(tmp_path), "--label", "e2e", "--json"],
+        [
+            IJDQA,
+            "eval",
+            "--sets",
+            "dev",
+            "--limit",
+            "10",
+            "--out",
+            str(tmp_path),
+            "--label",
+            "e2e",
+            "--json",
+        ],
         capture_output=True,
         text=True,
         timeout=300,
@@ -276,12 +335,24 @@ def test_eval_check_exits_non_zero_and_lists_what_fell_below(tmp_path: Path) -> 
     thresholds = tmp_path / "thresholds.json"
     thresholds.write_text('{"answerable_correctness": 1.01, "quote_validity": 1.0}')
     result = subprocess.run(
-        [IJDQA, "eval", "--limit", "3", "--out", str(tmp_path), "--check", str(thresholds)],
+        [
+            IJDQA,
+            "eval",
+            "--sets",
+            "dev,test",
+            "--limit",
+            "3",
+            "--out",
+            str(tmp_path),
+            "--check",
+            str(thresholds),
+        ],
         capture_output=True,
         text=True,
         timeout=300,
         cwd=ROOT,
     )
     assert result.returncode == 1, result.stderr
-    assert "below threshold: answerable_correctness" in result.stderr, result.stderr
+    assert "below threshold: dev answerable_correctness" in result.stderr, result.stderr
+    assert "below threshold: test answerable_correctness" in result.stderr, result.stderr
     assert "quote_validity" not in result.stderr

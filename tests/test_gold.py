@@ -1,4 +1,5 @@
-"""The gold set itself: well-formed, large enough, and every piece of evidence really in the report."""
+"""The question sets themselves: well-formed, large enough, and every piece of evidence really
+in the report. Only totals are asserted about the sealed sets (test, blind)."""
 
 from __future__ import annotations
 
@@ -10,20 +11,38 @@ import pytest
 from ijdqa.evaluate import CATEGORIES, GoldQuestion, load_gold
 from ijdqa.types import Report
 
-GOLD = Path(__file__).resolve().parents[1] / "eval" / "gold.jsonl"
+EVAL = Path(__file__).resolve().parents[1] / "eval"
+SETS = ("dev", "test", "blind")
 
 
-@pytest.fixture(scope="module")
-def gold() -> list[GoldQuestion]:
-    return load_gold(GOLD)
+@pytest.fixture(scope="module", params=SETS)
+def gold(request: pytest.FixtureRequest) -> list[GoldQuestion]:
+    return load_gold(EVAL / f"{request.param}.jsonl")
 
 
 def test_size_and_mix(gold: list[GoldQuestion]) -> None:
     categories = Counter(q.category for q in gold)
-    assert len(gold) >= 100
-    assert categories["unanswerable"] >= 15
-    assert categories["adversarial"] >= 10
+    assert len(gold) >= 70
+    assert sum(q.refuse for q in gold) >= 8
     assert set(categories) <= CATEGORIES
+
+
+def test_blind_set_is_large_and_hard() -> None:
+    blind = load_gold(EVAL / "blind.jsonl")
+    styles = Counter(q.style for q in blind)
+    assert len(blind) >= 200
+    assert sum(q.refuse for q in blind) >= 0.25 * len(blind)
+    assert {"terse", "typo", "lowercase", "paraphrase", "followup", "multi"} <= set(styles)
+    groups = Counter(q.paraphrase_group for q in blind if q.paraphrase_group)
+    assert sum(1 for n in groups.values() if n >= 4) >= 5
+
+
+def test_no_question_is_in_two_sets() -> None:
+    seen: dict[str, str] = {}
+    for name in SETS:
+        for q in load_gold(EVAL / f"{name}.jsonl"):
+            key = " ".join(q.question.lower().split())
+            assert seen.setdefault(key, name) == name, (name, seen[key])
 
 
 def test_ids_unique(gold: list[GoldQuestion]) -> None:

@@ -347,7 +347,7 @@ def make_files(tmp: Path) -> dict[str, Path]:
     """Every bad file the cases pass (deterministic bytes, so rows are reproducible)."""
     rng = __import__("random").Random(8)
     noise = bytes(rng.randrange(256) for _ in range(4096))
-    gold_line = (ROOT / "eval" / "gold.jsonl").read_text(encoding="utf-8").splitlines()[0]
+    gold_line = (ROOT / "eval" / "dev.jsonl").read_text(encoding="utf-8").splitlines()[0]
     row = json.loads(gold_line)
     files: dict[str, bytes | str] = {
         "not_json": "not json{",

@@ -419,7 +419,19 @@ def _progress(label: str) -> Callable[[int, int], None]:
 def _add_eval(sub: Any) -> None:
     p = sub.add_parser("eval", help="run the gold questions and score answers and citations")
     p.add_argument(
-        "--gold", type=Path, default=Path("eval/gold.jsonl"), metavar="FILE", help="gold JSONL"
+        "--gold",
+        type=Path,
+        metavar="FILE",
+        help="one gold JSONL file (default: the sets dev, test and blind under --eval-dir)",
+    )
+    p.add_argument(
+        "--sets",
+        default="dev,test,blind",
+        metavar="NAMES",
+        help="question sets to run side by side, comma-separated (default dev,test,blind)",
+    )
+    p.add_argument(
+        "--eval-dir", type=Path, default=Path("eval"), metavar="DIR", help="where the sets live"
     )
     p.add_argument("--k", type=int, default=None, help="passages per question (default 6)")
     p.add_argument("--label", metavar="NAME", help="run name suffix (default: the answerer)")
@@ -452,27 +464,55 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
             print(eval_report.format_comparison(comparison))
         return 0
     thresholds = eval_report.read_thresholds(args.check) if args.check else None
-    questions = load_gold(args.gold, limit=args.limit)
+    sets = _eval_sets(args)
     assistant = build_assistant(settings, build=not args.no_build, progress=_progress("embedding"))
-    k, started = _k(args.k, settings), time.perf_counter()
-    results = run_gold(assistant, questions, k=k, progress=_progress("evaluating"))
+    k = _k(args.k, settings)
     answerer = str(getattr(assistant.answerer, "name", "assistant"))
-    info = {"gold": str(args.gold), "k": k, "limit": args.limit, "answerer": answerer}
-    info["seconds"] = round(time.perf_counter() - started, 2)
-    folder, metrics = eval_report.write_run(
-        results, root=args.out, label=args.label or answerer, info=info
-    )
+    by_set: dict[str, dict[str, Any]] = {}
+    failures: list[str] = []
+    for name, path in sets.items():
+        questions = load_gold(path, limit=args.limit)
+        started = time.perf_counter()
+        results = run_gold(assistant, questions, k=k, progress=_progress(f"evaluating {name}"))
+        info = {"gold": str(path), "set": name, "k": k, "limit": args.limit, "answerer": answerer}
+        info["seconds"] = round(time.perf_counter() - started, 2)
+        label = f"{name}-{args.label or answerer}"
+        folder, metrics = eval_report.write_run(results, root=args.out, label=label, info=info)
+        print(f"ijdqa: {name} run written to {folder}", file=sys.stderr)
+        by_set[name] = metrics
+        if thresholds:
+            gate = eval_report.thresholds_for(thresholds, name)
+            failures += [f"{name} {f}" for f in eval_report.check_thresholds(metrics, gate)]
     if args.json:
-        _print_json(metrics)
+        _print_json(by_set if len(by_set) > 1 else next(iter(by_set.values())))
+    elif len(by_set) > 1:
+        print(eval_report.format_side_by_side(by_set))
     else:
-        print(eval_report.format_metrics(metrics))
-    print(f"ijdqa: run written to {folder}", file=sys.stderr)
-    failures = eval_report.check_thresholds(metrics, thresholds) if thresholds else []
+        print(eval_report.format_metrics(next(iter(by_set.values()))))
     for failure in failures:
         print(f"ijdqa: below threshold: {failure}", file=sys.stderr)
     if thresholds and not failures:
-        print(f"ijdqa: all {len(thresholds)} thresholds met", file=sys.stderr)
+        print("ijdqa: every threshold met", file=sys.stderr)
     return 1 if failures else 0
+
+
+def _eval_sets(args: argparse.Namespace) -> dict[str, Path]:
+    """The question sets of one eval run, by name: --gold alone, or the named sets that exist."""
+    from ijdqa.errors import EvalError
+
+    if args.gold:
+        return {args.gold.stem: args.gold}
+    names = [n.strip() for n in args.sets.split(",") if n.strip()]
+    sets = {n: args.eval_dir / f"{n}.jsonl" for n in names}
+    missing = [str(p) for p in sets.values() if not p.is_file()]
+    if missing and len(missing) == len(sets):
+        raise EvalError(
+            f"no question set found ({', '.join(missing)}); run from the repository root, "
+            "or pass --eval-dir or --gold"
+        )
+    for path in missing:
+        print(f"ijdqa: skipping missing set {path}", file=sys.stderr)
+    return {n: p for n, p in sets.items() if p.is_file()}
 
 
 # --- chat --------------------------------------------------------------------------------

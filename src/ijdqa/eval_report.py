@@ -28,6 +28,8 @@ HEADLINE = (
     "overall_correctness",
     "refusal_precision",
     "refusal_recall",
+    "false_refusal_rate",
+    "paraphrase_consistency",
     "retrieval_recall_at_k",
     "retrieval_mrr",
     "footnote_recall",
@@ -80,11 +82,15 @@ def _scores(results: Sequence[Result]) -> dict[str, Any]:
     should = sum(1 for r in results if r["expected_refusal"])
     latencies = [float(r["latency_ms"]) for r in results]
     quotes = sum(x["quotes"] for x in s)
+    wrongly_refused = sum(1 for r in results if r["refused"] and not r["expected_refusal"])
+    groups = paraphrase_groups(results)
     return {
         "answerable_correctness": _mean(answerable),
         "overall_correctness": _mean(x["correct"] for x in s),
         "refusal_precision": _ratio(true_pos, refused),
         "refusal_recall": _ratio(true_pos, should),
+        "false_refusal_rate": _ratio(wrongly_refused, len(answerable)),
+        "paraphrase_consistency": _mean(_consistent(rows) for rows in groups.values()),
         "retrieval_recall_at_k": _mean(x["retrieval_recall"] for x in s),
         "retrieval_mrr": _mean(x["reciprocal_rank"] for x in s),
         "footnote_recall": _mean(x["footnote_recall"] for x in s),
@@ -105,8 +111,24 @@ def _scores(results: Sequence[Result]) -> dict[str, Any]:
             "statements": sum(x["statements"] for x in s),
             "citations": sum(x["citations"] for x in s),
             "quotes": quotes,
+            "paraphrase_groups": len(groups),
         },
     }
+
+
+def paraphrase_groups(results: Sequence[Result]) -> dict[str, list[Result]]:
+    """Results by paraphrase group: one fact asked in several wordings (two or more)."""
+    groups: dict[str, list[Result]] = defaultdict(list)
+    for r in results:
+        if r.get("paraphrase_group"):
+            groups[r["paraphrase_group"]].append(r)
+    return {name: rows for name, rows in groups.items() if len(rows) > 1}
+
+
+def _consistent(rows: Sequence[Result]) -> bool:
+    """One fact asked several ways got the same answer: every wording correct, or every
+    wording refused (a wrong answer is never the same as another one)."""
+    return all(r["scores"]["correct"] for r in rows) or all(r["refused"] for r in rows)
 
 
 _CATEGORY_METRICS = (
@@ -259,34 +281,74 @@ def format_metrics(metrics: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def read_thresholds(path: Path) -> dict[str, float]:
-    """Minimum values, by headline metric name, from a JSON object."""
+LOWER_IS_BETTER = frozenset({"false_refusal_rate", "latency_p50_ms", "latency_p95_ms"})
+
+
+def read_thresholds(path: Path) -> dict[str, dict[str, float]]:
+    """Gate values by question set, then by headline metric: a minimum, or a maximum for the
+    metrics where lower is better (`LOWER_IS_BETTER`). A flat {metric: value} object is one
+    gate for every set ("*"). Keys starting with "_" are comments."""
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise EvalError(f"cannot read thresholds {path}: {exc}") from exc
     if not isinstance(data, dict):
         raise EvalError(f"{path}: thresholds must be a JSON object {{metric: minimum}}")
-    unknown = sorted(set(data) - set(HEADLINE))
-    if unknown:
-        raise EvalError(
-            f"{path}: unknown metric(s) {', '.join(unknown)}; known: {', '.join(HEADLINE)}"
-        )
-    if not all(isinstance(v, int | float) for v in data.values()):
-        raise EvalError(f"{path}: every threshold must be a number")
-    return {name: float(value) for name, value in data.items()}
+    data = {k: v for k, v in data.items() if not k.startswith("_")}
+    nested = all(isinstance(v, dict) for v in data.values()) and bool(data)
+    sets = data if nested else {"*": data}
+    out: dict[str, dict[str, float]] = {}
+    for name, gate in sets.items():
+        gate = {k: v for k, v in gate.items() if not k.startswith("_")}
+        unknown = sorted(set(gate) - set(HEADLINE))
+        if unknown:
+            raise EvalError(
+                f"{path}: unknown metric(s) {', '.join(unknown)}; known: {', '.join(HEADLINE)}"
+            )
+        if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in gate.values()):
+            raise EvalError(f"{path}: every threshold must be a number")
+        out[name] = {metric: float(value) for metric, value in gate.items()}
+    return out
+
+
+def thresholds_for(thresholds: Mapping[str, Mapping[str, float]], name: str) -> dict[str, float]:
+    """The gate of one question set: its own entries over those for every set ("*")."""
+    return {**thresholds.get("*", {}), **thresholds.get(name, {})}
 
 
 def check_thresholds(metrics: Mapping[str, Any], thresholds: Mapping[str, float]) -> list[str]:
-    """One line per metric below its minimum (or not measured at all)."""
+    """One line per metric on the wrong side of its gate (or not measured at all)."""
     failures = []
-    for name, minimum in thresholds.items():
+    for name, limit in thresholds.items():
         value = metrics["metrics"].get(name)
+        kind = "maximum" if name in LOWER_IS_BETTER else "minimum"
         if value is None:
-            failures.append(f"{name}: not measured (minimum {minimum:g})")
-        elif value < minimum:
-            failures.append(f"{name}: {value:g} < {minimum:g}")
+            failures.append(f"{name}: not measured ({kind} {limit:g})")
+        elif kind == "minimum" and value < limit:
+            failures.append(f"{name}: {value:g} < {limit:g}")
+        elif kind == "maximum" and value > limit:
+            failures.append(f"{name}: {value:g} > {limit:g}")
     return failures
+
+
+SIDE_BY_SIDE = (
+    "answerable_correctness",
+    "refusal_recall",
+    "refusal_precision",
+    "false_refusal_rate",
+    "footnote_recall",
+    "quote_validity",
+    "paraphrase_consistency",
+    "latency_p50_ms",
+)
+
+
+def format_side_by_side(by_set: Mapping[str, Mapping[str, Any]]) -> str:
+    """Headline metrics of several question sets (dev, test, blind) as columns."""
+    names = list(by_set)
+    rows = [(m, *(fmt(by_set[n]["metrics"].get(m)) for n in names)) for m in SIDE_BY_SIDE]
+    rows.append(("questions", *(str(by_set[n]["counts"]["questions"]) for n in names)))
+    return "\n".join(_text_table(("metric", *names), rows))
 
 
 # --- reports -------------------------------------------------------------------------------

@@ -33,7 +33,18 @@ from ijdqa.text import normalize
 from ijdqa.types import Answer, Citation
 
 CATEGORIES = frozenset(
-    {"fact", "quote", "list", "count", "source", "multi", "followup", "adversarial", "unanswerable"}
+    {
+        "fact",
+        "quote",
+        "list",
+        "count",
+        "source",
+        "multi",
+        "followup",
+        "adversarial",
+        "unanswerable",
+        "appendix",
+    }
 )
 SUPPORT_OVERLAP = 0.6  # share of a statement's content words its cited passages must hold
 
@@ -55,6 +66,8 @@ class GoldQuestion:
     footnotes: tuple[int, ...]
     evidence: tuple[str, ...]
     history: tuple[Turn, ...]
+    style: str | None = None  # how it is phrased: terse, typo, paraphrase, ...
+    paraphrase_group: str | None = None  # questions asking one fact in other words
 
 
 def load_gold(path: Path, *, limit: int | None = None) -> list[GoldQuestion]:
@@ -90,6 +103,8 @@ def _gold_row(line: str, where: str) -> GoldQuestion:
             footnotes=tuple(int(x) for x in row["footnotes"]),
             evidence=tuple(str(x) for x in row["evidence"]),
             history=history,
+            style=str(row["style"]) if row.get("style") else None,
+            paraphrase_group=str(row["paraphrase_group"]) if row.get("paraphrase_group") else None,
         )
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise EvalError(f"{where}: not a gold question ({type(exc).__name__}: {exc})") from exc
@@ -407,6 +422,8 @@ def score_question(
     return {
         "id": gold.id,
         "category": gold.category,
+        "style": gold.style,
+        "paraphrase_group": gold.paraphrase_group,
         "question": gold.question,
         "history": len(gold.history),
         "expected_refusal": gold.refuse,
