@@ -7,8 +7,7 @@ import pytest
 from ijdqa import prompts
 from ijdqa.citations import keep_valid, render_markdown, render_plain
 from ijdqa.errors import QueryError
-from ijdqa.intents import Turn
-from ijdqa.types import Answer, Citation, Footnote
+from ijdqa.types import Answer, Citation, Footnote, Turn
 
 
 def cited_footnotes(answer: Answer) -> set[int]:

@@ -9,8 +9,7 @@ import numpy as np
 import pytest
 
 from ijdqa import prompts
-from ijdqa.extractive import Candidate, score, type_gap
-from ijdqa.intents import (
+from ijdqa.answer.question import (
     answer_type,
     counted_noun,
     country_of,
@@ -20,6 +19,7 @@ from ijdqa.intents import (
     titled_names,
     why_verb,
 )
+from ijdqa.answer.sentences import Candidate, score, type_gap
 from ijdqa.lexical import related_forms
 from ijdqa.text import is_prose
 from ijdqa.types import Chunk

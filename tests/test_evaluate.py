@@ -18,9 +18,9 @@ from ijdqa.eval_report import (
     check_thresholds,
     paraphrase_groups,
     read_thresholds,
-    thresholds_for,
     report_blocks,
     summarize,
+    thresholds_for,
     to_html,
 )
 from ijdqa.evaluate import (

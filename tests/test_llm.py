@@ -33,9 +33,8 @@ from ijdqa.citations import CorpusView, is_verbatim
 from ijdqa.config import Settings
 from ijdqa.errors import LLMError
 from ijdqa.generate import LLMAnswerer, render_prompt
-from ijdqa.intents import Turn
 from ijdqa.llm import make_chat_model
-from ijdqa.types import Answer, Chunk, Hit
+from ijdqa.types import Answer, Chunk, Hit, Turn
 from openai_stub import OpenAIStub
 from support import free_port
 

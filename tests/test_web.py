@@ -31,9 +31,8 @@ from ijdqa.app import Assistant, build_assistant
 from ijdqa.citations import answer_dict, render_markdown
 from ijdqa.config import Settings
 from ijdqa.errors import IndexNotBuiltError, QueryError
-from ijdqa.intents import Turn
 from ijdqa.organizations import filter_organizations
-from ijdqa.types import Citation, Footnote
+from ijdqa.types import Citation, Footnote, Turn
 
 ROOT = Path(__file__).resolve().parents[1]
 IJDQA = shutil.which("ijdqa", path=str(Path(sys.executable).parent)) or "ijdqa"

@@ -14,15 +14,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ijdqa import reportcache
-from ijdqa.answer import ExtractiveAnswerer
+from ijdqa.answer import Answerer, ExtractiveAnswerer
 from ijdqa.citations import CorpusView
 from ijdqa.corpus import CHUNKER_VERSION, build_chunks
 from ijdqa.embed import QueryEncoder, export_query_encoder, model_name, resolve_model_path
 from ijdqa.errors import IndexNotBuiltError, ReportError, ReportFormatError
 from ijdqa.index import BuildResult, Index, Progress, build_index, is_fresh, open_index
-from ijdqa.intents import Turn
 from ijdqa.report import parse_report
-from ijdqa.types import Answer, Report
+from ijdqa.types import Answer, Report, Turn
 
 if TYPE_CHECKING:
     from ijdqa.config import Settings
@@ -224,7 +223,7 @@ class Assistant:
     """What the CLI and the web chat talk to: ask a question, get an Answer."""
 
     def __init__(
-        self, corpus: Corpus, index: Index, answerer: Any, *, k: int = 6, scope: str = "report"
+        self, corpus: Corpus, index: Index, answerer: Answerer, *, k: int = 6, scope: str = "report"
     ) -> None:
         self.corpus = corpus
         self.index = index
@@ -261,7 +260,7 @@ def build_assistant(
     corpus = corpus or load_corpus(settings.report, settings.index_dir)
     index = open_search_index(settings, corpus, build=build, progress=progress)
     view = CorpusView(corpus.report, sources_by_url(corpus))
-    answerer: Any = ExtractiveAnswerer(view, index)
+    answerer: Answerer = ExtractiveAnswerer(view, index)
     if settings.llm != "none":  # the chat model answers; the extractive answerer is its fallback
         from ijdqa.generate import LLMAnswerer
         from ijdqa.llm import make_chat_model

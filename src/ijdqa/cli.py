@@ -375,7 +375,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _read_history(path: Path) -> tuple[Any, ...]:
-    from ijdqa.intents import Turn
+    from ijdqa.types import Turn
 
     try:
         data = json.loads(path.read_text(encoding="utf-8"))

@@ -27,10 +27,9 @@ from typing import Any, Protocol
 from ijdqa import prompts
 from ijdqa.citations import MARKER_RE, answer_dict
 from ijdqa.errors import EvalError
-from ijdqa.intents import Turn
 from ijdqa.lexical import tokenize
 from ijdqa.text import normalize
-from ijdqa.types import Answer, Citation
+from ijdqa.types import Answer, Citation, Turn
 
 CATEGORIES = frozenset(
     {

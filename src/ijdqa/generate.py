@@ -24,14 +24,14 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ijdqa import prompts
+from ijdqa.answer.question import resolve_followup, strip_instructions
 from ijdqa.citations import CorpusView, keep_valid, make_citation
 from ijdqa.errors import LLMError
-from ijdqa.intents import Turn, resolve_followup, strip_instructions
 from ijdqa.lexical import tokenize
 from ijdqa.llm import stream_reply
 from ijdqa.retrieve import clean_query
 from ijdqa.text import normalize, sentence_spans
-from ijdqa.types import Answer, Chunk, Citation
+from ijdqa.types import Answer, Chunk, Citation, Turn
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel

@@ -11,6 +11,14 @@ FootnoteKind = Literal["tweet", "video", "news", "web page", "pdf", "note"]
 
 
 @dataclass(frozen=True)
+class Turn:
+    """One message of a conversation: a user's question or an assistant's answer."""
+
+    role: str
+    content: str
+
+
+@dataclass(frozen=True)
 class Marker:
     """A footnote marker: its number and its character offset in the clean text."""
 

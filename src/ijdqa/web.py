@@ -23,8 +23,8 @@ import gradio as gr
 from ijdqa import web_render as render
 from ijdqa.citations import answer_dict, render_markdown
 from ijdqa.errors import IjdqaError, QueryError
-from ijdqa.intents import Turn
 from ijdqa.organizations import filter_organizations
+from ijdqa.types import Turn
 
 if TYPE_CHECKING:
     from ijdqa.app import Assistant

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from ijdqa.lexical import tokenize
 from ijdqa.organizations import DEMONYMS, canonical_country, canonical_region
-from ijdqa.types import Organization
+from ijdqa.types import Organization, Turn
 
 CONTEXT_OPEN = " (context: "  # how a follow-up carries the earlier question along
 
@@ -67,12 +67,6 @@ def strip_instructions(question: str) -> str:
     for _ in range(3):  # removing a tag can expose an instruction right after it
         kept = " ".join(_INSTRUCTION_RE.sub(" ", kept).split())
     return kept if re.search(r"\w", kept) else " ".join(question.split())
-
-
-@dataclass(frozen=True)
-class Turn:
-    role: str
-    content: str
 
 
 _ORG_WORDS = re.compile(

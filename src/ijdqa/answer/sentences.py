@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ijdqa.answer.question import split_context
 from ijdqa.corpus import scoring_text, sentence_units
-from ijdqa.intents import split_context
 from ijdqa.lexical import PREFIX_MIN, related_forms, tokenize
 from ijdqa.text import is_prose
 from ijdqa.types import Chunk, Hit

@@ -15,10 +15,9 @@ from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
-from ijdqa import extractive, prompts
-from ijdqa.citations import MARKER_RE, CorpusView, footnote_urls, keep_valid, make_citation
-from ijdqa.extractive import Candidate
-from ijdqa.intents import (
+from ijdqa import prompts
+from ijdqa.answer import sentences as extractive
+from ijdqa.answer.question import (
     CONTEXT_OPEN,
     OrganizationQuery,
     Turn,
@@ -37,6 +36,8 @@ from ijdqa.intents import (
     wants_source,
     why_verb,
 )
+from ijdqa.answer.sentences import Candidate
+from ijdqa.citations import MARKER_RE, CorpusView, footnote_urls, keep_valid, make_citation
 from ijdqa.lexical import LexicalIndex, tokenize
 from ijdqa.organizations import filter_organizations
 from ijdqa.retrieve import clean_query
