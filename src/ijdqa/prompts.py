@@ -1,4 +1,5 @@
-"""Prompts and answer templates, loaded from prompts/*.txt; named sentinels tests and eval check."""
+"""Prompts and answer templates, loaded from ijdqa/prompts/*.txt (package data, so they ship in
+the wheel); named sentinels tests and eval check."""
 
 from __future__ import annotations
 
@@ -10,13 +11,13 @@ REFUSAL_FILE = "refusal"
 
 @lru_cache(maxsize=64)
 def template(name: str) -> str:
-    """The text of prompts/<name>.txt, without its final newline."""
+    """The text of ijdqa/prompts/<name>.txt, without its final newline."""
     try:
         text = (
             resources.files("ijdqa").joinpath("prompts", f"{name}.txt").read_text(encoding="utf-8")
         )
     except FileNotFoundError as exc:
-        raise LookupError(f"no prompt template named {name!r} in prompts/") from exc
+        raise LookupError(f"no prompt template named {name!r} in ijdqa/prompts/") from exc
     return text.rstrip("\n")
 
 
