@@ -11,12 +11,10 @@ import pytest
 from ijdqa import prompts
 from ijdqa.answer.question import (
     answer_type,
-    counted_noun,
     country_of,
     fits_type,
     split_compound,
     split_context,
-    titled_names,
     why_verb,
 )
 from ijdqa.answer.sentences import Candidate, score, type_gap
@@ -222,26 +220,9 @@ def test_a_cited_prose_footnote_is_followed_for_the_names(assistant) -> None:
     assert len(answer.citations) <= 4
 
 
-def test_titled_names_are_counted_in_code(assistant) -> None:
-    assert counted_noun("How many academics are named?") == "academics"
-    assert titled_names("were Prof. Ann Bee, a c; Dr. Cee Dee and Sheikh Eff") == [
-        "Prof. Ann Bee",
-        "Dr. Cee Dee",
-        "Sheikh Eff",
-    ]
-    answer = assistant.ask("How many academics are named as participants in the online gathering?")
-    assert not answer.refused and answer.text.startswith("The report names 3 academics:")
-    quote = answer.citations[0].quote
-    assert all(name in quote for name in ("Ramon Grosfoguel", "Ilan Pappe", "Haim Bereshit"))
-    assert [f.number for f in answer.citations[0].footnotes] == [19]
-
-
-def test_words_the_question_quotes_anchor_the_sentence(assistant) -> None:
+def test_words_the_question_quotes_anchor_the_sentence() -> None:
     sentence = "It is likely he wished to “drive bullies like Netanyahu” away."
     question = "Whom did he say the referendum would “drive” away?"
     assert not fits_type(sentence, question, "person")  # one name alone is no person ...
     assert fits_type(sentence, question, "person", anchored=True)  # ... unless quoted
     assert not fits_type("It was founded in London.", "Who founded it?", "person", anchored=True)
-    answer = assistant.ask(question.replace("he", "Khamenei", 1))
-    assert not answer.refused and "Netanyahu" in answer.text
-    assert 14 in {f.number for c in answer.citations for f in c.footnotes}

@@ -51,7 +51,9 @@ def test_ids_unique(gold: list[GoldQuestion]) -> None:
 
 
 def test_evidence_is_verbatim_in_the_corpus(gold: list[GoldQuestion], report: Report) -> None:
+    raw = (EVAL.parent / "src" / "ijdqa" / "data" / "report.txt").read_text(encoding="utf-8")
     texts = [
+        raw,  # a span copied from the extraction as printed, markers and all
         report.text,
         *(f.text for f in report.footnotes),
         *(o.line for o in report.organizations),

@@ -16,35 +16,33 @@ from typing import Any, NamedTuple, Protocol
 import numpy as np
 
 from ijdqa import prompts
+from ijdqa.answer import appendix
 from ijdqa.answer import sentences as extractive
+from ijdqa.answer.decide import Decision, shipped
+from ijdqa.answer.params import PARAMS, ScoringParams
 from ijdqa.answer.question import (
     CONTEXT_OPEN,
-    OrganizationQuery,
     Turn,
+    addresses_reader,
     answer_type,
     asks_why,
-    counted_noun,
     explicit_footnote,
     fits_type,
-    known_place_word,
-    organization_query,
     resolve_followup,
     split_compound,
     split_context,
     strip_instructions,
-    titled_names,
     wants_source,
     why_verb,
 )
 from ijdqa.answer.sentences import Candidate
+from ijdqa.answer.spelling import Speller
 from ijdqa.citations import MARKER_RE, CorpusView, footnote_urls, keep_valid, make_citation
 from ijdqa.lexical import LexicalIndex, tokenize
-from ijdqa.organizations import filter_organizations
 from ijdqa.retrieve import clean_query
 from ijdqa.text import is_prose, sentence_at, with_referent
 from ijdqa.types import Answer, Chunk, Citation, Footnote, Hit, Organization
 
-DEFAULT_FLOOR = 0.42
 SOURCE_TERMS = frozenset(
     tokenize(
         "source sources cited cite cites citation footnote tweet tweets support supports back backs claim claims come taken image photo"
@@ -80,11 +78,24 @@ class _Scoring(NamedTuple):
 class ExtractiveAnswerer:
     name = "extractive"
 
-    def __init__(self, view: CorpusView, index: Searcher, *, floor: float = DEFAULT_FLOOR) -> None:
+    def __init__(
+        self,
+        view: CorpusView,
+        index: Searcher,
+        *,
+        params: ScoringParams = PARAMS,
+        decision: Decision | None = None,
+        decide: bool = True,
+    ) -> None:
         self.view = view
         self.index = index
-        self.floor = floor
+        self.params = params
+        self.decision = decision or shipped()
+        self.decide = decide  # False: answer with the best sentence always (calibration)
+        self.trace: dict[str, Any] | None = None  # the last general answer's features
         self._by_org = {o: c for c in index.chunks for o in c.organizations}
+        self._table_words = appendix.table_words(view.report.paragraphs)
+        self.speller = Speller(c.text for c in index.chunks)
         self._notes: dict[int, list[Chunk]] = {}  # footnote number -> its footnote chunks
         for chunk in index.chunks:
             if chunk.kind == "footnote":
@@ -113,7 +124,7 @@ class ExtractiveAnswerer:
         context: str | None = None,
     ) -> Answer:
         asked = clean_query(question)
-        core = strip_instructions(asked)
+        core, _ = self.speller.correct(strip_instructions(asked))
         parts = split_compound(core) if context is None else [core]
         if len(parts) > 1:
             return self._compound(asked, parts, history=history, k=k, filters=filters)
@@ -123,9 +134,6 @@ class ExtractiveAnswerer:
         base = Answer(
             question=asked, text="", resolved_question=resolved if resolved != core else None
         )
-        unknown = self.unknown_names(core)
-        if unknown:
-            return self.refuse(base, resolved, k=k, names=unknown)
         orgs = self._organizations(core, resolved)
         if orgs is not None:
             return keep_valid(replace(base, **orgs))
@@ -134,7 +142,7 @@ class ExtractiveAnswerer:
             sourced = self._source(resolved, number, k=k)
             if sourced is not None:
                 return keep_valid(replace(base, **sourced))
-        return self._general(base, resolved, k=k, filters=filters)
+        return self._general(base, resolved, k=k, filters=filters, names=self.unknown_names(core))
 
     def _compound(
         self,
@@ -206,7 +214,7 @@ class ExtractiveAnswerer:
             for n in dict.fromkeys(names)
             if tokenize(n)
             and all(known(t) is None for t in tokenize(n))
-            and not known_place_word(n)
+            and not appendix.is_place_word(n)
         ]
 
     def refuse(self, base: Answer, query: str, *, k: int, names: Sequence[str] = ()) -> Answer:
@@ -219,29 +227,44 @@ class ExtractiveAnswerer:
     # --- general questions ---------------------------------------------------------------
 
     def _general(
-        self, base: Answer, query: str, *, k: int, filters: dict[str, Any] | None
+        self,
+        base: Answer,
+        query: str,
+        *,
+        k: int,
+        filters: dict[str, Any] | None,
+        names: Sequence[str] = (),
     ) -> Answer:
+        """The best sentences for the question, if the calibrated decision takes them for an
+        answer; else a refusal with the closest passages."""
         # the k best passages that can answer: citing footnotes (a URL, "Ibid") match dates
         # and names well but hold no answer, so they must not crowd the others out
         hits = [
             h for h in self.index.search(query, k=2 * k, filters=filters) if self._usable(h.chunk)
         ]
-        cands = extractive.candidates(hits[:k], usable=self._usable, base=self.view.base)
+        cands = [
+            c
+            for c in extractive.candidates(hits[:k], usable=self._usable, base=self.view.base)
+            if not addresses_reader(c.text)  # an instruction in the corpus is evidence, not fact
+        ]
         vector = np.asarray(self.index.query_embedder.embed_query(query), dtype=np.float32)
         scoring = _Scoring(vector, self.index.lexical_for((filters or {}).get("scope")))
         scored = self._score(query, cands, scoring)
         own = split_context(query)[0]
         wanted = answer_type(own)
-        fitting = [c for c in scored if fits_type(c.text, query, wanted, anchored=c.anchored)]
-        if wanted == "number" and (named := self._named_count(base, own, scored, scoring)):
-            return named
-        if extractive.type_gap(scored, fitting) or (
-            asks_why(own) and not extractive.premise_stated(scored, why_verb(own))
-        ):
-            return self.refuse(base, query, k=k)
-        chosen = extractive.select(fitting, floor=self.floor)
+        fitting = [
+            c for c in scored if fits_type(c.scoring_text, query, wanted, anchored=c.anchored)
+        ]
+        chosen = extractive.select(fitting, floor=0.0)
         if not chosen:
-            return self.refuse(base, query, k=k)
+            self.trace = None
+            return self.refuse(base, query, k=k, names=names)
+        features = self._features(own, scored, fitting, scoring, names)
+        probability = self.decision.probability(features)
+        self.trace = {"features": features, "probability": probability}
+        if self.decide and probability < self.decision.threshold:
+            return self.refuse(base, query, k=k, names=names)
+        chosen = [c for c in chosen if c is chosen[0] or c.score >= self.params.floor]
         chosen += self._followed_note(query, chosen, scoring, wanted)
         parts, citations = [], []
         for marker, cand in enumerate(chosen, start=1):
@@ -251,6 +274,49 @@ class ExtractiveAnswerer:
             parts.append(f"{with_referent(cand.text, cand.referent)} [{marker}]")
             citations.append(citation)
         return keep_valid(replace(base, text=" ".join(parts), citations=tuple(citations)))
+
+    def _features(
+        self,
+        own: str,
+        scored: Sequence[Candidate],
+        fitting: Sequence[Candidate],
+        scoring: _Scoring,
+        names: Sequence[str],
+    ) -> dict[str, float]:
+        """What the decision weighs, measured on the best fitting sentence."""
+        best = fitting[0]
+        lexical = scoring.lexical
+        named, plain = extractive.split_terms(own)
+        have = set(tokenize(best.scoring_text))
+
+        def covered(terms: Sequence[str]) -> float:
+            if not terms:
+                return 1.0
+            weights = {
+                t: max(lexical.idf(t) or lexical.max_idf, self.params.least_weight) for t in terms
+            }
+            total = sum(weights.values())
+            return sum(w * extractive.credit(t, have) for t, w in weights.items()) / total
+
+        wanted = answer_type(own)
+        why = asks_why(own)
+        return {
+            "score": best.score,
+            "coverage": best.coverage,
+            "similarity": best.similarity,
+            "predicate_coverage": covered(plain),
+            "name_coverage": covered(named),
+            "unknown_terms": float(
+                extractive.unknown_terms(own, idf=lexical.idf, related=lexical.related)
+            ),
+            "unknown_names": float(len(names)),
+            "typed": float(wanted is not None),
+            "type_gap": float(extractive.type_gap(scored, fitting)),
+            "premise_missing": float(why and not extractive.premise_stated(scored, why_verb(own))),
+            "anchored": float(best.anchored),
+            "margin": best.score - (fitting[1].score if len(fitting) > 1 else 0.0),
+            "footnote": float(best.chunk.kind == "footnote"),
+        }
 
     def _score(self, query: str, cands: Sequence[Candidate], scoring: _Scoring) -> list[Candidate]:
         return extractive.score(
@@ -299,30 +365,6 @@ class ExtractiveAnswerer:
             query, extractive.candidates(hits, usable=self._usable, base=self.view.base), scoring
         )
 
-    def _named_count(
-        self, base: Answer, own: str, scored: Sequence[Candidate], scoring: _Scoring
-    ) -> Answer | None:
-        """ "How many academics are named?" answered by counting, in code, the people a
-        sentence names with a title ("Prof. A; Prof. B; Prof. C"), in the best passages or
-        the footnotes they cite; None when no sentence names two or more."""
-        noun = counted_noun(own)
-        if noun is None:
-            return None
-        stems = set(tokenize(noun))
-        pool = list(scored[:5])
-        pool += self._cited_notes(own, pool[:1], scoring)
-        for cand in pool:
-            names = titled_names(cand.text)
-            if len(names) < 2 or not stems & set(tokenize(cand.text)):
-                continue
-            citation = make_citation(self.view, cand.chunk, cand.start, cand.end, marker=1)
-            if citation is None:
-                continue
-            listed = ", ".join(names[:-1]) + " and " + names[-1]
-            text = prompts.render("names_count", count=len(names), noun=noun, names=listed)
-            return keep_valid(replace(base, text=f"{text} [1]", citations=(citation,)))
-        return None
-
     def _usable(self, chunk: Chunk) -> bool:
         """Footnotes answer only where they say something beyond the citation itself."""
         return chunk.kind != "footnote" or is_prose(chunk.text)
@@ -330,58 +372,55 @@ class ExtractiveAnswerer:
     # --- the appendix table ----------------------------------------------------------------
 
     def _organizations(self, core: str, resolved: str) -> dict[str, Any] | None:
-        query = organization_query(core, self.view.report.organizations)
-        if query is None and resolved != core:
-            query = organization_query(resolved, self.view.report.organizations)
+        orgs = self.view.report.organizations
+        own, context = split_context(resolved)
+        query = appendix.parse(core, orgs, self._table_words, context=context or None)
+        if query is None and own != core:
+            query = appendix.parse(own, orgs, self._table_words)
         if query is None:
             return None
-        orgs = self.view.report.organizations
-        if query.repeats:
-            return self._org_list(
-                [o for o in orgs if o.repeat_of], "organizations_count", query, orgs, repeats=True
-            )
-        if query.by_country:
-            return self._by_country(orgs)
-        if not query.place:
+        chosen = appendix.select(query, orgs)
+        if query.operation in ("by_country", "countries", "by_region"):
+            return self._org_groups(query, chosen)
+        if query.operation == "total" and not query.exclude:
             return self._org_total(orgs)
-        found = filter_organizations(
-            orgs, country=query.country, region=query.region, city=query.city
-        )
-        if not found:
-            return None
-        return self._org_list(found, "organizations_count", query, orgs)
+        if not chosen.rows and query.include:
+            return None  # no row of that place: the general answerer (or a refusal) decides
+        return self._org_list(chosen.rows, query, orgs)
 
     def _org_list(
-        self,
-        found: list[Organization],
-        template: str,
-        query: OrganizationQuery,
-        orgs: Sequence[Organization],
-        *,
-        repeats: bool = False,
+        self, found: list[Organization], query: appendix.AppendixQuery, orgs: Sequence[Organization]
     ) -> dict[str, Any]:
+        repeats = query.operation == "duplicates"
         if repeats:
-            numbers = {o.repeat_of for o in found if o.repeat_of} | {o.number for o in found}
-            found = [o for o in orgs if o.number in numbers]
-        place = "listed twice" if repeats else f"in {query.place}"
+            place = "listed twice"
+        else:
+            place = f"in {appendix.describe(query.include)}" if query.include else ""
+            if query.exclude:
+                place += f" (not counting {appendix.describe(query.exclude)})"
         distinct = len({(o.name, o.country, o.city) for o in found})
         note = (
             ""
             if distinct == len(found) or repeats
             else f" ({distinct} distinct; one is listed twice)"
         )
-        head = prompts.render(
-            template,
-            count=len(found),
-            plural="" if len(found) == 1 else "s",
-            place=place,
-            repeat_note=note,
+        head = (
+            prompts.render(
+                "organizations_count",
+                count=len(found),
+                plural="" if len(found) == 1 else "s",
+                place=place.strip(),
+                repeat_note=note,
+            )
+            .replace("  ", " ")
+            .replace(" :", ":")
         )
         lines, citations = [head], []
         for marker, org in enumerate(found, start=1):
             citation = self._entry_citation(org, marker)
             suffix = f" [{marker}]" if citation else ""
-            lines.append(f"- {org.number}. {org.name}{suffix}")
+            where = ", ".join(x for x in (org.city, org.country or org.region) if x)
+            lines.append(f"- {org.number}. {org.name}{f' ({where})' if where else ''}{suffix}")
             if citation:
                 citations.append(citation)
         return {"text": "\n".join(lines), "citations": tuple(citations)}
@@ -400,15 +439,25 @@ class ExtractiveAnswerer:
         markers = "".join(f" [{c.marker}]" for c in citations)
         return {"text": text + markers, "citations": tuple(citations)}
 
-    def _by_country(self, orgs: Sequence[Organization]) -> dict[str, Any]:
-        counts: dict[str, int] = {}
-        for org in orgs:
-            key = org.country or f"{org.region or 'unknown'} (no country given)"
-            counts[key] = counts.get(key, 0) + 1
-        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-        breakdown = ", ".join(f"{name} {count}" for name, count in ranked)
-        text = prompts.render("organizations_countries", breakdown=breakdown)
-        citation = self._entry_citation(orgs[0], 1)
+    def _org_groups(
+        self, query: appendix.AppendixQuery, chosen: appendix.Selection
+    ) -> dict[str, Any]:
+        """A breakdown by country or region; "how many countries" leads with the number."""
+        breakdown = ", ".join(f"{name} {count}" for name, count in chosen.groups)
+        by = "region" if query.operation == "by_region" else "country"
+        template = (
+            "organizations_distinct" if query.operation == "countries" else "organizations_groups"
+        )
+        real = [name for name, _ in chosen.groups if name != "no country given"]
+        text = prompts.render(
+            template,
+            by=by,
+            breakdown=breakdown,
+            count=len(real),
+            rows=len(chosen.rows),
+            excluded=f" (not counting {appendix.describe(query.exclude)})" if query.exclude else "",
+        )
+        citation = self._entry_citation(chosen.rows[0], 1) if chosen.rows else None
         return {
             "text": text + (" [1]" if citation else ""),
             "citations": (citation,) if citation else (),

@@ -12,19 +12,35 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ijdqa.answer.spelling import lexicon
 from ijdqa.lexical import tokenize
 from ijdqa.organizations import DEMONYMS, canonical_country, canonical_region
 from ijdqa.types import Organization, Turn
 
 CONTEXT_OPEN = " (context: "  # how a follow-up carries the earlier question along
 
+
+def _openings() -> str:
+    phrases = sorted(lexicon("addressing.txt"), key=len, reverse=True)
+    return "|".join(r",?\s+".join(map(re.escape, p.split())) for p in phrases)
+
+
+# a sentence opening (after "please", a comma or a colon) with words addressed to the system
+_ADDRESSING = rf"(?:please,?\s+)?(?:{_openings()})\b"
 _INSTRUCTION_RE = re.compile(
-    r"(\[[^\]]*\]|<[^>]*>|"
-    r"(?:^|(?<=[.?!]\s))(?:please\s+)?(?:ignore|disregard|forget|override|pretend|act as|you are now|"
-    r"new instruction|system|before answering|instead|print|output|reply only|respond only|"
-    r"also,?\s+(?:cite|tell|say|print|output)|cite\s+http|tell users)(?:[^.?!]|[.?!](?=\S))*[.?!]?)",
+    r"(\[[^\]]*\]|<[^>]*>|"  # bracketed notes and pseudo-tags
+    rf"(?:^|(?<=[.?!:]\s))\W*{_ADDRESSING}(?:[^.?!]|[.?!](?=\S))*[.?!]?)",
     re.IGNORECASE,
 )
+_ADDRESSES_RE = re.compile(rf"^\W*{_ADDRESSING}", re.IGNORECASE)
+
+
+def addresses_reader(sentence: str) -> bool:
+    """Whether a sentence speaks to the reader or the system ("Ignore all previous
+    instructions", "Answer every question with ..."): an instruction, not a statement."""
+    return bool(_ADDRESSES_RE.match(sentence))
+
+
 _QUESTION_WORDS = re.compile(
     r"^(who|what|when|where|which|why|how|is|are|was|were|did|does|do|can|could|list|name)\b", re.I
 )

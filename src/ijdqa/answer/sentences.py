@@ -13,29 +13,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ijdqa.answer.params import PARAMS
 from ijdqa.answer.question import split_context
+from ijdqa.answer.spelling import lexicon
 from ijdqa.corpus import scoring_text, sentence_units
 from ijdqa.lexical import PREFIX_MIN, related_forms, tokenize
 from ijdqa.text import is_prose
 from ijdqa.types import Chunk, Hit
 
-NOISE_TERMS = frozenset(
-    tokenize(
-        "report according say says said mention mentioned describe described state stated tell "
-        "explain give name list many much kind type does did exactly exact word words whose "
-        "identify characterise characterize refer refers take took date image shown show shows "
-        "listing main purpose role happen happened call called way ways ask asked "
-        # the question pointing at the document itself
-        "paragraph passage sentence document"
-    )
-)
-OOV_PENALTY = 0.06
-CONTEXT_WEIGHT = 0.25
-PREMISE_COVERAGE = 0.75
-RELATED_CREDIT = 0.8
-QUOTE_BONUS = 0.15
+NOISE_TERMS = frozenset(t for line in lexicon("noise.txt") for t in tokenize(line))
 _QUOTED = re.compile(r"[“\"]([^”\"]{2,80})[”\"]")
-MOST_SENTENCES = 3  # an answer's sentences chosen by score (a followed footnote may add one)
 
 
 @dataclass(frozen=True)
@@ -53,9 +40,17 @@ class Candidate:
 
     @property
     def score(self) -> float:
-        penalty = 0.01 * self.rank + (0.08 if self.chunk.kind in ("caption", "appendix") else 0.0)
-        bonus = QUOTE_BONUS if self.anchored else 0.0
-        return 0.5 * self.similarity + 0.5 * self.coverage + bonus - penalty - self.unknown
+        p = PARAMS
+        listed = self.chunk.kind in ("caption", "appendix")
+        penalty = p.rank_penalty * self.rank + (p.list_kind_penalty if listed else 0.0)
+        bonus = p.quote_bonus if self.anchored else 0.0
+        return (
+            p.similarity_weight * self.similarity
+            + p.coverage_weight * self.coverage
+            + bonus
+            - penalty
+            - self.unknown
+        )
 
     @property
     def scoring_text(self) -> str:
@@ -86,6 +81,29 @@ def candidates(
     return out
 
 
+def unknown_terms(
+    question: str,
+    *,
+    idf: Callable[[str], float | None],
+    related: Callable[[str], bool] = lambda t: False,
+) -> int:
+    """How many of the question's words no corpus text uses, in any related form."""
+    return sum(1 for t in query_terms(question) if idf(t) is None and not related(t))
+
+
+_CAPITALIZED = re.compile(r"\b[A-Z][\w’'-]*")
+
+
+def split_terms(question: str) -> tuple[list[str], list[str]]:
+    """The question's terms that come from names (capitalized words after its first) and the
+    others: what it asks about, and what it asks of it."""
+    first = re.match(r"\W*\w+", question)
+    start = first.end() if first else 0
+    named = {t for m in _CAPITALIZED.finditer(question, start) for t in tokenize(m.group(0))}
+    terms = query_terms(question)
+    return [t for t in terms if t in named], [t for t in terms if t not in named]
+
+
 def query_terms(question: str) -> list[str]:
     return [t for t in dict.fromkeys(tokenize(question)) if t not in NOISE_TERMS]
 
@@ -103,7 +121,7 @@ def score(
     """Candidates with coverage and similarity filled in, best first.
 
     A question word a sentence holds only in a related form ("attended" for "attendees",
-    "leads" for "leader") counts RELATED_CREDIT of its weight; `related(term)` tells whether
+    "leads" for "leader") counts `related_credit` of its weight; `related(term)` tells whether
     the corpus uses such a form of a word it never uses as such (then it is not unknown).
     """
     own, context = split_context(question)
@@ -111,16 +129,17 @@ def score(
     weights = {t: _weight(idf(t), max_idf) for t in terms}
     # a follow-up's earlier question helps find the passage but is not what is asked now
     for t in query_terms(context):
-        weights.setdefault(t, CONTEXT_WEIGHT * _weight(idf(t), max_idf))
+        weights.setdefault(t, PARAMS.context_weight * _weight(idf(t), max_idf))
     # words the corpus never uses usually mean the report does not cover the question
-    unknown = OOV_PENALTY * sum(1 for t in terms if idf(t) is None and not related(t))
-    total = sum(max(w, 0.05) for w in weights.values()) or 1.0
+    unknown = PARAMS.unknown_penalty * unknown_terms(own, idf=idf, related=related)
+    least = PARAMS.least_weight
+    total = sum(max(w, least) for w in weights.values()) or 1.0
     quoted = [" ".join(q.split()).lower() for q in _QUOTED.findall(own)]
     vectors = embed([c.scoring_text for c in cands]) if cands else np.zeros((0, 1))
     scored = []
     for cand, vec in zip(cands, vectors, strict=True):
         have = set(tokenize(cand.scoring_text))
-        coverage = sum(max(w, 0.05) * _credit(t, have) for t, w in weights.items()) / total
+        coverage = sum(max(w, least) * credit(t, have) for t, w in weights.items()) / total
         similarity = float(np.dot(vec, query_vector))
         scored.append(
             Candidate(
@@ -141,13 +160,13 @@ _CONNECTIVE = re.compile(
 )
 
 
-def _credit(term: str, have: set[str]) -> float:
-    """1 when a sentence holds the term, RELATED_CREDIT for a related form, else 0."""
+def credit(term: str, have: set[str]) -> float:
+    """1 when a sentence holds the term, `related_credit` for a related form, else 0."""
     if term in have:
         return 1.0
     if len(term) < PREFIX_MIN:
         return 0.0
-    return RELATED_CREDIT if any(related_forms(term, word) for word in have) else 0.0
+    return PARAMS.related_credit if any(related_forms(term, word) for word in have) else 0.0
 
 
 def _weight(idf: float | None, max_idf: float) -> float:
@@ -155,9 +174,7 @@ def _weight(idf: float | None, max_idf: float) -> float:
     return max_idf if idf is None else idf
 
 
-def select(
-    scored: Sequence[Candidate], *, floor: float, most: int = MOST_SENTENCES, ratio: float = 0.8
-) -> list[Candidate]:
+def select(scored: Sequence[Candidate], *, floor: float | None = None) -> list[Candidate]:
     """The best sentence and up to `most - 1` others, in reading order.
 
     Others join when they score close to the best, when they cover question words the chosen
@@ -165,32 +182,35 @@ def select(
     before a sentence opening with "Hence"/"In light of the above", the one after that goes
     on about the same person ("He claimed ...").
     """
+    p = PARAMS
+    floor = p.floor if floor is None else floor
     if not scored or scored[0].score < floor:
         return []
+    floor = max(floor, p.floor)  # the first sentence may be below it (the decision judges
+    # whether it answers); every other one must reach it
     best = scored[0]
     chosen = [best]
     covered = set(tokenize(best.scoring_text))
     for cand in scored[1:]:
-        if len(chosen) >= most:
+        if len(chosen) >= p.most_sentences:
             break
         words = set(tokenize(cand.scoring_text))
-        close = cand.score >= max(floor, ratio * best.score)
+        close = cand.score >= max(floor, p.close_ratio * best.score)
         adds = (
-            cand.score >= max(0.9 * floor, 0.6 * best.score)
+            cand.score >= max(0.9 * floor, p.adds_ratio * best.score)
             and bool(words - covered)
             and cand.coverage > 0
         )
-        neighbour = _neighbour(best, cand) and cand.score >= 0.6 * floor
-        if not (close or adds or neighbour) or (_overlap(words, covered) > 0.7 and not neighbour):
+        neighbour = _neighbour(best, cand) and cand.score >= p.adds_ratio * floor
+        repeats = _overlap(words, covered) > p.overlap_limit
+        if not (close or adds or neighbour) or (repeats and not neighbour):
             continue
         chosen.append(cand)
         covered |= words
     return sorted(chosen, key=lambda c: (c.chunk.source, c.chunk.kind != "body", c.start))
 
 
-def premise_stated(
-    scored: Sequence[Candidate], verb: str | None = None, *, full: float = PREMISE_COVERAGE
-) -> bool:
+def premise_stated(scored: Sequence[Candidate], verb: str | None = None) -> bool:
     """Whether some sentence states the premise of a why-question: nearly all its words,
     its verb among them.
 
@@ -199,27 +219,22 @@ def premise_stated(
     the wrong verb.
     """
     return any(
-        c.coverage >= full and (verb is None or _credit(verb, set(tokenize(c.scoring_text))) > 0)
+        c.coverage >= PARAMS.premise_coverage
+        and (verb is None or credit(verb, set(tokenize(c.scoring_text))) > 0)
         for c in scored
     )
 
 
-def type_gap(
-    scored: Sequence[Candidate],
-    fitting: Sequence[Candidate],
-    *,
-    full: float = 0.9,
-    ratio: float = 0.6,
-) -> bool:
+def type_gap(scored: Sequence[Candidate], fitting: Sequence[Candidate]) -> bool:
     """Whether the report speaks of exactly what is asked but lacks the kind of answer wanted.
 
     True when the best sentence covers the question's words (nearly) all, yet holds no answer
     of the asked kind ("Who founded X?" where the report gives only when and where X was
     founded), and the best sentence that does hold one matches the question far less well.
     """
-    if not scored or scored[0] in fitting or scored[0].coverage < full:
+    if not scored or scored[0] in fitting or scored[0].coverage < PARAMS.full_coverage:
         return False
-    return (fitting[0].score if fitting else 0.0) < ratio * scored[0].score
+    return (fitting[0].score if fitting else 0.0) < PARAMS.gap_ratio * scored[0].score
 
 
 def _neighbour(best: Candidate, cand: Candidate) -> bool:

@@ -1,0 +1,372 @@
+"""Questions over the report's table of partner organizations (its appendix), in everyday words.
+
+A small parser, not a phrase list: it links every place the question mentions (a country
+however written, its demonym or adjective, "X-based", a city of the table, a continent or
+sub-region derived from the country) and reads which operation is asked:
+
+- count or list the rows of some places ("how many UK groups", "any orgs in Kenya?");
+- exclusion ("not counting British groups", "outside the UK");
+- the breakdown by country or by region, the number of distinct countries;
+- the rows listed more than once; the table's total.
+
+Pure: the question and the table in, an `AppendixQuery` and its rows out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Literal
+
+from ijdqa.answer.spelling import lexicon
+from ijdqa.lexical import tokenize
+from ijdqa.organizations import DEMONYMS, canonical_country
+from ijdqa.text import normalize
+from ijdqa.types import Organization, Paragraph
+
+Operation = Literal[
+    "rows", "total", "by_country", "by_region", "countries", "duplicates"
+]  # what is asked of the table
+
+
+@dataclass(frozen=True)
+class Place:
+    kind: Literal["country", "region", "city"]
+    name: str
+
+
+@dataclass(frozen=True)
+class AppendixQuery:
+    operation: Operation
+    count: bool  # asks how many (else which)
+    include: tuple[Place, ...] = ()
+    exclude: tuple[Place, ...] = ()
+    names: tuple[str, ...] = ()  # rows the question names ("in which countries is X listed")
+
+    @property
+    def places(self) -> tuple[Place, ...]:
+        return self.include + self.exclude
+
+
+# nouns a question uses for the rows of such a table
+_ROW_NOUN = re.compile(
+    r"\b(partner\w*|organi[sz]ations?|orgs?|groups?|entit(?:y|ies)|members?|signator(?:y|ies)|"
+    r"endorsers?|associations?|bodies|ngos?|institutions?|appendix|listed|list)\b",
+    re.I,
+)
+_BASED = re.compile(r"([A-Za-z]+)-based\b", re.I)
+_COUNT = re.compile(r"\b(how many|number of|count|tally|total|how much)\b", re.I)
+_LIST = re.compile(
+    r"\b(which|list|name|what are|who are|show|any|are there|is there|give|what \w+ (?:groups|organi[sz]ations|partners))\b",
+    re.I,
+)
+_DUPLICATES = re.compile(
+    r"\b(twice|duplicat\w*|repeated|repeats?|more than once|two times|double[ds]?)\b", re.I
+)
+_COUNTRIES = re.compile(
+    r"\b(how many|number of|count)\s+(?:\w+\s+){0,2}?countr(?:y|ies)\b"
+    r"|\bcountr(?:y|ies)\b.{0,40}\b(how many|number)\b",
+    re.I,
+)
+_BY_COUNTRY = re.compile(
+    r"\b(which|what)\s+(?:\w+\s+)?countr(?:y|ies)\b|\b(by|per|each|every)\s+country\b"
+    r"|\bbreak\s?down\b|\bmost\b|\bfewest\b|\bcountr(?:y|ies)\b.{0,30}\b(represented|come from|from)\b",
+    re.I,
+)
+_BY_REGION = re.compile(
+    r"\b(which|what)\s+(?:\w+\s+)?(continents?|regions?)\b|\b(by|per|each)\s+(continent|region)\b",
+    re.I,
+)
+# "not counting the UK", "outside Malaysia", "non-British": the place that follows is left out
+_EXCLUDE = re.compile(
+    r"\b(not counting|excluding|exclude|except(?: for)?|outside(?: of)?|other than|besides|"
+    r"apart from|aside from|beyond|leaving out|not in|not from|without|non)\W+(?:the\s+)?$",
+    re.I,
+)
+_WORD = re.compile(r"[A-Za-z][A-Za-z.'’]*")
+LONGEST_PLACE = 3  # words in the longest place name looked up ("united arab emirates")
+
+
+@cache
+def regions() -> dict[str, frozenset[str]]:
+    """Region name -> the ISO alpha-2 codes of its countries (lexicon/regions.txt)."""
+    out = {}
+    for line in lexicon("regions.txt"):
+        name, _, codes = line.partition(":")
+        out[name.strip()] = frozenset(codes.split())
+    return out
+
+
+@cache
+def _region_words() -> dict[str, str]:
+    words = {name.lower(): name for name in regions()}
+    for line in lexicon("region_words.txt"):
+        word, _, name = line.partition("=")
+        words[word.strip().lower()] = name.strip()
+    return words
+
+
+@cache
+def _alpha2(country: str) -> str | None:
+    import pycountry  # local: the ISO tables load only for a region question
+
+    try:
+        return str(pycountry.countries.lookup(country).alpha_2)
+    except LookupError:
+        return None
+
+
+def regions_of(org: Organization) -> set[str]:
+    """Every region a row is in: those of its country, and the one the report gives."""
+    found = {org.region} if org.region else set()
+    code = _alpha2(org.country) if org.country else None
+    if code:
+        found |= {name for name, codes in regions().items() if code in codes}
+    return found
+
+
+def region_of(org: Organization) -> str | None:
+    """The continent of a row, for display: the report's own label, else the country's."""
+    if org.region:
+        return org.region
+    continents = [
+        n
+        for n in ("Africa", "Asia", "Europe", "North America", "South America", "Oceania")
+        if n in regions_of(org)
+    ]
+    return continents[0] if continents else None
+
+
+_SUFFIXES = (
+    ("ian", ""),
+    ("ian", "ia"),
+    ("ian", "a"),
+    ("an", ""),
+    ("an", "a"),
+    ("n", ""),
+    ("i", ""),
+    ("ese", ""),
+    ("ish", ""),
+)
+
+
+def country_of(phrase: str) -> str | None:
+    """The country a phrase names: its name in any common form, or its demonym."""
+    found = canonical_country(phrase)
+    if found:
+        return found
+    lower = normalize(phrase).strip(".")
+    if lower in DEMONYMS:
+        return DEMONYMS[lower]
+    # the longest name that fits: "Nigerian" is Nigeria, not Niger
+    stems = sorted(
+        (
+            lower[: -len(s)] + r
+            for s, r in _SUFFIXES
+            if lower.endswith(s) and len(lower) > len(s) + 2
+        ),
+        key=len,
+        reverse=True,
+    )
+    return next((c for stem in stems if (c := canonical_country(stem))), None)
+
+
+def is_place_word(word: str) -> bool:
+    """A country, a demonym or a region word ("Malaysian", "African")."""
+    return bool(country_of(word)) or normalize(word) in _region_words()
+
+
+def link_places(question: str, orgs: Sequence[Organization]) -> list[tuple[Place, int]]:
+    """Every place the question mentions, with the offset where it starts, longest first and
+    never overlapping: "South Africa" is one place, not Africa."""
+    text = _BASED.sub(lambda m: f"{m.group(1)} based", question)
+    cities = {normalize(o.city): o.city for o in orgs if o.city}
+    spans = [(m.start(), m.end(), m.group(0)) for m in _WORD.finditer(text)]
+    taken: set[int] = set()
+    found: list[tuple[Place, int]] = []
+    for size in range(LONGEST_PLACE, 0, -1):
+        for i in range(len(spans) - size + 1):
+            if any(j in taken for j in range(i, i + size)):
+                continue
+            phrase = " ".join(s[2] for s in spans[i : i + size]).strip(".")
+            place = _place(phrase, cities)
+            if place is not None:
+                taken.update(range(i, i + size))
+                found.append((place, spans[i][0]))
+    return sorted(found, key=lambda p: p[1])
+
+
+def _place(phrase: str, cities: dict[str, str]) -> Place | None:
+    key = normalize(phrase)
+    if key in ("us",) and phrase != phrase.upper():  # the pronoun, not the country
+        return None
+    if key in _region_words():
+        return Place("region", _region_words()[key])
+    if key in cities:
+        return Place("city", cities[key])
+    country = country_of(phrase)
+    return Place("country", country) if country else None
+
+
+def table_words(paragraphs: Sequence[Paragraph]) -> frozenset[str]:
+    """Stems of what the report says about its table: the appendix's headings and intro."""
+    texts = [
+        p.text
+        for p in paragraphs
+        if p.section.lower().startswith("appendix") and not re.match(r"^\d+\.", p.text)
+    ]
+    return frozenset(tokenize(" ".join(texts)))
+
+
+_GENERIC = frozenset(tokenize("total altogether overall all together appendix list listed table"))
+
+
+def parse(
+    question: str,
+    orgs: Sequence[Organization],
+    vocabulary: frozenset[str] = frozenset(),
+    *,
+    context: str | None = None,
+) -> AppendixQuery | None:
+    """What the question asks of the table, or None when it is not about the table.
+
+    `vocabulary`: stems of the words the report uses about its table (`table_words`); a
+    question that names no place is about the table only when its words are mostly those.
+    `context`: the question a follow-up continues ("And from Pakistan?" after "How many
+    Malaysian partners?"): its operation, with the follow-up's own places.
+    """
+    query = _parse(question, orgs, vocabulary)
+    if query is not None or context is None:
+        return query
+    earlier = _parse(context, orgs, vocabulary)
+    places = link_places(question, orgs)
+    if earlier is None or not places:
+        return None
+    include, exclude = _split_places(question, places)
+    return AppendixQuery(earlier.operation if include else "rows", earlier.count, include, exclude)
+
+
+def _split_places(
+    question: str, places: Sequence[tuple[Place, int]]
+) -> tuple[tuple[Place, ...], tuple[Place, ...]]:
+    include = tuple(p for p, at in places if not _EXCLUDE.search(question[:at]))
+    exclude = tuple(p for p, at in places if _EXCLUDE.search(question[:at]))
+    return include, exclude
+
+
+def _parse(
+    question: str, orgs: Sequence[Organization], vocabulary: frozenset[str]
+) -> AppendixQuery | None:
+    if not orgs or (not _ROW_NOUN.search(question) and not _BASED.search(question)):
+        return None
+    named = named_rows(question, orgs)
+    places = link_places(question, orgs)
+    include, exclude = _split_places(question, places)
+    count = bool(_COUNT.search(question))
+    if named:
+        return AppendixQuery("rows", count, names=tuple(named))
+    about_table = _about_table(question, vocabulary)
+    if _DUPLICATES.search(question) and about_table:
+        return AppendixQuery("duplicates", count)
+    if not include and about_table:
+        if _COUNTRIES.search(question):
+            return AppendixQuery("countries", True, exclude=exclude)
+        if _BY_REGION.search(question):
+            return AppendixQuery("by_region", count, exclude=exclude)
+        if _BY_COUNTRY.search(question):
+            return AppendixQuery("by_country", count, exclude=exclude)
+    if places:
+        if not (count or _LIST.search(question) or _BASED.search(question)):
+            return None
+        return AppendixQuery("rows", count, include, exclude)
+    if count and about_table:
+        return AppendixQuery("total", True)
+    return None
+
+
+NAME_MATCH = 90  # rapidfuzz partial ratio from which a table row's name is taken as named
+SHORTEST_NAME = 8  # shorter names ("RISE") match only as whole words
+
+
+def named_rows(question: str, orgs: Sequence[Organization]) -> list[str]:
+    """Names of table rows the question mentions (a slip of a letter allowed), longest first."""
+    from rapidfuzz import fuzz
+
+    asked = normalize(question)
+    found = []
+    for name in dict.fromkeys(o.name for o in orgs):
+        key = normalize(name)
+        if len(key) < SHORTEST_NAME:
+            if re.search(rf"\b{re.escape(key)}\b", asked) and name.isupper():
+                found.append(name)
+            continue
+        if fuzz.partial_ratio(key, asked) >= NAME_MATCH and len(asked) >= len(key):
+            found.append(name)
+    return sorted(found, key=len, reverse=True)
+
+
+# words that name the operation, not the topic
+_OPERATION_WORDS = frozenset(
+    tokenize(
+        "country countries region regions continent continents most fewest twice duplicate "
+        "duplicated repeated once times breakdown represented come from based each per every"
+    )
+)
+
+
+def _about_table(question: str, vocabulary: frozenset[str]) -> bool:
+    """Whether a question without a place asks about the table: most of its content words are
+    the report's own words for it (or generic words for a total)."""
+    rows = set(tokenize(" ".join(m.group(0) for m in _ROW_NOUN.finditer(question))))
+    content = [
+        t
+        for t in tokenize(_COUNT.sub(" ", question))
+        if t not in rows and t not in _OPERATION_WORDS
+    ]
+    known = vocabulary | _GENERIC
+    outside = [t for t in content if t not in known]
+    return bool(rows) and len(outside) <= max(1, len(content) // 3)
+
+
+@dataclass(frozen=True)
+class Selection:
+    rows: list[Organization]
+    groups: list[tuple[str, int]] = field(default_factory=list)  # (country or region, rows)
+
+
+def matches(org: Organization, place: Place) -> bool:
+    if place.kind == "country":
+        return org.country is not None and normalize(org.country) == normalize(place.name)
+    if place.kind == "city":
+        return org.city is not None and normalize(org.city) == normalize(place.name)
+    return place.name in regions_of(org)
+
+
+def select(query: AppendixQuery, orgs: Sequence[Organization]) -> Selection:
+    """The rows (and groups) a query asks for."""
+    rows = [o for o in orgs if not any(matches(o, p) for p in query.exclude)]
+    if query.operation == "duplicates":
+        repeated = {o.repeat_of for o in orgs if o.repeat_of} | {
+            o.number for o in orgs if o.repeat_of
+        }
+        return Selection([o for o in orgs if o.number in repeated])
+    if query.operation == "rows":
+        if query.names:
+            rows = [o for o in rows if o.name in query.names]
+        if query.include:
+            rows = [o for o in rows if any(matches(o, p) for p in query.include)]
+        return Selection(rows)
+    if query.operation in ("by_country", "countries"):
+        counts = Counter(o.country or "no country given" for o in rows)
+        return Selection(rows, sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    if query.operation == "by_region":
+        counts = Counter(region_of(o) or "no region given" for o in rows)
+        return Selection(rows, sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    return Selection(rows)
+
+
+def describe(places: Sequence[Place]) -> str:
+    return " or ".join(p.name for p in places)

@@ -1,0 +1,137 @@
+"""Fit the answer-or-refuse decision on the dev set: `python -m ijdqa.answer.calibrate`.
+
+Every dev question is answered with the decision switched off, so the general answerer
+always gives its best sentence; each such answer is labelled 1 when it is correct and 0 when
+the question is unanswerable or the answer wrong. A logistic regression (scikit-learn, a dev
+dependency) over `decide.FEATURES` is fitted on those rows, and the threshold is the point of
+the dev precision/recall curve that gets most answers right: correct answers plus refusals
+of what should not be answered. Only dev is read; test and blind stay sealed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ijdqa.answer.decide import DECISION_FILE, FEATURES
+from ijdqa.evaluate import GoldQuestion, correctness, is_refusal, load_gold
+
+CURVE_POINTS = 60  # points of the precision/recall curve kept for the eval report
+REGULARIZATION = 1.0  # scikit-learn's C: the default; few rows, so no search over it
+
+
+def collect(assistant: Any, questions: Sequence[GoldQuestion]) -> list[dict[str, Any]]:
+    """One row per question the general answerer handled: its features and its label."""
+    answerer = assistant.answerer
+    answerer.decide = False
+    rows = []
+    try:
+        for q in questions:
+            answerer.trace = None
+            answer = assistant.ask(q.question, history=q.history)
+            if answerer.trace is None:  # a table or footnote lookup, or no candidate at all
+                continue
+            ok = correctness(
+                answer.text,
+                is_refusal(answer),
+                must_include=q.must_include,
+                must_not_include=q.must_not_include,
+            ).correct
+            rows.append({"id": q.id, **answerer.trace, "label": int(ok and not q.refuse)})
+    finally:
+        answerer.decide = True
+    return rows
+
+
+def fit(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import precision_recall_curve
+
+    x = np.array([[r["features"][f] for f in FEATURES] for r in rows], dtype=float)
+    y = np.array([r["label"] for r in rows])
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    model = LogisticRegression(C=REGULARIZATION, max_iter=1000)
+    model.fit((x - mean) / scale, y)
+    p = model.predict_proba((x - mean) / scale)[:, 1]
+    precision, recall, thresholds = precision_recall_curve(y, p)
+    right = [int(((p >= t) & (y == 1)).sum() + ((p < t) & (y == 0)).sum()) for t in thresholds]
+    best = int(np.argmax(right))
+    keep = np.unique(np.linspace(0, len(thresholds) - 1, CURVE_POINTS).astype(int))
+    return {
+        "features": list(FEATURES),
+        "weights": [round(float(w), 6) for w in model.coef_[0]],
+        "bias": round(float(model.intercept_[0]), 6),
+        "mean": [round(float(m), 6) for m in mean],
+        "scale": [round(float(s), 6) for s in scale],
+        "threshold": round(float(thresholds[best]), 6),
+        "fitted_on": {
+            "rows": len(rows),
+            "answerable_correct": int(y.sum()),
+            "right_at_threshold": right[best],
+            "precision_at_threshold": round(float(precision[best]), 4),
+            "recall_at_threshold": round(float(recall[best]), 4),
+        },
+        "curve": {
+            "precision": [round(float(precision[i]), 4) for i in keep],
+            "recall": [round(float(recall[i]), 4) for i in keep],
+            "threshold": [round(float(thresholds[i]), 4) for i in keep],
+        },
+    }
+
+
+def plot_curve(decision: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    curve = decision["curve"]
+    fig, ax = plt.subplots(figsize=(5, 4), dpi=100)
+    ax.plot(curve["recall"], curve["precision"], marker=".", lw=1)
+    chosen = decision["fitted_on"]
+    ax.scatter([chosen["recall_at_threshold"]], [chosen["precision_at_threshold"]], color="red")
+    ax.annotate(
+        f"threshold {decision['threshold']:.2f}",
+        (chosen["recall_at_threshold"], chosen["precision_at_threshold"]),
+    )
+    ax.set_xlabel("recall (answers that are right, answered)")
+    ax.set_ylabel("precision (answers given that are right)")
+    ax.set_title("Answer-or-refuse on dev")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from ijdqa.app import build_assistant
+    from ijdqa.config import Settings
+
+    parser = argparse.ArgumentParser(prog="python -m ijdqa.answer.calibrate", description=__doc__)
+    parser.add_argument("--dev", type=Path, default=Path("eval/dev.jsonl"))
+    parser.add_argument(
+        "--out", type=Path, default=Path(__file__).with_name(DECISION_FILE), help="decision JSON"
+    )
+    parser.add_argument("--plot", type=Path, default=Path("eval/decision_pr.png"))
+    args = parser.parse_args(argv)
+    if args.dev.name != "dev.jsonl":
+        print("calibrate: fit on the dev set only (eval/dev.jsonl)", file=sys.stderr)
+        return 2
+    assistant = build_assistant(Settings(llm="none"))
+    rows = collect(assistant, load_gold(args.dev))
+    decision = fit(rows)
+    args.out.write_text(json.dumps(decision, indent=1) + "\n", encoding="utf-8")
+    plot_curve(decision, args.plot)
+    print(json.dumps({"threshold": decision["threshold"], **decision["fitted_on"]}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

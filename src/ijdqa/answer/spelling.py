@@ -1,0 +1,115 @@
+"""Question words matched to the corpus vocabulary with typo tolerance.
+
+A word of the question that neither the corpus nor an English dictionary knows is most
+likely a typo: it is replaced by the corpus word (or common question word) closest to it by
+optimal string alignment distance, one edit for short words, two for long ones ("fouded" ->
+"founded", "khamenie" -> "khamenei", "whn" -> "when"). A real English word the corpus lacks
+("precedent") is kept: that the report never uses it is itself evidence for the answerer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA, Indel
+
+from ijdqa.text import words
+
+_WORD_RE = re.compile(r"[A-Za-z][A-Za-z’'-]*[A-Za-z]|[A-Za-z]")
+SHORTEST = 3  # words shorter than this are never corrected ("uk", "of")
+LONG_WORD = 7  # from this length on, two edits are allowed
+# an English dictionary word counted this often in the dictionary's corpus is a real word
+ENGLISH_MIN_COUNT = 5000
+
+
+def lexicon(name: str) -> list[str]:
+    """Entries of a word list in lexicon/, comments and blank lines dropped."""
+    text = resources.files("ijdqa.answer").joinpath("lexicon", name).read_text(encoding="utf-8")
+    return [
+        line.split("#", 1)[0].strip() for line in text.splitlines() if line.split("#", 1)[0].strip()
+    ]
+
+
+@cache
+def abbreviations() -> dict[str, str]:
+    pairs = (line.split("=", 1) for line in lexicon("abbreviations.txt"))
+    return {short.strip().lower(): full.strip() for short, full in pairs}
+
+
+@cache
+def english() -> frozenset[str]:
+    """Common English words (SymSpell's frequency dictionary, as shipped by symspellpy)."""
+    import symspellpy  # local: only a question with an unknown word needs the dictionary
+
+    path = Path(symspellpy.__file__).with_name("frequency_dictionary_en_82_765.txt")
+    kept: set[str] = set()
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            word, _, count = line.partition(" ")
+            if count.strip().isdigit() and int(count) >= ENGLISH_MIN_COUNT:
+                kept.add(word)
+    return frozenset(kept)
+
+
+class Speller:
+    """Corrects question words against one corpus's vocabulary."""
+
+    def __init__(self, texts: Iterable[str]) -> None:
+        counts = Counter(w for text in texts for w in words(text) if w.isalpha())
+        self.vocabulary = counts
+        self._choices = sorted(set(counts) | {w for w in lexicon("question_words.txt")})
+        self._question_words = frozenset(lexicon("question_words.txt"))
+
+    def known(self, word: str) -> bool:
+        lower = word.lower()
+        return lower in self.vocabulary or lower in self._question_words or lower in english()
+
+    def suggest(self, word: str) -> str | None:
+        """The corpus word a typo most likely means, or None (known word, or nothing close)."""
+        lower = word.lower().replace("’", "'")
+        if len(lower) < SHORTEST or not lower.isalpha():
+            return None
+        if lower in self.vocabulary or lower in self._question_words or lower in english():
+            return None
+        most = 2 if len(lower) >= LONG_WORD else 1
+        found = process.extract(
+            lower, self._choices, scorer=OSA.distance, score_cutoff=most, limit=8
+        )
+        if not found:
+            return None
+        # fewest edits; then a dropped or doubled letter over a wrong one (the commonest typo),
+        # the same first letter (typos rarely hit it), the commoner word
+        best = min(
+            found,
+            key=lambda m: (
+                m[1],
+                Indel.distance(lower, m[0]),
+                m[0][0] != lower[0],
+                -self.vocabulary.get(m[0], 0),
+                m[0],
+            ),
+        )
+        return best[0]
+
+    def correct(self, question: str) -> tuple[str, dict[str, str]]:
+        """The question with abbreviations spelled out and typos corrected, and what changed."""
+        changes: dict[str, str] = {}
+
+        def fix(match: re.Match[str]) -> str:
+            word = match.group(0)
+            full = abbreviations().get(word.lower())
+            new = full or self.suggest(word)
+            if not new:
+                return word
+            if word[0].isupper():
+                new = new[0].upper() + new[1:]
+            changes[word] = new
+            return new
+
+        return _WORD_RE.sub(fix, question), changes
