@@ -9,7 +9,7 @@ PORT ?= 7860
 # pip on some machines repeats a harmless warning per package about missing local mirrors
 QUIET_PIP := grep -v "is ignored: it is neither a file nor a directory" || true
 
-.PHONY: install chat index test check lint bench browser clean soak
+.PHONY: install chat index test check lint bench browser strace clean soak
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -36,7 +36,11 @@ chat: install
 browser:
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) ; } || echo "chromium not installed: the browser test will be skipped (it runs under CI=true)"
 
-test: install browser
+# Debian's strace for tests/test_network.py (nothing leaves the machine, seen from outside).
+strace:
+	@command -v strace >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && apt-get install -y -qq strace >/dev/null) ; } || echo "strace not installed: the network test will be skipped (it fails under CI=true)"
+
+test: install browser strace
 	$(PY) -m pytest -q
 
 lint: install

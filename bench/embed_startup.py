@@ -39,6 +39,9 @@ def wall_time(code: str) -> float:
 
 
 def main() -> None:
+    from ijdqa.offline import opt_out
+
+    opt_out()  # before onnxruntime, chromadb or gradio loads: no telemetry from the bench
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--encoder", type=Path, help="export here (default: a temporary folder)")
     parser.add_argument("--runs", type=int, default=5)

@@ -234,6 +234,7 @@ TABLES = [
     ("load", "Load: the web chat under concurrent loopback clients"),
     ("safe_defaults", "Safe defaults"),
     ("hostile_text", "Hostile text (extractive answerer)"),
+    ("network", "Nothing leaves the machine (strace, outside the process)"),
 ]
 BEGIN, END = "<!-- reliability:begin -->", "<!-- reliability:end -->"
 
@@ -290,6 +291,9 @@ def write_doc(text: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from ijdqa.offline import opt_out
+
+    opt_out()  # before onnxruntime, chromadb or gradio loads: no telemetry from the bench
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     load = sub.add_parser("load", help="the web chat under concurrent clients -> bench/load.json")

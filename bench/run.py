@@ -378,6 +378,9 @@ def summary(results: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from ijdqa.offline import opt_out
+
+    opt_out()  # before onnxruntime, chromadb or gradio loads: no telemetry from the bench
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json")
     parser.add_argument("--sizes", default="1000,10000,100000", help="scaling sizes ('' to skip)")

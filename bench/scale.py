@@ -192,6 +192,9 @@ def _refuse() -> HashEmbedder:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from ijdqa.offline import opt_out
+
+    opt_out()  # before onnxruntime, chromadb or gradio loads: no telemetry from the bench
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("chunks", type=int)
     parser.add_argument("--chroma", action="store_true", help="also build_index with local Chroma")

@@ -3,10 +3,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pytest
+from ijdqa.offline import opt_out
 
-from ijdqa.app import load_report
-from ijdqa.types import Report
+opt_out()  # before onnxruntime, chromadb or gradio is imported by any test module
+
+import pytest  # noqa: E402 - after the opt-outs on purpose
+
+from ijdqa.app import load_report  # noqa: E402
+from ijdqa.types import Report  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"

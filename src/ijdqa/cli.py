@@ -21,6 +21,9 @@ Handler = Callable[[argparse.Namespace, "Settings"], int]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from ijdqa.offline import opt_out
+
+    opt_out()  # before anything imports onnxruntime, chromadb or gradio: nothing phones home
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):

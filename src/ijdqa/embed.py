@@ -400,6 +400,9 @@ def _encode(tokenizer: Tokenizer, texts: list[str]) -> dict[str, NDArray[np.int6
 
 
 def _session(onnx_path: Path, *, threads: int) -> onnxruntime.InferenceSession:
+    from ijdqa.offline import opt_out
+
+    opt_out()  # for library callers; the entry points have done it before any import
     import onnxruntime as ort
 
     options = ort.SessionOptions()
