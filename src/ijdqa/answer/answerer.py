@@ -18,6 +18,7 @@ import numpy as np
 from ijdqa import prompts
 from ijdqa.answer import appendix
 from ijdqa.answer import sentences as extractive
+from ijdqa.answer.aliases import find_aliases, with_acronyms
 from ijdqa.answer.decide import Decision, shipped
 from ijdqa.answer.params import PARAMS, ScoringParams
 from ijdqa.answer.question import (
@@ -96,6 +97,7 @@ class ExtractiveAnswerer:
         self._by_org = {o: c for c in index.chunks for o in c.organizations}
         self._table_words = appendix.table_words(view.report.paragraphs)
         self.speller = Speller(c.text for c in index.chunks)
+        self.aliases = find_aliases(c.text for c in index.chunks if c.source == "report")
         self._notes: dict[int, list[Chunk]] = {}  # footnote number -> its footnote chunks
         for chunk in index.chunks:
             if chunk.kind == "footnote":
@@ -125,6 +127,7 @@ class ExtractiveAnswerer:
     ) -> Answer:
         asked = clean_query(question)
         core, _ = self.speller.correct(strip_instructions(asked))
+        core = with_acronyms(core, self.aliases)
         parts = split_compound(core) if context is None else [core]
         if len(parts) > 1:
             return self._compound(asked, parts, history=history, k=k, filters=filters)
@@ -252,9 +255,7 @@ class ExtractiveAnswerer:
         scored = self._score(query, cands, scoring)
         own = split_context(query)[0]
         wanted = answer_type(own)
-        fitting = [
-            c for c in scored if fits_type(c.scoring_text, query, wanted, anchored=c.anchored)
-        ]
+        fitting = [c for c in scored if _fits(c, query, wanted)]
         chosen = extractive.select(fitting, floor=0.0)
         if not chosen:
             self.trace = None
@@ -525,6 +526,16 @@ class ExtractiveAnswerer:
         if citation is None:
             return None
         return replace(citation, footnotes=(note,))
+
+
+def _fits(cand: Candidate, question: str, wanted: str | None) -> bool:
+    """Whether a sentence holds the kind of answer asked for; the person a sentence's "he" or
+    "she" refers to counts as a person it names ("which speaker said ..." -> "He said ...")."""
+    if fits_type(cand.scoring_text, question, wanted, anchored=cand.anchored):
+        return True
+    return (
+        wanted == "person" and bool(cand.referent) and cand.referent.lower() not in question.lower()
+    )
 
 
 def _claim_segment(view: CorpusView, note: Footnote) -> str:

@@ -22,7 +22,7 @@ from functools import cache
 from typing import Literal
 
 from ijdqa.answer.spelling import lexicon
-from ijdqa.lexical import tokenize
+from ijdqa.lexical import related_forms, tokenize
 from ijdqa.organizations import DEMONYMS, canonical_country
 from ijdqa.text import normalize
 from ijdqa.types import Organization, Paragraph
@@ -211,14 +211,38 @@ def _place(phrase: str, cities: dict[str, str]) -> Place | None:
     return Place("country", country) if country else None
 
 
-def table_words(paragraphs: Sequence[Paragraph]) -> frozenset[str]:
-    """Stems of what the report says about its table: the appendix's headings and intro."""
+INTRO_WORDS = 4  # "Organizations that partnered up", "Groups that co-signed the": what a row is
+
+
+@dataclass(frozen=True)
+class TableWords:
+    """What the report says about its table: every stem of the appendix's headings and intro
+    (`about`), and the stems of the intro's opening words, which say what a row is (`rows`)."""
+
+    about: frozenset[str] = frozenset()
+    rows: frozenset[str] = frozenset()
+
+    def names_rows(self, question: str) -> bool:
+        """Whether the question calls the rows by a word of the intro ("co-signers" for
+        "Groups that co-signed") or by a common word for them ("partners", "orgs")."""
+        if _ROW_NOUN.search(question) or _BASED.search(question):
+            return True
+        stems = [t for t in tokenize(question) if len(t) >= SHORTEST_STEM]
+        return any(t == w or related_forms(t, w) for t in stems for w in self.rows)
+
+
+SHORTEST_STEM = 3  # shorter stems ("co") say nothing about what a row is
+
+
+def table_words(paragraphs: Sequence[Paragraph]) -> TableWords:
     texts = [
         p.text
         for p in paragraphs
         if p.section.lower().startswith("appendix") and not re.match(r"^\d+\.", p.text)
     ]
-    return frozenset(tokenize(" ".join(texts)))
+    intro = next((t for t in texts if len(t.split()) > INTRO_WORDS), "")
+    rows = {t for t in tokenize(" ".join(intro.split()[:INTRO_WORDS])) if len(t) >= SHORTEST_STEM}
+    return TableWords(frozenset(tokenize(" ".join(texts))), frozenset(rows))
 
 
 _GENERIC = frozenset(tokenize("total altogether overall all together appendix list listed table"))
@@ -227,7 +251,7 @@ _GENERIC = frozenset(tokenize("total altogether overall all together appendix li
 def parse(
     question: str,
     orgs: Sequence[Organization],
-    vocabulary: frozenset[str] = frozenset(),
+    vocabulary: TableWords | None = None,
     *,
     context: str | None = None,
 ) -> AppendixQuery | None:
@@ -238,10 +262,11 @@ def parse(
     `context`: the question a follow-up continues ("And from Pakistan?" after "How many
     Malaysian partners?"): its operation, with the follow-up's own places.
     """
-    query = _parse(question, orgs, vocabulary)
+    words = vocabulary or TableWords()
+    query = _parse(question, orgs, words)
     if query is not None or context is None:
         return query
-    earlier = _parse(context, orgs, vocabulary)
+    earlier = _parse(context, orgs, words)
     places = link_places(question, orgs)
     if earlier is None or not places:
         return None
@@ -257,10 +282,8 @@ def _split_places(
     return include, exclude
 
 
-def _parse(
-    question: str, orgs: Sequence[Organization], vocabulary: frozenset[str]
-) -> AppendixQuery | None:
-    if not orgs or (not _ROW_NOUN.search(question) and not _BASED.search(question)):
+def _parse(question: str, orgs: Sequence[Organization], words: TableWords) -> AppendixQuery | None:
+    if not orgs or not words.names_rows(question):
         return None
     named = named_rows(question, orgs)
     places = link_places(question, orgs)
@@ -268,7 +291,7 @@ def _parse(
     count = bool(_COUNT.search(question))
     if named:
         return AppendixQuery("rows", count, names=tuple(named))
-    about_table = _about_table(question, vocabulary)
+    about_table = _about_table(question, words)
     if _DUPLICATES.search(question) and about_table:
         return AppendixQuery("duplicates", count)
     if not include and about_table:
@@ -279,7 +302,8 @@ def _parse(
         if _BY_COUNTRY.search(question):
             return AppendixQuery("by_country", count, exclude=exclude)
     if places:
-        if not (count or _LIST.search(question) or _BASED.search(question)):
+        asked = count or _LIST.search(question) or _BASED.search(question)
+        if not (asked or _about_table(question, words, strict=True)):
             return None
         return AppendixQuery("rows", count, include, exclude)
     if count and about_table:
@@ -317,18 +341,24 @@ _OPERATION_WORDS = frozenset(
 )
 
 
-def _about_table(question: str, vocabulary: frozenset[str]) -> bool:
-    """Whether a question without a place asks about the table: most of its content words are
-    the report's own words for it (or generic words for a total)."""
-    rows = set(tokenize(" ".join(m.group(0) for m in _ROW_NOUN.finditer(question))))
+def _about_table(question: str, words: TableWords, *, strict: bool = False) -> bool:
+    """Whether a question asks about the table: most of its content words (places aside) are
+    the report's own words for it, or generic words for a total."""
+    rows = set(tokenize(" ".join(m.group(0) for m in _ROW_NOUN.finditer(question)))) | words.rows
+    for place, at in link_places(question, []):
+        rows |= set(tokenize(question[at:].split(",")[0][: len(place.name) + 12]))
     content = [
         t
         for t in tokenize(_COUNT.sub(" ", question))
-        if t not in rows and t not in _OPERATION_WORDS
+        if t not in rows
+        and t not in _OPERATION_WORDS
+        and not any(related_forms(t, w) for w in words.rows)
     ]
-    known = vocabulary | _GENERIC
+    known = words.about | _GENERIC
     outside = [t for t in content if t not in known]
-    return bool(rows) and len(outside) <= max(1, len(content) // 3)
+    if strict:  # nothing but the rows and their places: "groups from the netherlands"
+        return not outside and not [t for t in content if t not in _GENERIC]
+    return len(outside) <= max(1, len(content) // 3)
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
+from ijdqa.answer.appendix import country_of
+from ijdqa.answer.appendix import is_place_word as known_place_word
 from ijdqa.answer.spelling import lexicon
 from ijdqa.lexical import tokenize
-from ijdqa.organizations import DEMONYMS, canonical_country, canonical_region
-from ijdqa.types import Organization, Turn
+from ijdqa.types import Turn
 
 CONTEXT_OPEN = " (context: "  # how a follow-up carries the earlier question along
 
@@ -56,25 +56,6 @@ _SOURCE_RE = re.compile(
     r"come from|comes from|taken from|reference)\b|\b(which|what)\s+(tweets?|hashtags?)\b",
     re.I,
 )
-_COUNT_RE = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b", re.I)
-_ORG_RE = re.compile(
-    r"\b(organi[sz]ations?|partners?|partnered|groups|entries|entities|appendix)\b", re.I
-)
-_TOTAL_RE = re.compile(r"\b(in total|altogether|overall|all together)\b", re.I)
-_COUNTRIES_RE = re.compile(
-    r"\bwhich countr(y|ies)\b|\bmost\b.*\bcountr|\bcountr\w*\b.*\bmost\b|\bby country\b", re.I
-)
-_SUFFIXES = (
-    ("ian", ""),
-    ("ian", "ia"),
-    ("ian", "a"),
-    ("an", ""),
-    ("an", "a"),
-    ("n", ""),
-    ("i", ""),
-    ("ese", ""),
-)
-_REGION_ADJ = {"european": "Europe", "asian": "Asia", "african": "Africa"}
 
 
 def strip_instructions(question: str) -> str:
@@ -218,80 +199,6 @@ def _latest(
     return None
 
 
-@dataclass(frozen=True)
-class OrganizationQuery:
-    count: bool
-    country: str | None = None
-    region: str | None = None
-    city: str | None = None
-    by_country: bool = False
-    repeats: bool = False
-
-    @property
-    def place(self) -> str | None:
-        return self.city or self.country or self.region
-
-
-def organization_query(question: str, orgs: Sequence[Organization]) -> OrganizationQuery | None:
-    """A count/list over the appendix, or None when the question is not about the partner list."""
-    if not orgs or not _ORG_RE.search(question) or re.search(r"\bterrorist organi", question, re.I):
-        return None
-    count = bool(_COUNT_RE.search(question))
-    listing = bool(re.search(r"\b(which|list|name|what are|who are)\b", question, re.I))
-    cities = {o.city.lower(): o.city for o in orgs if o.city}
-    city = next(
-        (cities[w.lower()] for w in re.findall(r"[A-Z][\w-]+", question) if w.lower() in cities),
-        None,
-    )
-    country, region = _place(question)
-    if re.search(r"\b(twice|repeated|duplicated?|listed two times)\b", question, re.I):
-        return OrganizationQuery(count=count, repeats=True)
-    if _COUNTRIES_RE.search(question) and not (country or city):
-        return OrganizationQuery(count=True, by_country=True)
-    if not (count or listing) or not (count or country or region or city):
-        return None
-    if not (count or country or region or city or _TOTAL_RE.search(question)):
-        return None
-    return OrganizationQuery(count=count, country=country, region=region, city=city)
-
-
-def _place(question: str) -> tuple[str | None, str | None]:
-    words = re.findall(r"[A-Za-z][\w.'’-]*", question)
-    country = region = None
-    for size in (3, 2, 1):
-        for i in range(len(words) - size + 1):
-            phrase = " ".join(words[i : i + size])
-            if size == 1 and not phrase[0].isupper() and phrase.lower() not in ("uk", "usa"):
-                continue
-            country = country or country_of(phrase)
-            region = region or canonical_region(phrase) or _REGION_ADJ.get(phrase.lower())
-    return country, region
-
-
-def country_of(word: str) -> str | None:
-    found = canonical_country(word)
-    if found:
-        return found
-    lower = word.lower().strip(".")
-    if lower in DEMONYMS:
-        return DEMONYMS[lower]
-    # the longest name that fits: "Nigerian" is Nigeria, not Niger
-    stems = sorted(
-        (lower[: -len(suffix)] + repl for suffix, repl in _SUFFIXES if lower.endswith(suffix)),
-        key=len,
-        reverse=True,
-    )
-    for stem in stems:
-        if len(stem) > 2 and (found := canonical_country(stem)):
-            return found
-    return None
-
-
-def known_place_word(word: str) -> bool:
-    """A country, a demonym or a region adjective ("Malaysian", "African")."""
-    return bool(country_of(word) or word.lower() in _REGION_ADJ or canonical_region(word))
-
-
 def wants_source(question: str) -> bool:
     """Asks where a claim comes from (not why or how many, which a footnote cannot answer)."""
     if re.match(r"^\W*(why|how many|how much)\b", question, re.I):
@@ -333,9 +240,6 @@ _TYPE_PATTERNS = (
     ("place", re.compile(r"^\W*where\b", re.I)),
 )
 _COMPOUND = re.compile(r"(?:,\s*|\s+)and\s+(?=(?:which|what|who|whom|when|where|how|why)\b)", re.I)
-_TITLED_NAME = re.compile(
-    r"\b(?:Prof\.|Dr\.|Sheikh|Sayed|Imam|Mr\.|Ms\.|Mrs\.)\s+(?:(?:al-)?[A-Z][\w’'-]+\s?){1,3}"
-)
 _LOCATIVE = re.compile(r"\b(?:in|at|from|near|to|across|throughout|within)\s+$", re.I)
 _SINGLE_NAME = re.compile(r"(?<=[a-z,] )([A-Z][a-z]{2,})\b(?![ -][A-Z])")
 _HOW_MANY = re.compile(r"\bhow many\b", re.I)
@@ -380,21 +284,6 @@ def _single_names(sentence: str) -> list[str]:
         and not _ORG_WORDS.search(m.group(1))
         and not _LOCATIVE.search(sentence[: m.start()])
     ]
-
-
-def counted_noun(question: str) -> str | None:
-    """The word "how many" counts, as asked: "How many academics are named?" -> "academics"."""
-    match = _HOW_MANY.search(question)
-    if not match:
-        return None
-    return next(
-        (w for w in re.findall(r"[A-Za-z][\w-]*", question[match.end() :]) if tokenize(w)), None
-    )
-
-
-def titled_names(sentence: str) -> list[str]:
-    """People named with a title, in order, once each: "Prof. Ilan Pappe", "Sheikh X Y"."""
-    return list(dict.fromkeys(m.group(0).rstrip() for m in _TITLED_NAME.finditer(sentence)))
 
 
 def _counted(question: str) -> set[str]:

@@ -1,4 +1,4 @@
-"""Fit the answer-or-refuse decision on the dev set: `python -m ijdqa.answer.calibrate`.
+"""Fit the answer-or-refuse decision on the dev set: `python -m ijdqa.calibrate`.
 
 Every dev question is answered with the decision switched off, so the general answerer
 always gives its best sentence; each such answer is labelled 1 when it is correct and 0 when
@@ -114,10 +114,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     from ijdqa.app import build_assistant
     from ijdqa.config import Settings
 
-    parser = argparse.ArgumentParser(prog="python -m ijdqa.answer.calibrate", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m ijdqa.calibrate", description=__doc__)
     parser.add_argument("--dev", type=Path, default=Path("eval/dev.jsonl"))
     parser.add_argument(
-        "--out", type=Path, default=Path(__file__).with_name(DECISION_FILE), help="decision JSON"
+        "--out",
+        type=Path,
+        default=Path(__file__).with_name("answer") / DECISION_FILE,
+        help="decision JSON (default: the one the package ships)",
     )
     parser.add_argument("--plot", type=Path, default=Path("eval/decision_pr.png"))
     args = parser.parse_args(argv)

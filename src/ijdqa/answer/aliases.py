@@ -1,0 +1,58 @@
+"""Names a report introduces with their acronym: "Islamic Human Rights Commission (IHRC)".
+
+A question that spells out the full name asks about what the report mostly calls by the
+acronym, so the question is read with the acronym: otherwise every word of the long name
+counts as a word the answer sentence ("IHRC was founded in London in 1997") lacks, and the
+sentence that introduces the name wins instead.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+_ACRONYM = re.compile(r"\(([A-Z]{2,8})\)")
+_WORDS_BEFORE = re.compile(r"([\w’'-]+)\s*$")
+_JOINING = frozenset({"of", "for", "the", "and", "in", "on", "de", "al"})
+LONGEST_NAME = 10  # words looked back from an acronym
+
+
+def find_aliases(texts: Iterable[str]) -> dict[str, str]:
+    """Full name -> acronym, for every "Full Name (FN)" whose capitals spell the acronym."""
+    found: dict[str, str] = {}
+    for text in texts:
+        for match in _ACRONYM.finditer(text):
+            acronym = match.group(1)
+            words = text[max(0, match.start() - 200) : match.start()].split()[-LONGEST_NAME:]
+            name = _spelled_by(words, acronym)
+            if name:
+                found.setdefault(name, acronym)
+    return found
+
+
+def _spelled_by(words: list[str], acronym: str) -> str | None:
+    """The shortest run of words ending the list whose capitals spell `acronym`."""
+    letters = ""
+    for start in range(len(words) - 1, -1, -1):
+        word = words[start].strip(",;:“”\"'")
+        if not word:
+            return None
+        if word.lower() in _JOINING:
+            continue
+        if not word[0].isupper():
+            return None
+        letters = word[0] + letters
+        if letters == acronym:
+            return " ".join(w.strip(",;:“”\"'") for w in words[start:])
+        if not acronym.endswith(letters):
+            return None
+    return None
+
+
+def with_acronyms(question: str, aliases: dict[str, str]) -> str:
+    """The question with each full name the report abbreviates replaced by its acronym."""
+    for name, acronym in sorted(aliases.items(), key=lambda kv: -len(kv[0])):
+        question = re.sub(
+            rf"(?:\bthe\s+)?\b{re.escape(name)}(?:\s*\({acronym}\))?", acronym, question, flags=re.I
+        )
+    return question
