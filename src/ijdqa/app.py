@@ -5,13 +5,15 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ijdqa import reportcache
 from ijdqa.answer import Answerer, ExtractiveAnswerer
@@ -223,7 +225,14 @@ class Assistant:
     """What the CLI and the web chat talk to: ask a question, get an Answer."""
 
     def __init__(
-        self, corpus: Corpus, index: Index, answerer: Answerer, *, k: int = 6, scope: str = "report"
+        self,
+        corpus: Corpus,
+        index: Index,
+        answerer: Answerer,
+        *,
+        k: int = 6,
+        scope: str = "report",
+        clock: TimedIndex | None = None,
     ) -> None:
         self.corpus = corpus
         self.index = index
@@ -231,6 +240,7 @@ class Assistant:
         self.k = k
         self.scope = scope
         self.view = answerer.view
+        self.clock = clock
 
     @property
     def report(self) -> Report:
@@ -245,9 +255,66 @@ class Assistant:
         filters: dict[str, Any] | None = None,
     ) -> Answer:
         started = time.perf_counter()
+        if self.clock:
+            self.clock.take()  # a failed question before this one may have left time behind
         filters = {"scope": self.scope, **(filters or {})}
         answer = self.answerer.answer(question, history=history, k=k or self.k, filters=filters)
-        return replace(answer, timings={**answer.timings, "total": time.perf_counter() - started})
+        timings = {**answer.timings, "total": time.perf_counter() - started}
+        if self.clock:
+            timings.setdefault("retrieve", self.clock.take())
+        return replace(answer, timings=timings)
+
+
+class TimedIndex:
+    """The index as the answerer sees it, with the time spent in search and query embedding
+    added up per thread (the web chat answers two questions at once), for timings["retrieve"]."""
+
+    def __init__(self, index: Index) -> None:
+        self._index = index
+        self._local = threading.local()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._index, name)
+
+    @property
+    def query_embedder(self) -> Any:
+        return _TimedEmbedder(self._index.query_embedder, self)
+
+    def search(self, *args: Any, **kwargs: Any) -> Any:
+        with self.timing():
+            return self._index.search(*args, **kwargs)
+
+    @contextmanager
+    def timing(self) -> Iterator[None]:
+        depth = getattr(self._local, "depth", 0)
+        self._local.depth = depth + 1
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self._local.depth = depth
+            if depth == 0:  # nested calls (search embeds the query) count once
+                spent = time.perf_counter() - started
+                self._local.seconds = getattr(self._local, "seconds", 0.0) + spent
+
+    def take(self) -> float:
+        """Seconds spent retrieving in this thread since the last take."""
+        seconds = float(getattr(self._local, "seconds", 0.0))
+        self._local.seconds = 0.0
+        return seconds
+
+
+class _TimedEmbedder:
+    def __init__(self, embedder: Any, clock: TimedIndex) -> None:
+        self._embedder = embedder
+        self._clock = clock
+
+    def embed_query(self, text: str) -> list[float]:
+        with self._clock.timing():
+            return list(self._embedder.embed_query(text))
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return list(self._embedder.embed_documents(texts))
 
 
 def build_assistant(
@@ -260,7 +327,9 @@ def build_assistant(
     corpus = corpus or load_corpus(settings.report, settings.index_dir)
     index = open_search_index(settings, corpus, build=build, progress=progress)
     view = CorpusView(corpus.report, sources_by_url(corpus))
-    answerer: Answerer = ExtractiveAnswerer(view, index)
+    clock = TimedIndex(index)
+    extractive = ExtractiveAnswerer(view, cast(Index, clock))
+    answerer: Answerer = extractive
     if settings.llm != "none":  # the chat model answers; the extractive answerer is its fallback
         from ijdqa.generate import LLMAnswerer
         from ijdqa.llm import make_chat_model
@@ -273,6 +342,6 @@ def build_assistant(
             settings.llm_timeout,
         )
         answerer = LLMAnswerer(
-            answerer, chat, model=settings.llm_model, timeout=settings.llm_timeout
+            extractive, chat, model=settings.llm_model, timeout=settings.llm_timeout
         )
-    return Assistant(corpus, index, answerer, k=settings.k, scope=settings.scope)
+    return Assistant(corpus, index, answerer, k=settings.k, scope=settings.scope, clock=clock)

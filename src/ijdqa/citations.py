@@ -159,13 +159,23 @@ def render_markdown(answer: Answer, lookup: Mapping[int, Footnote]) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def answer_dict(answer: Answer) -> dict[str, object]:
+def answer_dict(answer: Answer, lookup: Mapping[int, Footnote] | None = None) -> dict[str, object]:
+    """The answer as the JSON of docs/json.md (`ijdqa ask --json`, POST /api/ask, /ask).
+
+    `lookup` (number -> footnote, the whole report's) resolves an Ibid to the footnote it
+    repeats; without it only footnotes cited in the same answer can be followed.
+    """
+    notes = dict(lookup or {})
+    for c in answer.citations:
+        for note in c.footnotes:
+            notes.setdefault(note.number, note)
     return {
         "question": answer.question,
         "answer": answer.text,
         "refused": answer.refused,
         "answerer": answer.answerer,
-        "citations": [c.as_dict() for c in answer.citations],
+        "generator": generator(answer.answerer),
+        "citations": [citation_dict(c, notes) for c in answer.citations],
         "see_also": [
             {
                 "chunk_id": h.chunk.chunk_id,
@@ -181,8 +191,62 @@ def answer_dict(answer: Answer) -> dict[str, object]:
         "dropped_markers": answer.dropped_markers,
         "unsupported": list(answer.unsupported),
         "resolved_question": answer.resolved_question,
+        "timings_ms": timings_ms(answer.timings),
     }
 
 
-def render_json(answer: Answer) -> str:
-    return json.dumps(answer_dict(answer), ensure_ascii=False, indent=2)
+def citation_dict(c: Citation, lookup: Mapping[int, Footnote]) -> dict[str, object]:
+    """One citation: `footnotes` as numbers, `sources` one per URL, the full notes beside."""
+    return {
+        "marker": c.marker,
+        "chunk_id": c.chunk_id,
+        "quote": c.quote,
+        "start": c.start,
+        "end": c.end,
+        "page": c.page,
+        "section": c.section,
+        "kind": c.kind,
+        "source": c.source,
+        "footnotes": [n.number for n in c.footnotes],
+        "sources": citation_sources(c.footnotes, lookup),
+        "footnote_details": [n.as_dict() for n in c.footnotes],
+        "source_excerpt": c.source_excerpt,
+        "source_status": c.source_status,
+    }
+
+
+def citation_sources(
+    notes: Sequence[Footnote], lookup: Mapping[int, Footnote]
+) -> list[dict[str, object]]:
+    """One entry per URL behind the footnotes (an Ibid speaks with its target's URL and date);
+    a footnote with no URL still gets one entry, url null, so its note is not lost."""
+    out: list[dict[str, object]] = []
+    for note in notes:
+        target = lookup.get(note.same_as) if note.same_as else None
+        shown = target or note
+        text = f"Ibid. (footnote {target.number}): {target.text}" if target else note.text
+        for url in shown.urls or (None,):
+            out.append({"footnote": note.number, "url": url, "date": shown.date, "note": text})
+    return out
+
+
+def generator(answerer: str) -> dict[str, object]:
+    """What wrote the answer: ijdqa's version, the answerer kind and the chat model if any."""
+    from ijdqa import __version__
+
+    kind, _, model = answerer.partition(":")
+    return {"name": "ijdqa", "version": __version__, "answerer": kind, "model": model or None}
+
+
+def timings_ms(timings: Mapping[str, float]) -> dict[str, float]:
+    """Seconds -> milliseconds; `answer` is what the total spent outside retrieval."""
+    total = timings.get("total", sum(timings.values()))
+    retrieve = timings.get("retrieve", 0.0)
+    out = {k: v for k, v in timings.items() if k not in ("retrieve", "answer", "total")}
+    out |= {"retrieve": retrieve, "answer": max(total - retrieve, 0.0), "total": total}
+    return {k: round(v * 1000, 2) for k, v in out.items()}
+
+
+def render_json(answer: Answer, lookup: Mapping[int, Footnote] | None = None) -> str:
+    """One line of JSON (so a batch is JSON Lines)."""
+    return json.dumps(answer_dict(answer, lookup), ensure_ascii=False)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ijdqa import __version__
+from ijdqa.cli_ask import k_option, progress
 from ijdqa.errors import IjdqaError
 
 if TYPE_CHECKING:
@@ -62,7 +63,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     overrides = {
         key: value
         for key, value in {
-            "report": args.report,
+            "report": getattr(args, "report", None),
             "index_dir": getattr(args, "index_dir", None),
             "embedding_model": getattr(args, "embedding_model", None),
             "chroma_url": getattr(args, "chroma_url", None),
@@ -88,9 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Ask the International Jerusalem Day report; every answer cites its footnotes.",
     )
     parser.add_argument("--version", action="version", version=f"ijdqa {__version__}")
-    parser.add_argument(
-        "--report", type=Path, help="a report-style text file instead of the bundled report"
-    )
+    common_options(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for register in _COMMANDS:
         register(sub)
@@ -103,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_footnotes(sub: Any) -> None:
     p = sub.add_parser("footnotes", help="list the report's footnotes")
     p.add_argument("--json", action="store_true", help="print a JSON array")
+    common_options(p)
     p.set_defaults(handler=cmd_footnotes)
 
 
@@ -122,6 +122,7 @@ def _add_organizations(sub: Any) -> None:
     p.add_argument("--country", help="only this country (UK, Britain, USA ... are understood)")
     p.add_argument("--region", help="only this region as printed (Europe, Asia, Africa)")
     p.add_argument("--json", action="store_true", help="print a JSON array")
+    common_options(p)
     p.set_defaults(handler=cmd_organizations)
 
 
@@ -145,6 +146,7 @@ def _add_report(sub: Any) -> None:
     p = sub.add_parser("report", help="print the clean report text, or its pages as JSON")
     p.add_argument("--page", type=int, help="only this page")
     p.add_argument("--json", action="store_true", help="pages with paragraphs and marker offsets")
+    common_options(p)
     p.set_defaults(handler=cmd_report)
 
 
@@ -190,11 +192,33 @@ def _page_json(report: Report, number: int) -> dict[str, object]:
 # --- index and search ------------------------------------------------------------------
 
 
-def _index_options(p: Any) -> None:
-    p.add_argument("--index-dir", type=Path, help="where the index lives (default: index/)")
-    p.add_argument("--embedding-model", type=Path, help="a local sentence-transformers folder")
-    p.add_argument(
-        "--chroma-url", help="http://HOST:PORT of a Chroma server instead of the local store"
+def common_options(p: Any) -> None:
+    """Options every command takes, before or after its name: `ijdqa --report R ask ...` and
+    `ijdqa ask ... --report R` are the same. SUPPRESS leaves an option unset unless given, so
+    a subcommand's parser never overwrites what the main parser read."""
+    group = p.add_argument_group("common options (before or after the command)")
+    group.add_argument(
+        "--report",
+        type=Path,
+        default=argparse.SUPPRESS,
+        help="a report-style text file instead of the bundled report (IJDQA_REPORT)",
+    )
+    group.add_argument(
+        "--index-dir",
+        type=Path,
+        default=argparse.SUPPRESS,
+        help="where the index lives (default: index/; IJDQA_INDEX_DIR)",
+    )
+    group.add_argument(
+        "--embedding-model",
+        type=Path,
+        default=argparse.SUPPRESS,
+        help="a local sentence-transformers folder (IJDQA_EMBEDDING_MODEL)",
+    )
+    group.add_argument(
+        "--chroma-url",
+        default=argparse.SUPPRESS,
+        help="http://HOST:PORT of a Chroma server instead of the local store (IJDQA_CHROMA_URL)",
     )
 
 
@@ -213,7 +237,7 @@ def _llm_options(p: Any) -> None:
 
 def _add_index(sub: Any) -> None:
     p = sub.add_parser("index", help="build the index (only what changed is embedded)")
-    _index_options(p)
+    common_options(p)
     p.add_argument(
         "--rebuild", action="store_true", help="export the model again and re-embed everything"
     )
@@ -228,7 +252,7 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 
     corpus = load_corpus(settings.report, settings.index_dir)
     _warn(corpus.report)
-    result = ensure_index(settings, corpus, rebuild=args.rebuild, progress=_progress("embedding"))
+    result = ensure_index(settings, corpus, rebuild=args.rebuild, progress=progress("embedding"))
     if args.json:
         _print_json(result.as_dict())
     else:
@@ -244,7 +268,7 @@ def _add_model(sub: Any) -> None:
     p = sub.add_parser(
         "model", help="prepare the embedding model (a one-time ONNX export) and show it"
     )
-    _index_options(p)
+    common_options(p)
     p.add_argument("--force", action="store_true", help="export again even if prepared")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(handler=cmd_model)
@@ -279,7 +303,7 @@ def _add_search(sub: Any) -> None:
     p = sub.add_parser("search", help="hybrid search over the report; prints a JSON array")
     p.add_argument("query", help="what to look for")
     p.add_argument("--k", type=int, default=None, help="how many passages (default 6)")
-    _index_options(p)
+    common_options(p)
     p.add_argument("--page", type=int, help="only this page")
     p.add_argument("--section", help="only this section")
     p.add_argument("--kind", help="body, caption, footnote, appendix, about or source")
@@ -306,14 +330,14 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
 
     corpus = load_corpus(settings.report, settings.index_dir)
     index = open_search_index(
-        settings, corpus, build=not args.no_build, progress=_progress("embedding")
+        settings, corpus, build=not args.no_build, progress=progress("embedding")
     )
     filters = {
         f: getattr(args, f) for f in ("page", "section", "kind", "footnote", "source", "scope")
     }
     hits = index.search(
         args.query,
-        k=_k(args.k, settings),
+        k=k_option(args.k, settings),
         filters={f: v for f, v in filters.items() if v is not None},
         mode=args.mode,
     )
@@ -333,87 +357,6 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
         ]
     )
     return 0
-
-
-# --- ask ---------------------------------------------------------------------------------
-
-
-def _add_ask(sub: Any) -> None:
-    p = sub.add_parser("ask", help="answer a question with footnote-level citations")
-    p.add_argument("question", help="the question (quote it)")
-    p.add_argument("--k", type=int, default=None, help="how many passages to read (default 6)")
-    fmt = p.add_mutually_exclusive_group()
-    fmt.add_argument("--json", action="store_true", help="print the answer as JSON")
-    fmt.add_argument("--markdown", action="store_true", help="print Markdown with footnotes")
-    p.add_argument(
-        "--history", type=Path, help="a JSON file of earlier turns [{role, content}, ...]"
-    )
-    p.add_argument(
-        "--scope", choices=["report", "sources", "all"], help="what to answer from (default report)"
-    )
-    _index_options(p)
-    _llm_options(p)
-    p.add_argument(
-        "--no-build", action="store_true", help="fail instead of building a missing index"
-    )
-    p.set_defaults(handler=cmd_ask)
-
-
-def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    from ijdqa.app import build_assistant
-    from ijdqa.citations import render_json, render_markdown, render_plain
-
-    history = _read_history(args.history) if args.history else ()
-    assistant = build_assistant(settings, build=not args.no_build, progress=_progress("embedding"))
-    filters = {"scope": args.scope} if args.scope else None
-    answer = assistant.ask(args.question, history=history, k=_k(args.k, settings), filters=filters)
-    lookup = {f.number: f for f in assistant.report.footnotes}
-    if args.json:
-        print(render_json(answer))
-    elif args.markdown:
-        print(render_markdown(answer, lookup), end="")
-    else:
-        print(render_plain(answer, lookup))
-    return 0
-
-
-def _read_history(path: Path) -> tuple[Any, ...]:
-    from ijdqa.types import Turn
-
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise IjdqaError(f"cannot read history {path}: {exc}") from exc
-    if not isinstance(data, list) or not all(
-        isinstance(t, dict) and isinstance(t.get("content"), str) for t in data
-    ):
-        raise IjdqaError(f"{path}: history must be a JSON array of {{role, content}} objects")
-    return tuple(Turn(str(t.get("role", "user")), t["content"]) for t in data)
-
-
-def _k(value: int | None, settings: Settings) -> int:
-    k = settings.k if value is None else value
-    if not 1 <= k <= 50:
-        raise IjdqaError(f"--k must be between 1 and 50, got {k}")
-    return k
-
-
-def _progress(label: str) -> Callable[[int, int], None]:
-    """A counter redrawn in place on a terminal; in a log, a line per quarter done."""
-    tty = sys.stderr.isatty()
-    shown = [-1]
-
-    def show(done: int, total: int) -> None:
-        if tty:
-            end = "\n" if done >= total else ""
-            print(f"\rijdqa: {label} {done}/{total}", end=end, file=sys.stderr, flush=True)
-            return
-        quarter = 4 * done // max(total, 1)
-        if quarter > shown[0]:
-            shown[0] = quarter
-            print(f"ijdqa: {label} {done}/{total}", file=sys.stderr, flush=True)
-
-    return show
 
 
 # --- eval --------------------------------------------------------------------------------
@@ -443,7 +386,7 @@ def _add_eval(sub: Any) -> None:
     p.add_argument("--limit", type=int, default=None, metavar="N", help="first N questions only")
     p.add_argument("--check", type=Path, metavar="FILE", help="exit 1 below these minimums")
     p.add_argument("--compare", nargs=2, metavar=("RUN_A", "RUN_B"), help="diff two runs")
-    _index_options(p)
+    common_options(p)
     _llm_options(p)
     p.add_argument(
         "--no-build", action="store_true", help="fail instead of building a missing index"
@@ -468,15 +411,15 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     thresholds = eval_report.read_thresholds(args.check) if args.check else None
     sets = _eval_sets(args)
-    assistant = build_assistant(settings, build=not args.no_build, progress=_progress("embedding"))
-    k = _k(args.k, settings)
+    assistant = build_assistant(settings, build=not args.no_build, progress=progress("embedding"))
+    k = k_option(args.k, settings)
     answerer = str(getattr(assistant.answerer, "name", "assistant"))
     by_set: dict[str, dict[str, Any]] = {}
     failures: list[str] = []
     for name, path in sets.items():
         questions = load_gold(path, limit=args.limit)
         started = time.perf_counter()
-        results = run_gold(assistant, questions, k=k, progress=_progress(f"evaluating {name}"))
+        results = run_gold(assistant, questions, k=k, progress=progress(f"evaluating {name}"))
         info = {"gold": str(path), "set": name, "k": k, "limit": args.limit, "answerer": answerer}
         info["seconds"] = round(time.perf_counter() - started, 2)
         label = f"{name}-{args.label or answerer}"
@@ -526,7 +469,7 @@ def _add_chat(sub: Any) -> None:
     p.add_argument("--host", help="address to bind (default 127.0.0.1; IJDQA_HOST)")
     p.add_argument("--port", type=int, help="port to serve on (default 7860; IJDQA_PORT)")
     p.add_argument("--auth", help="USER:PASS to require a login (IJDQA_AUTH)")
-    _index_options(p)
+    common_options(p)
     _llm_options(p)
     p.add_argument(
         "--no-build", action="store_true", help="fail instead of building a missing index"
@@ -545,7 +488,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     if not 1 <= port <= 65535:
         raise IjdqaError(f"--port must be between 1 and 65535, got {port}")
     auth = parse_auth(args.auth or settings.auth)
-    assistant = build_assistant(settings, build=not args.no_build, progress=_progress("embedding"))
+    assistant = build_assistant(settings, build=not args.no_build, progress=progress("embedding"))
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported: no phoning home
     from ijdqa import web
 
@@ -553,10 +496,16 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _add_ask(sub: Any) -> None:
+    from ijdqa.cli_ask import add_ask
+
+    add_ask(sub, common_options, _llm_options)
+
+
 def _add_sources(sub: Any) -> None:
     from ijdqa.cli_sources import add_sources
 
-    add_sources(sub, _index_options)
+    add_sources(sub, common_options)
 
 
 # --- helpers -----------------------------------------------------------------------------

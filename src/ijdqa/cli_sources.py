@@ -46,10 +46,8 @@ def add_sources(sub: Any, index_options: Any) -> None:
     add.add_argument("--footnote", type=int, required=True, help="the footnote it is the source of")
     add.add_argument("--json", action="store_true", help="print the record as JSON")
     add.set_defaults(handler=cmd_sources_add)
-    for action in (fetch, add):  # also accepted after the action; SUPPRESS keeps the parent's value
-        action.add_argument(
-            "--index-dir", type=Path, default=argparse.SUPPRESS, help="where the index lives"
-        )
+    for action in (fetch, add):  # the common options after the action too
+        index_options(action)
 
 
 def _store_and_report(settings: Settings) -> tuple[Any, Any]:

@@ -126,7 +126,7 @@ class WebChat:
             answer = self.assistant.ask(question, k=checked_k(self.assistant.k if k is None else k))
         except Exception as exc:
             raise gr.Error(error_message(exc), print_exception=False) from exc
-        return answer_dict(answer)
+        return answer_dict(answer, self.lookup)
 
     def page(self, number: float) -> str:
         return render.page_html(self.assistant.report, int(number))
