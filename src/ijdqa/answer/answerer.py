@@ -16,7 +16,7 @@ from typing import Any, NamedTuple, Protocol
 import numpy as np
 
 from ijdqa import prompts
-from ijdqa.answer import appendix
+from ijdqa.answer import appendix, sources
 from ijdqa.answer import sentences as extractive
 from ijdqa.answer.aliases import find_aliases, with_acronyms
 from ijdqa.answer.decide import Decision, shipped
@@ -98,6 +98,7 @@ class ExtractiveAnswerer:
         self._table_words = appendix.table_words(view.report.paragraphs)
         self.speller = Speller(c.text for c in index.chunks)
         self.aliases = find_aliases(c.text for c in index.chunks if c.source == "report")
+        self._footnote_map = {f.number: f for f in view.report.footnotes}
         self._notes: dict[int, list[Chunk]] = {}  # footnote number -> its footnote chunks
         for chunk in index.chunks:
             if chunk.kind == "footnote":
@@ -160,10 +161,9 @@ class ExtractiveAnswerer:
         and its answer as context), then join the answers, markers numbered through."""
         answers: list[Answer] = []
         turns = list(history)
-        for part in parts:
-            answers.append(
-                self._answer(part, history=turns, k=k, filters=filters, context=parts[0])
-            )
+        for i, part in enumerate(parts):
+            others = " ".join(p for j, p in enumerate(parts) if j != i)
+            answers.append(self._answer(part, history=turns, k=k, filters=filters, context=others))
             turns += [Turn("user", part), Turn("assistant", answers[-1].text)]
         if all(a.refused for a in answers):
             base = Answer(question=asked, text="")
@@ -174,7 +174,8 @@ class ExtractiveAnswerer:
             if answer.refused:
                 texts.append(prompts.render("refusal_part", part=part.rstrip("?")))
                 continue
-            text, added = _join_citations(answer, citations)
+            said = " ".join(MARKER_RE.sub(" ", t) for t in texts)
+            text, added = _join_citations(answer, citations, " ".join(said.split()))
             texts += [text] if text else []
             citations += added
         return keep_valid(Answer(question=asked, text=" ".join(texts), citations=tuple(citations)))
@@ -381,12 +382,20 @@ class ExtractiveAnswerer:
         if query is None:
             return None
         chosen = appendix.select(query, orgs)
-        if query.operation in ("by_country", "countries", "by_region"):
+        if query.operation in ("by_country", "countries", "by_region") or query.each:
             return self._org_groups(query, chosen)
         if query.operation == "total" and not query.exclude:
             return self._org_total(orgs)
-        if not chosen.rows and query.include:
-            return None  # no row of that place: the general answerer (or a refusal) decides
+        if query.names and appendix.asks_missing_field(core, chosen.rows):
+            return None  # "which city is X in" where the table gives none: not a table answer
+        if not chosen.rows:
+            where = query.member or appendix.describe(query.include)
+            text = prompts.render("organizations_none", what=where, count=len(orgs))
+            return {
+                "text": text,
+                "citations": (),
+                "notes": (prompts.render("organizations_whole"),),
+            }
         return self._org_list(chosen.rows, query, orgs)
 
     def _org_list(
@@ -446,6 +455,12 @@ class ExtractiveAnswerer:
         """A breakdown by country or region; "how many countries" leads with the number."""
         breakdown = ", ".join(f"{name} {count}" for name, count in chosen.groups)
         by = "region" if query.operation == "by_region" else "country"
+        if query.each:
+            head = prompts.render("organizations_each", breakdown=breakdown, count=len(chosen.rows))
+            listed = self._org_list(
+                chosen.rows, replace(query, each=False), self.view.report.organizations
+            )
+            return {**listed, "text": head + "\n" + listed["text"].split("\n", 1)[1]}
         template = (
             "organizations_distinct" if query.operation == "countries" else "organizations_groups"
         )
@@ -473,15 +488,60 @@ class ExtractiveAnswerer:
     # --- sources --------------------------------------------------------------------------
 
     def _source(self, query: str, number: int | None, *, k: int) -> dict[str, Any] | None:
-        note = self.view.footnote(number) if number is not None else self._best_footnote(query, k=k)
-        if note is None:
+        """A question about sources: the footnotes it names by number, site or date, else the
+        ones behind the claim it describes."""
+        notes: list[Footnote]
+        if number is not None:
+            found = self.view.footnote(number)
+            notes = [found] if found else []
+        else:
+            notes = sources.by_site_or_date(query, self.view.report.footnotes)
+            if not notes:
+                notes = self._claim_notes(query, k=k)
+            if not notes and (best := self._best_footnote(query, k=k)):
+                notes = [best]
+        if not notes:
             return None
-        lookup = {f.number: f for f in self.view.report.footnotes}
-        text = _describe_source(note, lookup)
-        citation = self._claim_citation(note, marker=1)
-        if citation is None:
-            return {"text": text, "citations": ()}
-        return {"text": f"{text} [1]", "citations": (citation,)}
+        texts, citations = [], []
+        for note in notes:
+            text = sources.describe(note, self._footnote_map)
+            citation = self._claim_citation(note, marker=len(citations) + 1)
+            if citation is not None:
+                citations.append(citation)
+                text += f" [{citation.marker}]"
+            texts.append(text)
+        return {"text": " ".join(texts), "citations": tuple(citations)}
+
+    def _claim_notes(self, query: str, *, k: int) -> list[Footnote]:
+        """The footnotes marked in the report sentence that best states the claim asked about
+        (the question without its words about sources), if that sentence matches it well."""
+        claim = " ".join(w for w in query.split() if not set(tokenize(w)) & SOURCE_TERMS)
+        hits = [h for h in self.index.search(claim or query, k=k) if h.chunk.source == "report"]
+        cands = extractive.candidates(
+            [h for h in hits if h.chunk.kind == "body"], usable=self._usable, base=self.view.base
+        )
+        if not cands:
+            return []
+        vector = np.asarray(self.index.query_embedder.embed_query(claim), dtype=np.float32)
+        scored = self._score(claim, cands, _Scoring(vector, self.index.lexical))
+        markers = self.view.report.markers
+        best = scored[0].score
+        for cand in scored[:3]:
+            if cand.score < max(self.params.floor, self.params.close_ratio * best):
+                break
+            numbers = [m.number for m in markers if cand.start < m.offset <= cand.end + 1]
+            if not numbers:  # a marker closing the passage covers the sentences before it
+                para = next(
+                    (p for p in self.view.report.paragraphs if p.start <= cand.start <= p.end),
+                    None,
+                )
+                later = [
+                    m for m in markers if m.offset > cand.end and para and m.offset <= para.end
+                ]
+                numbers = [later[0].number] if later else []
+            if numbers:
+                return [n for n in (self.view.footnote(x) for x in numbers) if n]
+        return []
 
     def _best_footnote(self, query: str, *, k: int) -> Footnote | None:
         hits = self.index.search(query, k=k, filters={"kind": "footnote"})
@@ -525,7 +585,8 @@ class ExtractiveAnswerer:
         )
         if citation is None:
             return None
-        return replace(citation, footnotes=(note,))
+        target = self._footnote_map.get(note.same_as) if note.same_as else None
+        return replace(citation, footnotes=(note, target) if target else (note,))
 
 
 def _fits(cand: Candidate, question: str, wanted: str | None) -> bool:
@@ -549,45 +610,30 @@ def _claim_segment(view: CorpusView, note: Footnote) -> str:
     return text[start : note.marker_offset]
 
 
-def _describe_source(note: Footnote, lookup: dict[int, Footnote]) -> str:
-    target = lookup.get(note.same_as) if note.same_as else None
-    shown = target or note
-    kind = "a tweet" if shown.kind == "tweet" else f"a {shown.kind}"
-    kind_date = f" ({kind}{', ' + shown.date if shown.date else ''})"
-    if target is not None:
-        return prompts.render(
-            "source_ibid",
-            number=note.number,
-            text=note.text,
-            same_as=target.number,
-            kind_date=kind_date,
-            urls=" ; ".join(target.urls) or target.text,
-        )
-    if not shown.urls:
-        return prompts.render("source_note", number=note.number, text=note.text)
-    return prompts.render(
-        "source_answer", number=note.number, kind_date=kind_date, urls=" ; ".join(shown.urls)
-    )
-
-
 _SEGMENT_RE = re.compile(r".*?(?:\[\d{1,3}\])+\s*", re.S)  # a sentence and its markers
 
 
-def _join_citations(answer: Answer, earlier: Sequence[Citation]) -> tuple[str, list[Citation]]:
-    """`answer`'s text and citations numbered on from `earlier`; a sentence that quotes a span
-    an earlier part already cited is left out, so the joined answer says nothing twice."""
-    seen = {(c.chunk_id, c.start, c.end) for c in earlier}
+def _join_citations(
+    answer: Answer, earlier: Sequence[Citation], said: str = ""
+) -> tuple[str, list[Citation]]:
+    """`answer`'s text and citations numbered on from `earlier`. A span an earlier part cited
+    keeps its earlier number; a statement an earlier part already made is left out, so the
+    joined answer says nothing twice but answers every part."""
+    seen = {(c.chunk_id, c.start, c.end): c.marker for c in earlier}
     numbers: dict[int, int] = {}
     added: list[Citation] = []
     for c in answer.citations:
-        if (c.chunk_id, c.start, c.end) not in seen:
+        key = (c.chunk_id, c.start, c.end)
+        if key in seen:
+            numbers[c.marker] = seen[key]
+        else:
             numbers[c.marker] = len(earlier) + len(added) + 1
             added.append(replace(c, marker=numbers[c.marker]))
     kept, at = [], 0
     while match := _SEGMENT_RE.match(answer.text, at):
         at = match.end()
-        if any(int(n) in numbers for n in MARKER_RE.findall(match.group(0))):
-            kept.append(
-                MARKER_RE.sub(lambda m: f"[{numbers.get(int(m.group(1)), 0)}]", match.group(0))
-            )
+        statement = " ".join(MARKER_RE.sub(" ", match.group(0)).split())
+        if statement and statement in said:
+            continue  # the very statement an earlier part made
+        kept.append(MARKER_RE.sub(lambda m: f"[{numbers.get(int(m.group(1)), 0)}]", match.group(0)))
     return ("".join(kept) + answer.text[at:]).strip(), added

@@ -45,6 +45,8 @@ class AppendixQuery:
     include: tuple[Place, ...] = ()
     exclude: tuple[Place, ...] = ()
     names: tuple[str, ...] = ()  # rows the question names ("in which countries is X listed")
+    member: str | None = None  # "is X among the partners?" where X names no row: no
+    each: bool = False  # one count per place asked about
 
     @property
     def places(self) -> tuple[Place, ...]:
@@ -53,8 +55,9 @@ class AppendixQuery:
 
 # nouns a question uses for the rows of such a table
 _ROW_NOUN = re.compile(
-    r"\b(partner\w*|organi[sz]ations?|orgs?|groups?|entit(?:y|ies)|members?|signator(?:y|ies)|"
-    r"endorsers?|associations?|bodies|ngos?|institutions?|appendix|listed|list)\b",
+    r"\b(?:"
+    + "|".join(map(re.escape, sorted(lexicon("row_nouns.txt"), key=len, reverse=True)))
+    + r")\b",
     re.I,
 )
 _BASED = re.compile(r"([A-Za-z]+)-based\b", re.I)
@@ -86,6 +89,14 @@ _EXCLUDE = re.compile(
     r"apart from|aside from|beyond|leaving out|not in|not from|without|non)\W+(?:the\s+)?$",
     re.I,
 )
+# "Is X among the partners?", "Are any German groups listed?": yes or no, with the rows
+_MEMBERSHIP = re.compile(
+    r"^\W*(?:is|are|was|were|does|do)\s+(?:there\s+)?(.+?)\s+(?:among|on|in|listed|included|"
+    r"part of|one of|a partner|an? \w+ partner)\b",
+    re.I,
+)
+# "how many from each", "respectively": one count per place asked about
+_EACH = re.compile(r"\b(each|respectively|separately|apiece|per country|individually)\b", re.I)
 _WORD = re.compile(r"[A-Za-z][A-Za-z.'’]*")
 LONGEST_PLACE = 3  # words in the longest place name looked up ("united arab emirates")
 
@@ -291,6 +302,11 @@ def _parse(question: str, orgs: Sequence[Organization], words: TableWords) -> Ap
     count = bool(_COUNT.search(question))
     if named:
         return AppendixQuery("rows", count, names=tuple(named))
+    asked_member = _MEMBERSHIP.match(question)
+    if asked_member and not places:
+        member = re.sub(r"^(?:the|a|an|any)\s+", "", asked_member.group(1).strip(" ,"), flags=re.I)
+        if member and member[0].isupper() and not _ROW_NOUN.fullmatch(member):
+            return AppendixQuery("rows", False, member=member)
     about_table = _about_table(question, words)
     if _DUPLICATES.search(question) and about_table:
         return AppendixQuery("duplicates", count)
@@ -305,12 +321,16 @@ def _parse(question: str, orgs: Sequence[Organization], words: TableWords) -> Ap
         asked = count or _LIST.search(question) or _BASED.search(question)
         if not (asked or _about_table(question, words, strict=True)):
             return None
-        return AppendixQuery("rows", count, include, exclude)
+        if not _about_table(question, words, places_only=True):
+            return None  # "Name the institution in Britain that employs X" is about X
+        each = bool(_EACH.search(question)) and len(include) > 1
+        return AppendixQuery("rows", count, include, exclude, each=each)
     if count and about_table:
         return AppendixQuery("total", True)
     return None
 
 
+PLACE_QUESTION_SLACK = 2  # other words a place question may hold ("based", "combined")
 NAME_MATCH = 90  # rapidfuzz partial ratio from which a table row's name is taken as named
 SHORTEST_NAME = 8  # shorter names ("RISE") match only as whole words
 
@@ -336,12 +356,15 @@ def named_rows(question: str, orgs: Sequence[Organization]) -> list[str]:
 _OPERATION_WORDS = frozenset(
     tokenize(
         "country countries region regions continent continents most fewest twice duplicate "
-        "duplicated repeated once times breakdown represented come from based each per every"
+        "duplicated repeated once times breakdown represented come from based each per every "
+        "combined together respectively separately among any named called included"
     )
 )
 
 
-def _about_table(question: str, words: TableWords, *, strict: bool = False) -> bool:
+def _about_table(
+    question: str, words: TableWords, *, strict: bool = False, places_only: bool = False
+) -> bool:
     """Whether a question asks about the table: most of its content words (places aside) are
     the report's own words for it, or generic words for a total."""
     rows = set(tokenize(" ".join(m.group(0) for m in _ROW_NOUN.finditer(question)))) | words.rows
@@ -350,7 +373,8 @@ def _about_table(question: str, words: TableWords, *, strict: bool = False) -> b
     content = [
         t
         for t in tokenize(_COUNT.sub(" ", question))
-        if t not in rows
+        if not t.isdigit()
+        and t not in rows
         and t not in _OPERATION_WORDS
         and not any(related_forms(t, w) for w in words.rows)
     ]
@@ -358,6 +382,8 @@ def _about_table(question: str, words: TableWords, *, strict: bool = False) -> b
     outside = [t for t in content if t not in known]
     if strict:  # nothing but the rows and their places: "groups from the netherlands"
         return not outside and not [t for t in content if t not in _GENERIC]
+    if places_only:  # with a place: at most two words of something else
+        return len(outside) <= PLACE_QUESTION_SLACK
     return len(outside) <= max(1, len(content) // 3)
 
 
@@ -384,6 +410,12 @@ def select(query: AppendixQuery, orgs: Sequence[Organization]) -> Selection:
         }
         return Selection([o for o in orgs if o.number in repeated])
     if query.operation == "rows":
+        if query.member:
+            return Selection([])
+        if query.each:
+            counts = [(describe([p]), sum(1 for o in rows if matches(o, p))) for p in query.include]
+            rows = [o for o in rows if any(matches(o, p) for p in query.include)]
+            return Selection(rows, counts)
         if query.names:
             rows = [o for o in rows if o.name in query.names]
         if query.include:
@@ -396,6 +428,15 @@ def select(query: AppendixQuery, orgs: Sequence[Organization]) -> Selection:
         counts = Counter(region_of(o) or "no region given" for o in rows)
         return Selection(rows, sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
     return Selection(rows)
+
+
+_FIELD_WORDS = {"city": re.compile(r"\b(city|town|where)\b", re.I)}
+
+
+def asks_missing_field(question: str, rows: Sequence[Organization]) -> bool:
+    """Whether the question asks for a detail of named rows that the table does not give
+    ("which city is X in?" for a row with no city)."""
+    return bool(_FIELD_WORDS["city"].search(question)) and not any(o.city for o in rows)
 
 
 def describe(places: Sequence[Place]) -> str:

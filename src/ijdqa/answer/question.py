@@ -52,8 +52,9 @@ _PRONOUN_RE = re.compile(
 _DEMONSTRATIVE = re.compile(r"\b(that|this|these|those|the same)\s+(?!is\b|was\b)[a-z]{3,}", re.I)
 _FOLLOWUP_START = re.compile(r"^(and|also|what about|how about|and what|then)\b", re.I)
 _SOURCE_RE = re.compile(
-    r"\b(source|sources|sourced|cited?|cites|citation|footnotes?|url|link|"
-    r"come from|comes from|taken from|reference)\b|\b(which|what)\s+(tweets?|hashtags?)\b",
+    r"\b(?:"
+    + "|".join(r"\s+".join(map(re.escape, p.split())) for p in lexicon("source_words.txt"))
+    + r")\b",
     re.I,
 )
 
