@@ -97,6 +97,7 @@ class ExtractiveAnswerer:
         self._by_org = {o: c for c in index.chunks for o in c.organizations}
         self._table_words = appendix.table_words(view.report.paragraphs)
         self.speller = Speller(c.text for c in index.chunks)
+        self._names = extractive.name_stems(c.text for c in index.chunks if c.source == "report")
         self.aliases = find_aliases(c.text for c in index.chunks if c.source == "report")
         self._footnote_map = {f.number: f for f in view.report.footnotes}
         self._notes: dict[int, list[Chunk]] = {}  # footnote number -> its footnote chunks
@@ -288,7 +289,7 @@ class ExtractiveAnswerer:
         """What the decision weighs, measured on the best fitting sentence."""
         best = fitting[0]
         lexical = scoring.lexical
-        named, plain = extractive.split_terms(own)
+        named, plain = extractive.split_terms(own, self._names)
         have = set(tokenize(best.scoring_text))
 
         def covered(terms: Sequence[str]) -> float:

@@ -8,7 +8,8 @@ question's weight (idf) it covers and by its embedding similarity to the questio
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -94,12 +95,37 @@ def unknown_terms(
 _CAPITALIZED = re.compile(r"\b[A-Z][\w’'-]*")
 
 
-def split_terms(question: str) -> tuple[list[str], list[str]]:
-    """The question's terms that come from names (capitalized words after its first) and the
-    others: what it asks about, and what it asks of it."""
+NAME_SHARE = 0.6  # a word the corpus capitalizes this often mid-sentence is a name
+
+
+def name_stems(texts: Iterable[str]) -> frozenset[str]:
+    """Stems of words the corpus writes capitalized mid-sentence most of the time: names, so
+    a lowercase question ("khamenei tweet") still tells names from what it asks."""
+    upper: Counter[str] = Counter()
+    total: Counter[str] = Counter()
+    texts_seen = list(texts)
+    for text in texts_seen:
+        for match in re.finditer(r"(?<=[a-z,;] )([A-Za-z][\w’'-]+)", text):
+            for t in tokenize(match.group(1)):
+                total[t] += 1
+                upper[t] += match.group(1)[0].isupper()
+    acronyms = {
+        t
+        for text in texts_seen
+        for m in re.finditer(r"\b[A-Z]{2,}\b", text)
+        for t in tokenize(m.group(0))
+    }
+    return frozenset(t for t, n in total.items() if upper[t] >= NAME_SHARE * n) | acronyms
+
+
+def split_terms(question: str, names: frozenset[str] = frozenset()) -> tuple[list[str], list[str]]:
+    """The question's terms that come from names (capitalized words after its first, or words
+    the corpus writes as names) and the others: what it asks about, and what it asks of it."""
     first = re.match(r"\W*\w+", question)
     start = first.end() if first else 0
     named = {t for m in _CAPITALIZED.finditer(question, start) for t in tokenize(m.group(0))}
+    named |= {t for t in tokenize(question) if t in names}
+    named |= {t for m in re.finditer(r"\b[A-Z]{2,}\b", question) for t in tokenize(m.group(0))}
     terms = query_terms(question)
     return [t for t in terms if t in named], [t for t in terms if t not in named]
 
