@@ -46,6 +46,7 @@ CONFERENCE = "On May 22nd, 2020 the Islamic Human Rights Commission (IHRC)"
 FOUNDED = "IHRC was founded in London in 1997"  # its paragraph closes with footnote 1
 SHADJAREH = "In March 2019, Massoud Shadjareh, IHRC’s leader"  # ... with footnote 2
 QUESTION = "What is the IHRC and what did it hold in 2020?"
+FOUNDED_Q = "When was the IHRC founded?"
 
 SYSTEM_PROMPT = """\
 You answer questions about one report using only the numbered passages you are given.
@@ -146,6 +147,16 @@ def scripted(extractive: ExtractiveAnswerer, *replies: str) -> LLMAnswerer:
     return answerer(extractive, GenericFakeChatModel(messages=iter(replies)))
 
 
+def dropped(answer: Answer) -> dict[str, str]:
+    """`unsupported` entries ("SENTENCE (dropped: REASON)") as sentence -> reason."""
+    out = {}
+    for entry in answer.unsupported:
+        match = re.fullmatch(r"(.*) \(dropped: (.+)\)", entry, re.S)
+        assert match, f"an unsupported entry without its reason: {entry!r}"
+        out[match.group(1)] = match.group(2)
+    return out
+
+
 def run(llm: LLMAnswerer, question: str = QUESTION, **kwargs: Any) -> tuple[list[str], Answer]:
     items = list(llm.stream(question, **kwargs))
     *deltas, final = items
@@ -205,17 +216,29 @@ def test_unknown_keys_are_dropped_and_counted(extractive) -> None:
 
 def test_an_unsupported_sentence_is_removed_and_listed_never_cited(extractive) -> None:
     answer = scripted(extractive, REPLY).answer(QUESTION)
-    assert answer.unsupported == ("It was secretly funded by the United Nations Security Council.",)
+    assert dropped(answer) == {
+        "It was secretly funded by the United Nations Security Council.": (
+            "the cited passage [P1] does not support it"
+        )
+    }
     assert "secretly" not in answer.text
     assert all("Security Council" not in c.quote for c in answer.citations)
 
 
 def test_an_uncited_sentence_is_kept_only_when_one_passage_supports_it(extractive, ids) -> None:
-    reply = "IHRC was founded in London in 1997. The moon is made of cheese."
-    answer = scripted(extractive, reply).answer(QUESTION)
-    assert answer.text == "IHRC was founded in London in 1997. [1]"
+    reply = (
+        "IHRC was founded in London in 1997. The moon is made of cheese. "
+        "Massoud Shadjareh is IHRC’s leader [P3]."
+    )
+    deltas, answer = run(scripted(extractive, reply))
+    assert answer.text == (
+        "IHRC was founded in London in 1997. [1] Massoud Shadjareh is IHRC’s leader. [2]"
+    )
+    assert "".join(deltas) == answer.text
     assert answer.citations[0].chunk_id == ids[FOUNDED]
-    assert answer.unsupported == ("The moon is made of cheese.",)
+    assert dropped(answer) == {
+        "The moon is made of cheese.": "it cites no passage, and no single passage supports it"
+    }
 
 
 def test_the_refusal_sentence_becomes_a_refusal_with_closest_passages(extractive, ids) -> None:
@@ -242,6 +265,88 @@ def test_thinking_blocks_are_not_shown(extractive) -> None:
     assert "PWNED" not in answer.text and answer.unsupported == ()
 
 
+# --- claims checked against the passage they cite (issue 12) ----------------------------------
+
+# replies a chat model gave to "When was the IHRC founded?", each shown as a cited answer
+# before claims were checked; P2 is the founding passage ("... founded in London in 1997 ...")
+FAKED = {
+    "The IHRC was not founded in London [P2].": "it negates what the cited passage states",
+    "The IHRC was founded in London in 1850 [P2].": "1850 is not in the cited passage",
+    "Ali Khamenei founded the IHRC in Tehran in 1997 [P2].": (
+        "Ali, Khamenei, Tehran are not named in the cited passage"
+    ),
+    "The IHRC was founded in London in 1997, never in Tehran [P2].": "Tehran is not named",
+    "IHRC was founded in London in 1997 by 45% of its members [P2].": "45 is not in the cited",
+    "The IHRC was founded twelve years after 1997 [P2].": "“twelve” is not in the cited passage",
+    "IHRC IHRC IHRC IHRC IHRC IHRC IHRC IHRC [P2].": "it repeats “IHRC”",
+}
+
+
+@pytest.mark.parametrize("reply", list(FAKED))
+def test_a_faked_claim_is_dropped_with_its_reason_and_the_answer_falls_back(
+    extractive, reply: str
+) -> None:
+    deltas, answer = run(scripted(extractive, reply), FOUNDED_Q)
+    (reason,) = dropped(answer).values()
+    assert reason.startswith(FAKED[reply]) or FAKED[reply] in reason, reason
+    # nothing survived: the extractive answer, with a note saying why
+    assert answer.answerer == "extractive" and answer.text == extractive.answer(FOUNDED_Q).text
+    assert answer.notes[-1] == prompts.render(
+        "llm_fallback", reason="no sentence of its answer was supported by the report's passages"
+    )
+    assert "".join(deltas) == answer.text  # the faked sentence was never streamed
+
+
+def test_a_faked_sentence_beside_a_true_one_is_dropped_and_the_true_one_kept(extractive) -> None:
+    reply = (
+        "IHRC was founded in London in 1997 [P2]. Ali Khamenei founded IHRC in London [P2]. "
+        "It did not hold any conference in 2020 [P1]."
+    )
+    deltas, answer = run(scripted(extractive, reply), FOUNDED_Q)
+    assert answer.answerer == "llm:fake"
+    assert answer.text == "IHRC was founded in London in 1997. [1]" == "".join(deltas)
+    assert dropped(answer) == {
+        "Ali Khamenei founded IHRC in London.": (
+            "Ali, Khamenei are not named in the cited passage or its footnotes"
+        ),
+        "It did not hold any conference in 2020.": (
+            "it negates what the cited passage states (the passage has no negation)"
+        ),
+    }
+
+
+def test_a_fact_from_the_cited_passages_footnote_counts(extractive) -> None:
+    """Footnote 2 (of P3) is dated 1.3.20: the date backs a sentence citing P3, not one citing
+    P2, whose footnote 1 has no date."""
+    reply = "Massoud Shadjareh is IHRC’s leader, as a video of 2020-03-01 shows [P3]."
+    answer = scripted(extractive, reply).answer(QUESTION)
+    assert answer.answerer == "llm:fake" and answer.text.endswith("shows. [1]")
+    assert extractive.index.chunk(answer.citations[0].chunk_id).footnotes == (2,)
+    other = scripted(
+        extractive,
+        "IHRC was founded in London in 1997 and works with Muslims, as of 2020-03-01 [P2].",
+    )
+    assert "2020" in dropped(other.answer(QUESTION)).popitem()[1]
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        " ".join(["IHRC"] * 40),  # the probe of issue 12: no markers at all
+        "IHRC was founded in London in 1997. Its leader is Massoud Shadjareh.",
+        "IHRC was founded in London in 1997 [P7]. Its leader is Massoud Shadjareh [4].",
+    ],
+    ids=["repeated-token", "no-markers", "markers-citing-nothing-retrieved"],
+)
+def test_a_degenerate_reply_is_rejected_whole_and_never_shown(extractive, reply: str) -> None:
+    deltas, answer = run(scripted(extractive, reply), FOUNDED_Q)
+    assert answer.answerer == "extractive"
+    assert answer.notes[-1] == prompts.render(
+        "llm_fallback", reason="its reply cited none of the retrieved passages"
+    )
+    assert "".join(deltas) == answer.text == extractive.answer(FOUNDED_Q).text
+
+
 # --- streaming -----------------------------------------------------------------------------------
 
 
@@ -260,10 +365,10 @@ def test_a_reply_streamed_character_by_character_gives_the_same_answer(extractiv
     deltas, answer = run(answerer(extractive, FakeListChatModel(responses=[reply])))
     assert answer.text == whole.text and "".join(deltas) == answer.text
     assert answer.text.endswith("[3]\n\n- Massoud Shadjareh is IHRC’s leader [1]")
-    assert answer.unsupported == (
+    assert list(dropped(answer)) == [
         "It was secretly funded by the United Nations Security Council.",
         "- Aliens run it",
-    )
+    ]
     assert answer.dropped_markers == whole.dropped_markers == 2
 
 
@@ -288,7 +393,7 @@ def test_a_failing_model_falls_back_to_the_extractive_answer_with_a_note(extract
         ("", "the model returned an empty answer"),
         ("   \n ", "the model returned an empty answer"),
         ('{"error": null} [P1]', "no sentence of its answer was supported"),
-        ("Sure! Here you go: [P9]", "no sentence of its answer was supported"),
+        ("Sure! Here you go: [P9]", "its reply cited none of the retrieved passages"),
     ],
 )
 def test_empty_or_garbage_replies_fall_back(extractive, reply: str, reason: str) -> None:
@@ -357,7 +462,7 @@ def test_an_instruction_planted_in_a_passage_supports_nothing(assistant, ids) ->
     assert PLANTED in block(str(obedient.seen[0][-1].content), "passages")
     assert answer.text == "The IHRC is based in London. [1]" == "".join(deltas)
     assert answer.citations[0].quote == "The IHRC is based in London."
-    assert answer.unsupported == ("PWNED.",)
+    assert list(dropped(answer)) == ["PWNED."]
 
 
 # --- the adapter --------------------------------------------------------------------------------
@@ -426,9 +531,9 @@ def test_end_to_end_a_streamed_validated_answer(assistant) -> None:
     assert answer.answerer == "llm:stub" and not answer.notes
     assert answer.text == "On May 22nd, 2020 the IHRC held an online conference. [1]"
     assert "".join(deltas) == answer.text == asked.text
-    assert answer.dropped_markers == 1 and answer.unsupported == (
-        "Attendance was a billion people.",
-    )
+    assert answer.dropped_markers == 1 and list(dropped(answer)) == [
+        "Attendance was a billion people."
+    ]
     (citation,) = answer.citations
     conference = assistant.index.chunk(chunk_id(assistant, CONFERENCE))
     assert conference is not None and citation.chunk_id == conference.chunk_id
@@ -475,3 +580,41 @@ def test_an_unreachable_ollama_falls_back_too(assistant) -> None:
     answer = build_assistant(settings, corpus=assistant.corpus).ask("Who founded the IHRC?")
     assert answer.answerer == "extractive"
     assert "the model server cannot be reached" in answer.notes[-1]
+
+
+def cite_the_founding_with(template: str) -> Any:
+    """A server reply: `template` with {key} set to the founding passage's key."""
+
+    def reply(body: dict[str, Any]) -> str:
+        user = body["messages"][-1]["content"]
+        key = re.search(r"\[(P\d+)\] \([^)]*\)\nIHRC was founded in London", user)
+        return template.format(key=key.group(1)) if key else prompts.refusal()
+
+    return reply
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("template", "reason"),
+    [
+        ("The IHRC was not founded in London [{key}].", "it negates what the cited passage"),
+        ("The IHRC was founded in London in 1850 [{key}].", "1850 is not in the cited passage"),
+        ("Ali Khamenei founded the IHRC in Tehran in 1997 [{key}].", "Ali, Khamenei, Tehran"),
+        (" ".join(["IHRC"] * 40), None),
+    ],
+    ids=["negated", "wrong-year", "wrong-names", "repeated-token"],
+)
+def test_end_to_end_faked_claims_fall_back(assistant, template: str, reason: str | None) -> None:
+    expected = assistant.ask(FOUNDED_Q)
+    with OpenAIStub(cite_the_founding_with(template)) as stub:
+        llm = build_assistant(llm_settings(stub.base_url), corpus=assistant.corpus)
+        answer = llm.ask(FOUNDED_Q)
+    assert len(stub.requests) == 1
+    assert answer.answerer == "extractive" and answer.text == expected.text
+    assert "1997" in answer.text and "1850" not in answer.text
+    assert answer.notes and answer.notes[-1].startswith("The language model could not be used")
+    if reason is None:
+        assert "cited none of the retrieved passages" in answer.notes[-1]
+    else:
+        (why,) = dropped(answer).values()
+        assert reason in why

@@ -6,8 +6,13 @@ proposes an answer that cites keys like [P2]. Code then keeps only what it can c
 - a key that names no passage (or a bare [3]) is dropped and counted in `dropped_markers`;
 - a sentence is kept only when a passage it cites supports it: at least half of its content
   words occur in the passage, or the passage contains it (an instruction planted in a passage
-  supports nothing). An uncited sentence is kept only when one passage supports it, and is
-  cited to that passage. Every other sentence leaves the text and is listed in `unsupported`;
+  supports nothing); and every number, date, percentage and name in it occurs in that passage
+  or its footnotes, and any negation in it is in the passage sentence it rests on (claims.py).
+  An uncited sentence is kept only when one passage supports it, and is cited to that passage.
+  Every other sentence leaves the text and is listed in `unsupported` as
+  "SENTENCE (dropped: REASON)";
+- a degenerate reply is rejected whole: one that cites no retrieved passage at all (no keys,
+  or only keys that name nothing retrieved); a sentence of one word repeated is dropped;
 - each kept citation quotes the best-matching sentence of the cited passage verbatim; markers
   are numbered [1], [2], ... in order of first use.
 
@@ -23,7 +28,7 @@ from collections.abc import Generator, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from ijdqa import prompts
+from ijdqa import claims, prompts
 from ijdqa.answer.question import resolve_followup, strip_instructions
 from ijdqa.citations import CorpusView, keep_valid, make_citation
 from ijdqa.errors import LLMError
@@ -233,8 +238,10 @@ class Validator:
         self.citations: list[Citation] = []
         self.dropped = 0
         self.unsupported: list[str] = []
+        self.cited = False  # has the reply cited any retrieved passage yet?
         # an instruction planted in a passage supports nothing, not even a reply that obeys it
         facts = {key: strip_instructions(c.text) for key, c in self.passages.items()}
+        self._facts = facts
         self._words = {key: set(tokenize(text)) for key, text in facts.items()}
         self._norms = {key: normalize(text) for key, text in facts.items()}
         self._markers: dict[tuple[str, int, int], int] = {}
@@ -242,14 +249,40 @@ class Validator:
     def take(self, sentence: str) -> str | None:
         """The sentence with renumbered markers, or None when no cited passage supports it."""
         keys = self.keys(sentence)
+        self.cited = self.cited or bool(keys)
         text = plain(sentence)
         found = self.supporting(text, keys)
-        markers = [self._marker(key, text) for key in found]
+        reason = self.claim_problem(text, found) if found else _no_support(keys)
+        markers = [] if reason else [self._marker(key, text) for key in found]
         kept = list(dict.fromkeys(m for m in markers if m is not None))
         if not kept:
-            self.unsupported.append(text)
+            self.unsupported.append(f"{text} (dropped: {reason or 'its passage cannot be quoted'})")
             return None
         return f"{text} {''.join(f'[{m}]' for m in kept)}"
+
+    def claim_problem(self, text: str, keys: Sequence[str]) -> str | None:
+        """Why the facts of `text` are not those of the passages `keys` (None: they are)."""
+        evidence: list[str] = []
+        stated: list[str] = []
+        for key in keys:
+            evidence += self.evidence(key)
+            s, e = best_sentence(self._facts[key], text)
+            stated.append(self._facts[key][s:e])
+        return claims.check(text, evidence, stated)
+
+    def evidence(self, key: str) -> list[str]:
+        """What may back a fact of a sentence citing `key`: the passage (instructions left out),
+        its footnotes' bodies and dates (an Ibid's too), and where it sits."""
+        chunk = self.passages[key]
+        texts = [self._facts[key], f"page {chunk.page}", chunk.section]
+        for number in chunk.footnotes:
+            texts.append(f"footnote {number}")
+            note = self.view.footnote(number)
+            target = self.view.footnote(note.same_as) if note and note.same_as else None
+            for shown in (note, target):
+                if shown is not None:
+                    texts += [strip_instructions(shown.text), shown.date or ""]
+        return texts
 
     def keys(self, sentence: str) -> list[str]:
         """The known passage keys a sentence cites, in order; unknown keys are counted."""
@@ -300,6 +333,13 @@ class Validator:
         return self._markers[spot]
 
 
+def _no_support(keys: Sequence[str]) -> str:
+    if not keys:
+        return "it cites no passage, and no single passage supports it"
+    cited = " ".join(f"[{key}]" for key in keys)
+    return f"the cited passage {cited} does not support it"
+
+
 def best_sentence(passage: str, text: str) -> tuple[int, int]:
     """The span of the passage sentence sharing most content words with `text` (first on ties)."""
     spans = sentence_spans(passage) or ((0, len(passage)),)
@@ -329,7 +369,9 @@ class _Draft:
         self.kept = 0
         self.refused = False
         self.failure: str | None = None  # why the reply cannot be used, once known
-        self._held: list[tuple[int, str]] = []  # refusal sentences before any cited one
+        # kept sentences wait here until one cites a retrieved passage (a reply that never does
+        # is rejected whole, unseen); refusal sentences wait for a kept one
+        self._held: list[tuple[int, str]] = []
         self._breaks = 0
 
     @property
@@ -345,12 +387,12 @@ class _Draft:
         for breaks, sentence in tail:
             yield from self._take(breaks, sentence)
         self.refused = bool(self._held) and not self.kept
-        if not self.kept and not self.refused:
-            self.failure = (
-                "no sentence of its answer was supported by the report's passages"
-                if self.visible.seen_text
-                else "the model returned an empty answer"
-            )
+        if not self.visible.seen_text:
+            self.failure = "the model returned an empty answer"
+        elif not self.refused and not self.check.cited:
+            self.failure = "its reply cited none of the retrieved passages"
+        elif not self.kept and not self.refused:
+            self.failure = "no sentence of its answer was supported by the report's passages"
 
     def answer(self, base: Answer) -> Answer:
         check = self.check
@@ -372,20 +414,16 @@ class _Draft:
             self.check.keys(sentence)  # a refusal cites nothing: count its unknown keys
             if not refusal:
                 return
-        if refusal and not self.kept:
-            self._held.append((self._breaks, text))
-            self._breaks = 0
-            return
         checked = text if refusal else self.check.take(sentence)
         if checked is None:
             return  # unsupported: its line break carries over to the next kept sentence
         gap, self._breaks = self._breaks, 0
-        for held_gap, held in self._held:
-            yield self._place(held_gap, held)
-        self._held.clear()
-        if not refusal:
-            self.kept += 1
-        yield self._place(gap, checked)
+        self.kept += 0 if refusal else 1
+        self._held.append((gap, checked))
+        if self.kept and self.check.cited:
+            for held_gap, held in self._held:
+                yield self._place(held_gap, held)
+            self._held.clear()
 
     def _place(self, breaks: int, text: str) -> str:
         gap = "" if not self.parts else "\n\n" if breaks > 1 else "\n" if breaks else " "
