@@ -218,6 +218,8 @@ def _option_cases() -> list[Case]:
         Case("cli_arguments", "`--k many`", "1 value", lambda f, i: [*ask, i, "--k", "many", FOUNDED], "usage", "invalid int value"),
         Case("cli_arguments", "`search --kind nonsense`", "1 value", lambda f, i: ["search", "--no-build", "--index-dir", i, "--kind", "nonsense", FOUNDED], "error", "kind must be one of"),
         Case("cli_arguments", "`--index-dir` naming a file", "1 path", lambda f, i: ["ask", "--index-dir", f["empty"], FOUNDED], "error", "cannot write the index"),
+        Case("cli_arguments", "`--llm-timeout inf`", "1 value", lambda f, i: ["ask", "--no-build", "--index-dir", i, "--llm", "openai", "--llm-base-url", "http://127.0.0.1:9/v1", "--llm-timeout", "inf", FOUNDED], "error", "llm_timeout"),
+        Case("cli_arguments", "`--llm-timeout 1e9`", "1 value", lambda f, i: ["ask", "--no-build", "--index-dir", i, "--llm", "openai", "--llm-base-url", "http://127.0.0.1:9/v1", "--llm-timeout", "1e9", FOUNDED], "error", "llm_timeout"),
         Case("cli_arguments", "`--chroma-url` that is not a URL", "1 value", lambda f, i: ["search", "--index-dir", i, "--chroma-url", "http://:0", FOUNDED], "error", "Chroma server URL"),
     ]
     # fmt: on
@@ -244,6 +246,8 @@ def _history_cases() -> list[Case]:
         Case("cli_files", "`--history` binary", "4,096 random bytes", ask("binary"), "error", "cannot read history"),
         Case("cli_files", "`--history` empty file", "0 bytes", ask("empty"), "error", "cannot read history"),
         Case("cli_files", "`--history` a folder", "1 folder", ask("folder"), "error", "cannot read history"),
+        Case("cli_files", "`--history /dev/zero`", "endless", lambda f, idx: ["ask", "--no-build", "--index-dir", idx, "--history", "/dev/zero", "Who leads it?"], "error", "over 5 MB"),
+        Case("cli_files", "`--history` huge", "20 MB", ask("huge"), "error", "over 5 MB"),
         Case("cli_files", "`--history` 10,000 turns", "10,000 turns, 0.6 MB", ask("long_history"), "ok", ""),
     ]
     # fmt: on

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 FORMATS = ("text", "markdown", "json")
 MAX_BATCH_BYTES = 20_000_000  # a batch is questions, not a corpus
+MAX_HISTORY_BYTES = 5_000_000  # like the report; 10,000 turns are 0.6 MB
 
 
 @dataclass(frozen=True)
@@ -171,9 +172,20 @@ def _json_item(data: Any, number: int, history: tuple[Turn, ...]) -> Item:
 
 
 def read_history(path: Path) -> tuple[Turn, ...]:
+    """A bounded read: `--history /dev/zero` or a 20 GB file stops at the cap with one line."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_HISTORY_BYTES + 1)
+    except OSError as exc:
+        raise IjdqaError(f"cannot read history {path}: {exc}") from exc
+    if len(raw) > MAX_HISTORY_BYTES:
+        raise IjdqaError(
+            f"history {path} is over {MAX_HISTORY_BYTES // 1_000_000} MB; "
+            "pass the recent turns of the conversation, not a whole archive"
+        )
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
         raise IjdqaError(f"cannot read history {path}: {exc}") from exc
     return parse_history(data, str(path))
 

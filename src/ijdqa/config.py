@@ -45,7 +45,13 @@ class Settings(BaseSettings):
     llm_api_key: str | None = Field(
         None, description="API key for the endpoint (read from the environment only)."
     )
-    llm_timeout: float = Field(30.0, gt=0, description="Seconds before an LLM call is abandoned.")
+    llm_timeout: float = Field(
+        30.0,
+        gt=0,
+        le=3600,
+        allow_inf_nan=False,
+        description="Seconds before an LLM call is abandoned (at most an hour).",
+    )
     # web chat
     host: str = Field("127.0.0.1", description="Address the web chat binds to.")
     port: int = Field(7860, ge=1, le=65535, description="Port of the web chat.")
