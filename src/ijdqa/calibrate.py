@@ -4,8 +4,8 @@ Every dev question is answered with the decision switched off, so the general an
 always gives its best sentence; each such answer is labelled 1 when it is correct and 0 when
 the question is unanswerable or the answer wrong. A logistic regression (scikit-learn, a dev
 dependency) over `decide.FEATURES` is fitted on those rows, and the threshold is the point of
-the dev precision/recall curve that gets most answers right: correct answers plus refusals
-of what should not be answered. Only dev is read; test and blind stay sealed.
+the dev precision/recall curve that gets the most dev questions right as the evaluation
+counts them: right answers given plus unanswerable questions refused. Only dev is read; test and blind stay sealed.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from ijdqa.answer.decide import DECISION_FILE, FEATURES
 from ijdqa.evaluate import GoldQuestion, correctness, is_refusal, load_gold
 
 CURVE_POINTS = 60  # points of the precision/recall curve kept for the eval report
+FOLDS = 5
 REGULARIZATION = 1.0  # scikit-learn's C: the default; few rows, so no search over it
 
 
@@ -43,7 +44,8 @@ def collect(assistant: Any, questions: Sequence[GoldQuestion]) -> list[dict[str,
                 must_include=q.must_include,
                 must_not_include=q.must_not_include,
             ).correct
-            rows.append({"id": q.id, **answerer.trace, "label": int(ok and not q.refuse)})
+            label = int(ok and not q.refuse)
+            rows.append({"id": q.id, **answerer.trace, "label": label, "refuse": q.refuse})
     finally:
         answerer.decide = True
     return rows
@@ -52,6 +54,7 @@ def collect(assistant: Any, questions: Sequence[GoldQuestion]) -> list[dict[str,
 def fit(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import precision_recall_curve
+    from sklearn.model_selection import cross_val_score
 
     x = np.array([[r["features"][f] for f in FEATURES] for r in rows], dtype=float)
     y = np.array([r["label"] for r in rows])
@@ -60,9 +63,18 @@ def fit(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     model = LogisticRegression(C=REGULARIZATION, max_iter=1000)
     model.fit((x - mean) / scale, y)
     p = model.predict_proba((x - mean) / scale)[:, 1]
+    # what the fit is worth on dev questions it did not see: 5-fold accuracy at 0.5
+    folds = cross_val_score(
+        LogisticRegression(C=REGULARIZATION, max_iter=1000), (x - mean) / scale, y, cv=FOLDS
+    )
     precision, recall, thresholds = precision_recall_curve(y, p)
     right = [int(((p >= t) & (y == 1)).sum() + ((p < t) & (y == 0)).sum()) for t in thresholds]
-    best = int(np.argmax(right))
+    # the threshold gets the most questions right, as the evaluation counts them: right
+    # answers given plus unanswerable questions refused (an answerable question answered
+    # wrongly is wrong either way and does not move it)
+    unanswerable = np.array([bool(r.get("refuse")) for r in rows])
+    scored = [((p >= t) & (y == 1)).sum() + ((p < t) & unanswerable).sum() for t in thresholds]
+    best = int(np.argmax(scored))
     keep = np.unique(np.linspace(0, len(thresholds) - 1, CURVE_POINTS).astype(int))
     return {
         "features": list(FEATURES),
@@ -77,6 +89,8 @@ def fit(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
             "right_at_threshold": right[best],
             "precision_at_threshold": round(float(precision[best]), 4),
             "recall_at_threshold": round(float(recall[best]), 4),
+            "cross_validated_accuracy": round(float(folds.mean()), 4),
+            "in_sample_accuracy": round(right[best] / len(rows), 4),
         },
         "curve": {
             "precision": [round(float(precision[i]), 4) for i in keep],

@@ -49,9 +49,21 @@ def _spelled_by(words: list[str], acronym: str) -> str | None:
     return None
 
 
+SHORTEST_TAIL = 2  # words of a name's end that still call it ("Jerusalem Day" for IJD)
+
+
 def with_acronyms(question: str, aliases: dict[str, str]) -> str:
-    """The question with each full name the report abbreviates replaced by its acronym."""
-    for name, acronym in sorted(aliases.items(), key=lambda kv: -len(kv[0])):
+    """The question with each full name the report abbreviates replaced by its acronym; the
+    name's last words do too where they end no other name ("Jerusalem Day" -> IJD)."""
+    tails: dict[str, set[str]] = {}
+    for name, acronym in aliases.items():
+        words = name.split()
+        for n in range(SHORTEST_TAIL, len(words)):
+            tails.setdefault(" ".join(words[-n:]), set()).add(acronym)
+    forms = dict(aliases) | {
+        t: next(iter(a)) for t, a in tails.items() if len(a) == 1 and t not in aliases
+    }
+    for name, acronym in sorted(forms.items(), key=lambda kv: -len(kv[0])):
         question = re.sub(
             rf"(?:\bthe\s+)?\b{re.escape(name)}(?:\s*\({acronym}\))?", acronym, question, flags=re.I
         )

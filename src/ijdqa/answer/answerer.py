@@ -91,7 +91,7 @@ class ExtractiveAnswerer:
         self.view = view
         self.index = index
         self.params = params
-        self.decision = decision or shipped()
+        self._decision = decision
         self.decide = decide  # False: answer with the best sentence always (calibration)
         self.trace: dict[str, Any] | None = None  # the last general answer's features
         self._by_org = {o: c for c in index.chunks for o in c.organizations}
@@ -105,6 +105,14 @@ class ExtractiveAnswerer:
             if chunk.kind == "footnote":
                 for number in chunk.footnotes:
                     self._notes.setdefault(number, []).append(chunk)
+
+    @property
+    def decision(self) -> Decision:
+        """The answer-or-refuse model: the one given, else the one the package ships (read
+        on first use, so calibration can run while it is being refitted)."""
+        if self._decision is None:
+            self._decision = shipped()
+        return self._decision
 
     # --- entry point ------------------------------------------------------------------
 
@@ -257,15 +265,17 @@ class ExtractiveAnswerer:
         scored = self._score(query, cands, scoring)
         own = split_context(query)[0]
         wanted = answer_type(own)
-        fitting = [c for c in scored if _fits(c, query, wanted)]
+        strict = [c for c in scored if _fits(c, query, wanted)]
+        fitting = strict or [c for c in scored if _fits(c, query, wanted, loose=True)]
         chosen = extractive.select(fitting, floor=0.0)
         if not chosen:
             self.trace = None
             return self.refuse(base, query, k=k, names=names)
         features = self._features(own, scored, fitting, scoring, names)
-        probability = self.decision.probability(features)
+        features["loose_type"] = float(not strict)
+        probability = self.decision.probability(features) if self.decide else None
         self.trace = {"features": features, "probability": probability}
-        if self.decide and probability < self.decision.threshold:
+        if probability is not None and probability < self.decision.threshold:
             return self.refuse(base, query, k=k, names=names)
         chosen = [c for c in chosen if c is chosen[0] or c.score >= self.params.floor]
         chosen += self._followed_note(query, chosen, scoring, wanted)
@@ -319,6 +329,11 @@ class ExtractiveAnswerer:
             "anchored": float(best.anchored),
             "margin": best.score - (fitting[1].score if len(fitting) > 1 else 0.0),
             "footnote": float(best.chunk.kind == "footnote"),
+            "terms": float(len(named) + len(plain)),
+            **{
+                f"asks_{kind}": float(wanted == kind)
+                for kind in ("number", "time", "person", "place")
+            },
         }
 
     def _score(self, query: str, cands: Sequence[Candidate], scoring: _Scoring) -> list[Candidate]:
@@ -590,10 +605,10 @@ class ExtractiveAnswerer:
         return replace(citation, footnotes=(note, target) if target else (note,))
 
 
-def _fits(cand: Candidate, question: str, wanted: str | None) -> bool:
+def _fits(cand: Candidate, question: str, wanted: str | None, *, loose: bool = False) -> bool:
     """Whether a sentence holds the kind of answer asked for; the person a sentence's "he" or
     "she" refers to counts as a person it names ("which speaker said ..." -> "He said ...")."""
-    if fits_type(cand.scoring_text, question, wanted, anchored=cand.anchored):
+    if fits_type(cand.scoring_text, question, wanted, anchored=cand.anchored, loose=loose):
         return True
     return (
         wanted == "person" and bool(cand.referent) and cand.referent.lower() not in question.lower()

@@ -193,6 +193,11 @@ def is_place_word(word: str) -> bool:
 def link_places(question: str, orgs: Sequence[Organization]) -> list[tuple[Place, int]]:
     """Every place the question mentions, with the offset where it starts, longest first and
     never overlapping: "South Africa" is one place, not Africa."""
+    return [(place, start) for place, start, _ in place_spans(question, orgs)]
+
+
+def place_spans(question: str, orgs: Sequence[Organization]) -> list[tuple[Place, int, int]]:
+    """`link_places` with the offset where each mention ends too."""
     text = _BASED.sub(lambda m: f"{m.group(1)} based", question)
     cities = {normalize(o.city): o.city for o in orgs if o.city}
     spans = [(m.start(), m.end(), m.group(0)) for m in _WORD.finditer(text)]
@@ -206,7 +211,7 @@ def link_places(question: str, orgs: Sequence[Organization]) -> list[tuple[Place
             place = _place(phrase, cities)
             if place is not None:
                 taken.update(range(i, i + size))
-                found.append((place, spans[i][0]))
+                found.append((place, spans[i][0], spans[i + size - 1][1]))
     return sorted(found, key=lambda p: p[1])
 
 
@@ -368,8 +373,8 @@ def _about_table(
     """Whether a question asks about the table: most of its content words (places aside) are
     the report's own words for it, or generic words for a total."""
     rows = set(tokenize(" ".join(m.group(0) for m in _ROW_NOUN.finditer(question)))) | words.rows
-    for place, at in link_places(question, []):
-        rows |= set(tokenize(question[at:].split(",")[0][: len(place.name) + 12]))
+    for _, start, end in place_spans(question, []):
+        rows |= set(tokenize(question[start:end]))
     content = [
         t
         for t in tokenize(_COUNT.sub(" ", question))

@@ -34,6 +34,12 @@ FEATURES = (
     "anchored",  # the sentence holds words the question quotes
     "margin",  # how far the best sentence scores above the next one
     "footnote",  # the sentence is a footnote's
+    "terms",  # how many words the question weighs (long-winded questions cover less)
+    "asks_number",  # the kind asked for, one-hot: how many / how much
+    "asks_time",  # when, what year or date
+    "asks_person",  # who, which speaker
+    "asks_place",  # where
+    "loose_type",  # only a count that does not name what was counted fits
 )
 DECISION_FILE = "decision.json"
 

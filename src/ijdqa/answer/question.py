@@ -293,29 +293,62 @@ def _counted(question: str) -> set[str]:
     return set(tokenize(question[match.end() :])[:2]) if match else set()
 
 
-def fits_type(sentence: str, question: str, kind: str | None, *, anchored: bool = False) -> bool:
+def fits_type(
+    sentence: str, question: str, kind: str | None, *, anchored: bool = False, loose: bool = False
+) -> bool:
     """Whether a sentence holds something of the wanted kind that the question does not.
 
     `anchored`: the sentence holds words the question quotes, so a person known by one name
-    ("bullies like Netanyahu") is taken as a person too.
+    ("bullies like Netanyahu") is taken as a person too. `loose`: a count in a sentence that
+    never names what is counted will do (it may use other words for it).
     """
     if kind is None:
         return True
     asked = question.lower()
     if kind == "number":  # a count is not a year, and counts what was asked about
         counted = _counted(question)
+        if loose and not counted & set(tokenize(sentence)):
+            counted = set()  # maybe counted in other words ("accounts" for "users")
         found = [
             m.group(0)
             for m in _NUMBER_WORDS.finditer(sentence)
             if not re.fullmatch(r"(19|20)\d\d", m.group(0))
+            and not re.search(r"[A-Za-z]-$", sentence[: m.start()])  # "COVID-19" is a name
             and (not counted or counted & set(tokenize(sentence[m.end() : m.end() + 60])[:3]))
         ]
     elif kind == "time":
-        found = [m.group(0) for m in _TIME_WORDS.finditer(sentence)]
+        found = [m.group(0) for m in _time_pattern(question).finditer(sentence)]
     elif kind == "person":
         found = [
             m.group(0) for m in _PERSON_RE.finditer(sentence) if not _ORG_WORDS.search(m.group(0))
         ] + (_single_names(sentence) if anchored else [])
     else:
         found = [m.group(0) for m in _PLACE_RE.finditer(sentence)]
+        if _ASKS_CITY.search(question):  # a city is not a country or a continent
+            found = [f for f in found if not known_place_word(f)]
     return any(f.lower() not in asked for f in found)
+
+
+_ASKS_CITY = re.compile(r"\b(which|what)\s+(city|town)\b", re.I)
+_ASKS_DAY = re.compile(
+    r"\b(exact date|what date|which date|on what day|which day|what day)\b", re.I
+)
+_ASKS_CLOCK = re.compile(r"\b(what time|start time|which time|at what hour|time of day)\b", re.I)
+_MONTH = (
+    r"(?:january|february|march|april|may|june|july|august|september|october|november|december)"
+)
+_DAY_DATE = re.compile(
+    rf"\b(?:\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b|"
+    r"\d{1,2}\.\d{1,2}\.\d{2,4}|monday|tuesday|wednesday|thursday|friday|saturday|sunday)",
+    re.I,
+)
+_CLOCK = re.compile(r"\b\d{1,2}(?::\d\d)?\s?(?:am|pm|a\.m\.|p\.m\.)|\b\d{1,2}:\d\d\b|o'clock", re.I)
+
+
+def _time_pattern(question: str) -> re.Pattern[str]:
+    """What a time answer must hold: a clock time, a day, or any date word, as asked."""
+    if _ASKS_CLOCK.search(question):
+        return _CLOCK
+    if _ASKS_DAY.search(question):
+        return _DAY_DATE
+    return _TIME_WORDS
