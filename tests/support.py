@@ -21,7 +21,7 @@ def served_app(assistant: Any, runs_dir: Path) -> Iterator[str]:
     """The web app on a free loopback port in this process; yields its base URL."""
     from ijdqa import web
 
-    demo = web.create_app(assistant, runs_dir=runs_dir, stream_delay=0)
+    demo = web.create_app(assistant, runs_dir=runs_dir)
     port = free_port()
     web.launch(demo, host="127.0.0.1", port=port, prevent_thread_lock=True, quiet=True)
     try:

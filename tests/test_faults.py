@@ -105,7 +105,7 @@ def one_error_line(result: subprocess.CompletedProcess[str]) -> str:
 def chat_for(assistant: Assistant) -> Any:
     from ijdqa import web
 
-    return web.WebChat(assistant, stream_delay=0)
+    return web.WebChat(assistant)
 
 
 def last_bubble(chat: Any, question: str = QUESTION) -> str:

@@ -482,7 +482,7 @@ def test_gold_files_are_checked_before_anything_is_answered(cli_results: dict[st
 def chat(assistant: Assistant) -> Any:
     from ijdqa import web
 
-    return web.WebChat(assistant, stream_delay=0)
+    return web.WebChat(assistant)
 
 
 def bubble_kind(content: str) -> str:

@@ -323,7 +323,7 @@ def test_served_chat_listens_on_loopback_and_calls_nobody(
 def served_with_login(assistant: Assistant, tmp_path_factory: pytest.TempPathFactory) -> Any:
     from ijdqa import web
 
-    demo = web.create_app(assistant, runs_dir=tmp_path_factory.mktemp("runs"), stream_delay=0)
+    demo = web.create_app(assistant, runs_dir=tmp_path_factory.mktemp("runs"))
     port = free_port()
     web.launch(
         demo, host="127.0.0.1", port=port, auth=("ana", "s3cret"), prevent_thread_lock=True,

@@ -264,6 +264,33 @@ class Assistant:
             timings.setdefault("retrieve", self.clock.take())
         return replace(answer, timings=timings)
 
+    def stream(
+        self,
+        question: str,
+        *,
+        history: Sequence[Turn] = (),
+        k: int | None = None,
+        filters: dict[str, Any] | None = None,
+    ) -> Iterator[str | Answer]:
+        """Text deltas as an LLM writes them (none from the extractive answerer), then the
+        final Answer, with the same timings as `ask`."""
+        stream = getattr(self.answerer, "stream", None)
+        if stream is None:
+            yield self.ask(question, history=history, k=k, filters=filters)
+            return
+        started = time.perf_counter()
+        if self.clock:
+            self.clock.take()
+        filters = {"scope": self.scope, **(filters or {})}
+        for item in stream(question, history=history, k=k or self.k, filters=filters):
+            if isinstance(item, str):
+                yield item
+                continue
+            timings = {**item.timings, "total": time.perf_counter() - started}
+            if self.clock:
+                timings.setdefault("retrieve", self.clock.take())
+            yield replace(item, timings=timings)
+
 
 class TimedIndex:
     """The index as the answerer sees it, with the time spent in search and query embedding

@@ -10,7 +10,9 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from typing import cast
 
+from ijdqa.schema import AnswerJSON, CitationJSON, FootnoteDetail, Generator, Source
 from ijdqa.types import Answer, Chunk, Citation, Footnote, Report
 
 MARKER_RE = re.compile(r"\[(\d{1,3})\]")
@@ -159,7 +161,7 @@ def render_markdown(answer: Answer, lookup: Mapping[int, Footnote]) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def answer_dict(answer: Answer, lookup: Mapping[int, Footnote] | None = None) -> dict[str, object]:
+def answer_dict(answer: Answer, lookup: Mapping[int, Footnote] | None = None) -> AnswerJSON:
     """The answer as the JSON of docs/json.md (`ijdqa ask --json`, POST /api/ask, /ask).
 
     `lookup` (number -> footnote, the whole report's) resolves an Ibid to the footnote it
@@ -195,7 +197,7 @@ def answer_dict(answer: Answer, lookup: Mapping[int, Footnote] | None = None) ->
     }
 
 
-def citation_dict(c: Citation, lookup: Mapping[int, Footnote]) -> dict[str, object]:
+def citation_dict(c: Citation, lookup: Mapping[int, Footnote]) -> CitationJSON:
     """One citation: `footnotes` as numbers, `sources` one per URL, the full notes beside."""
     return {
         "marker": c.marker,
@@ -209,18 +211,16 @@ def citation_dict(c: Citation, lookup: Mapping[int, Footnote]) -> dict[str, obje
         "source": c.source,
         "footnotes": [n.number for n in c.footnotes],
         "sources": citation_sources(c.footnotes, lookup),
-        "footnote_details": [n.as_dict() for n in c.footnotes],
+        "footnote_details": [cast(FootnoteDetail, n.as_dict()) for n in c.footnotes],
         "source_excerpt": c.source_excerpt,
         "source_status": c.source_status,
     }
 
 
-def citation_sources(
-    notes: Sequence[Footnote], lookup: Mapping[int, Footnote]
-) -> list[dict[str, object]]:
+def citation_sources(notes: Sequence[Footnote], lookup: Mapping[int, Footnote]) -> list[Source]:
     """One entry per URL behind the footnotes (an Ibid speaks with its target's URL and date);
     a footnote with no URL still gets one entry, url null, so its note is not lost."""
-    out: list[dict[str, object]] = []
+    out: list[Source] = []
     for note in notes:
         target = lookup.get(note.same_as) if note.same_as else None
         shown = target or note
@@ -230,7 +230,7 @@ def citation_sources(
     return out
 
 
-def generator(answerer: str) -> dict[str, object]:
+def generator(answerer: str) -> Generator:
     """What wrote the answer: ijdqa's version, the answerer kind and the chat model if any."""
     from ijdqa import __version__
 

@@ -11,24 +11,24 @@ app makes no outbound requests and loads nothing from a CDN.
 from __future__ import annotations
 
 import logging
-import re
-import time
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_type_hints
 
 import gradio as gr
 
+from ijdqa import web_api
 from ijdqa import web_render as render
 from ijdqa.citations import answer_dict, render_markdown
 from ijdqa.errors import IjdqaError, QueryError
 from ijdqa.organizations import filter_organizations
-from ijdqa.types import Turn
+from ijdqa.schema import AnswerJSON, Message
+from ijdqa.types import Answer, Turn
 
 if TYPE_CHECKING:
     from ijdqa.app import Assistant
-    from ijdqa.types import Answer
 
 log = logging.getLogger(__name__)
 
@@ -67,11 +67,13 @@ class WebChat:
     """The handlers behind the page; plain methods so tests can call them without a browser."""
 
     assistant: Assistant
-    stream_delay: float = 0.03
     lookup: dict[int, Any] = field(init=False)
+    slots: threading.BoundedSemaphore = field(init=False)
 
     def __post_init__(self) -> None:
         self.lookup = {f.number: f for f in self.assistant.report.footnotes}
+        # POST /api/ask bypasses Gradio's queue; it answers at most CONCURRENCY at a time too
+        self.slots = threading.BoundedSemaphore(CONCURRENCY)
 
     @property
     def answerer(self) -> str:
@@ -80,7 +82,8 @@ class WebChat:
     def respond(
         self, question: str, messages: Messages | None, state: Conversation | None, k: float
     ) -> Iterator[ChatUpdate]:
-        """Stream one answer into the chat: the question, a placeholder, then growing text."""
+        """One answer into the chat: the question and a placeholder at once, then the answer as
+        soon as it exists (an LLM's checked text grows as the model writes it)."""
         conv = state or Conversation()
         question = (question or "").strip()
         shown = list(messages or [])
@@ -91,7 +94,15 @@ class WebChat:
         shown.append({"role": "user", "content": render.question_html(question)})
         yield [*shown, _bot(render.thinking_html())], panel, conv.markdown, conv, ""
         try:
-            answer = self.assistant.ask(question, history=conv.turns, k=checked_k(k))
+            answer, draft = None, ""
+            for item in self._stream(question, conv.turns, checked_k(k)):
+                if isinstance(item, Answer):
+                    answer = item
+                    continue
+                draft += item
+                yield [*shown, _bot(render.draft_html(draft))], panel, conv.markdown, conv, ""
+            if answer is None:  # pragma: no cover - a stream always ends with its Answer
+                raise RuntimeError("the answer stream ended without an answer")
         except Exception as exc:  # every failure becomes a message; the app keeps serving
             yield (
                 [*shown, _bot(render.error_html(error_message(exc)))],
@@ -105,12 +116,17 @@ class WebChat:
         cards = render.citation_cards(answer, self.lookup, turn=turn)
         conv = conv.add(answer, render.PanelEntry(turn, question, cards), self.markdown(answer))
         panel = render.panel_html(conv.entries)
-        for prefix in stream_prefixes(answer.text):
-            bubble = render.answer_html(answer, turn=turn, text=prefix)
-            yield [*shown, _bot(bubble)], panel, conv.markdown, conv, ""
-            time.sleep(self.stream_delay)
         final = _bot(render.answer_html(answer, turn=turn))
         yield [*shown, final], panel, conv.markdown, conv, ""
+
+    def _stream(self, question: str, turns: tuple[Turn, ...], k: int) -> Iterator[str | Answer]:
+        """The assistant's stream (LLM text as it is written); an assistant that can only
+        `ask` gives its answer whole."""
+        stream = getattr(self.assistant, "stream", None)
+        if stream is None:
+            yield self.assistant.ask(question, history=turns, k=k)
+        else:
+            yield from stream(question, history=turns, k=k)
 
     def clear(self) -> tuple[Messages, str, str, Conversation]:
         return [], render.panel_html(()), "", Conversation()
@@ -118,30 +134,70 @@ class WebChat:
     def markdown(self, answer: Answer) -> str:
         return render_markdown(answer, self.lookup)
 
-    def ask_json(self, question: str, k: int | float | None = None) -> dict[str, object]:
-        """The /ask endpoint: the same JSON as `ijdqa ask --json`; errors become gr.Error."""
+    def ask_json(
+        self,
+        question: str,
+        k: int | float | None = None,
+        *,
+        history: Sequence[Message] | Sequence[tuple[str, str]] | None = None,
+    ) -> AnswerJSON:
+        """The gradio_client endpoints /ask and /chat: errors become gr.Error."""
         try:
-            if not str(question or "").strip():  # a non-string is refused by ask: "must be text"
-                raise QueryError("the question is empty; type a question about the report")
-            answer = self.assistant.ask(question, k=checked_k(self.assistant.k if k is None else k))
+            return self.answer_json(question, history=history, k=k)
         except Exception as exc:
             raise gr.Error(error_message(exc), print_exception=False) from exc
+
+    def answer_json(
+        self,
+        question: str,
+        *,
+        history: Sequence[Message] | Sequence[tuple[str, str]] | None = None,
+        k: int | float | None = None,
+        scope: str | None = None,
+    ) -> AnswerJSON:
+        """The answer JSON of `ijdqa ask --json`, for every API (/ask, /chat, POST /api/ask)."""
+        if not str(question or "").strip():  # a non-string is refused by ask: "must be text"
+            raise QueryError("the question is empty; type a question about the report")
+        turns = turns_of(history or ())
+        k = checked_k(self.assistant.k if k is None else k)
+        scoped = {"filters": {"scope": scope}} if scope else {}
+        with self.slots:
+            answer = self.assistant.ask(question, history=turns, k=k, **scoped)
         return answer_dict(answer, self.lookup)
 
     def page(self, number: float) -> str:
         return render.page_html(self.assistant.report, int(number))
 
     def organizations(self, country: str | None, region: str | None) -> tuple[list[Any], str]:
+        """Rows of one country and/or region; a row's region is the report's label, else its
+        country's continent (so every row has one)."""
         orgs = filter_organizations(
             self.assistant.report.organizations,
             country=None if country in (None, ALL) else country,
-            region=None if region in (None, ALL) else region,
         )
+        if region not in (None, ALL):
+            orgs = [o for o in orgs if render.region(o) == region]
         return render.organization_rows(orgs), f"{len(orgs)} organization(s)"
 
 
 def _bot(content: str) -> dict[str, Any]:
     return {"role": "assistant", "content": content}
+
+
+def turns_of(history: Sequence[Any]) -> tuple[Turn, ...]:
+    """Messages ({role, content} dicts or (role, content) pairs) -> Turns; one clear error."""
+    turns = []
+    for message in history:
+        if isinstance(message, dict):
+            role, content = message.get("role", "user"), message.get("content")
+        elif isinstance(message, list | tuple) and len(message) == 2:
+            role, content = message
+        else:
+            role, content = None, None
+        if not isinstance(content, str) or role not in ("user", "assistant"):
+            raise QueryError("history must be a list of {role: user|assistant, content: text}")
+        turns.append(Turn(str(role), content))
+    return tuple(turns)
 
 
 def checked_k(value: object) -> int:
@@ -166,14 +222,6 @@ def error_message(exc: BaseException) -> str:
     )
 
 
-def stream_prefixes(text: str, *, steps: int = 30) -> Iterator[str]:
-    """Growing prefixes of `text`, cut after whole words (a marker [n] is never split)."""
-    words = re.findall(r"\S+\s*", text)
-    size = max(2, -(-len(words) // steps))
-    for end in range(size, len(words), size):
-        yield "".join(words[:end])
-
-
 # --- the page ------------------------------------------------------------------------
 
 
@@ -181,10 +229,9 @@ def create_app(
     assistant: Assistant,
     *,
     runs_dir: Path = Path("eval/runs"),
-    stream_delay: float = 0.03,
 ) -> gr.Blocks:
     """The whole web app for one assistant: chat, report, footnotes, organizations, evaluation."""
-    chat = WebChat(assistant, stream_delay=stream_delay)
+    chat = WebChat(assistant)
     with gr.Blocks(title="ijdqa — ask the report", analytics_enabled=False) as demo:
         gr.Markdown(
             "## ijdqa · ask the International Jerusalem Day report\n"
@@ -198,25 +245,38 @@ def create_app(
             with gr.Tab("Report", id="report"):
                 _report_tab(chat)
             with gr.Tab("Footnotes", id="footnotes"):
-                gr.Dataframe(
-                    render.footnote_rows(assistant.report),
-                    headers=render.FOOTNOTE_HEADERS,
-                    interactive=False,
-                    wrap=True,
-                    max_height=720,
-                    column_widths=["4%", "5%", "9%", "7%", "42%", "28%", "5%"],
+                gr.HTML(
+                    render.footnotes_html(assistant.report),
                     elem_id="ijdqa-footnotes",
+                    js_on_load=None,
+                    padding=True,
                 )
             with gr.Tab("Organizations", id="organizations"):
                 _organizations_tab(chat)
             with gr.Tab("Evaluation", id="evaluation") as eval_tab:
                 _evaluation_tab(eval_tab, runs_dir)
 
-        def ask(question: str, k: int = assistant.k) -> dict[str, object]:
+        def ask(question: str, k: int = assistant.k) -> AnswerJSON:
             """Answer a question about the report; the same JSON as `ijdqa ask --json`."""
             return chat.ask_json(question, k)
 
-        gr.api(ask, api_name="ask", concurrency_limit=CONCURRENCY, concurrency_id="answer")
+        def chat_api(
+            question: str, history: list[Message] | None = None, k: int = assistant.k
+        ) -> AnswerJSON:
+            """Answer a question after the conversation so far; the `ijdqa ask --json` object.
+
+            Args:
+                question: the new question (a follow-up such as "And where?" is fine)
+                history: the earlier turns, oldest first: [{"role": "user", "content": ...}, ...]
+                k: passages read, 1 to 50
+            """
+            return chat.ask_json(question, k, history=history)
+
+        for fn, name in ((ask, "ask"), (chat_api, "chat")):
+            # resolved types (not strings): gradio_client then shows the answer's fields, not Any
+            fn.__annotations__ = get_type_hints(fn)
+            gr.api(fn, api_name=name, concurrency_limit=CONCURRENCY, concurrency_id="answer")
+    demo.ijdqa_chat = chat  # launch() serves its JSON API
     return demo
 
 
@@ -226,7 +286,8 @@ def _chat_tab(chat: WebChat) -> None:
         with gr.Column(scale=3):
             chatbot = gr.Chatbot(
                 label="Chat",
-                height=560,
+                height="62vh",  # follows the viewport: a phone keeps the question box in view
+                min_height=280,
                 buttons=[],
                 latex_delimiters=[],
                 feedback_options=None,
@@ -248,7 +309,7 @@ def _chat_tab(chat: WebChat) -> None:
                     50,
                     value=chat.assistant.k,
                     step=1,
-                    label="k: passages read per question",
+                    label="Passages read",
                     info=f"answerer: {chat.answerer}",
                     elem_id="ijdqa-k",
                     scale=3,
@@ -298,7 +359,7 @@ def _organizations_tab(chat: WebChat) -> None:
             [ALL, *render.choices(o.country for o in orgs)], value=ALL, label="Country"
         )
         region = gr.Dropdown(
-            [ALL, *render.choices(o.region for o in orgs)], value=ALL, label="Region"
+            [ALL, *render.choices(render.region(o) for o in orgs)], value=ALL, label="Region"
         )
     rows, count = chat.organizations(ALL, ALL)
     counted = gr.Markdown(count)
@@ -340,7 +401,11 @@ def launch(
     prevent_thread_lock: bool = False,
     quiet: bool = False,
 ) -> Any:
-    """Serve `demo` on host:port: never shared, no analytics, our stylesheet, no CDN assets."""
+    """Serve `demo` on host:port: never shared, no analytics, our stylesheet, no CDN assets.
+
+    The JSON API (POST /api/ask, web_api.py) goes onto the same FastAPI app as the page."""
+    chat: WebChat | None = getattr(demo, "ijdqa_chat", None)
+    extra = web_api.app_kwargs(chat.answer_json, auth=auth) if chat else {}
     try:
         return demo.launch(
             server_name=host,
@@ -356,6 +421,8 @@ def launch(
             mcp_server=False,
             pwa=False,
             ssr_mode=False,
+            app_kwargs=extra,
+            theme=render.theme(),
         )
     except OSError as exc:
         raise IjdqaError(f"cannot serve on {host}:{port} ({exc}); try another --port") from exc

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ijdqa.citations import MARKER_RE, footnote_urls
 from ijdqa.errors import IjdqaError
@@ -112,6 +113,14 @@ def error_html(message: str) -> str:
     return (
         f'<div class="ijdqa-error"><div class="ijdqa-label">Error</div>'
         f'<div class="ijdqa-text">{esc(message, breaks=True)}</div></div>'
+    )
+
+
+def draft_html(text: str) -> str:
+    """An LLM answer as it is being written (checked sentences only); replaced when done."""
+    return (
+        f'<div class="ijdqa-answer ijdqa-pending"><div class="ijdqa-label">Writing…</div>'
+        f'<div class="ijdqa-text">{esc(text, breaks=True)}</div></div>'
     )
 
 
@@ -237,10 +246,12 @@ def page_html(report: Report, number: int) -> str:
     return f'<div class="ijdqa-page-view"><div class="ijdqa-pageno">Page {number}</div>{"".join(blocks)}{foot}</div>'
 
 
-FOOTNOTE_HEADERS = ["#", "page", "date", "kind", "text", "URL(s)", "Ibid of"]
+FOOTNOTE_HEADERS = ["#", "page", "date", "kind", "text", "URL(s)", "Ibid"]
 
 
 def footnote_rows(report: Report) -> list[list[object]]:
+    """One row per footnote: number, page, date (an Ibid's from its target), kind, the text
+    without its URLs, the URLs (an Ibid's are its target's), the footnote an Ibid repeats."""
     lookup = {f.number: f for f in report.footnotes}
     return [
         [
@@ -248,7 +259,7 @@ def footnote_rows(report: Report) -> list[list[object]]:
             f.page,
             f.date or (lookup[f.same_as].date if f.same_as in lookup else None) or "",
             f.kind,
-            f.text,
+            " ".join(_URL_RE.sub("", f.text).split()) or "—",  # the URLs have their own column
             "\n".join(footnote_urls([f], lookup)),
             f.same_as or "",
         ]
@@ -256,12 +267,43 @@ def footnote_rows(report: Report) -> list[list[object]]:
     ]
 
 
+def footnotes_html(report: Report) -> str:
+    """The footnote table with its URLs as links (new tab, no referrer)."""
+    rows = []
+    for number, page, date, kind, text, urls, ibid in footnote_rows(report):
+        links = "<br>".join(external_link(u) for u in str(urls).split("\n") if u)
+        cells = [esc(str(x)) for x in (number, page, date, kind, text)]
+        cells += [links, f"repeats {ibid}" if ibid else ""]
+        row = "".join(f"<td>{c}</td>" for c in cells)
+        rows.append(f'<tr id="ijdqa-fnrow-{number}">{row}</tr>')
+    head = "".join(f"<th>{h}</th>" for h in FOOTNOTE_HEADERS)
+    return (
+        f'<div class="ijdqa-table"><table><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
+    )
+
+
 ORGANIZATION_HEADERS = ["#", "name", "city", "country", "region", "page", "repeats"]
+
+
+def region(org: Organization) -> str | None:
+    """The region shown for a row: the report's own label, else the continent of its country."""
+    from ijdqa.answer.appendix import region_of
+
+    return region_of(org)
 
 
 def organization_rows(orgs: Iterable[Organization]) -> list[list[object]]:
     return [
-        [o.number, o.name, o.city or "", o.country or "", o.region or "", o.page, o.repeat_of or ""]
+        [
+            o.number,
+            o.name,
+            o.city or "",
+            o.country or "",
+            region(o) or "",
+            o.page,
+            o.repeat_of or "",
+        ]
         for o in orgs
     ]
 
@@ -361,8 +403,21 @@ def _clip(text: str, limit: int) -> str:
 
 # --- the stylesheet (a string, so it ships inside the package) ----------------------------
 
+
+def theme() -> Any:
+    """Gradio's default theme with bold at 700: its bundled semibold (600) face has only a
+    few dozen glyphs, so 600 text mixed two fonts ("AB" of "ABOUT" in another face)."""
+    import gradio as gr
+
+    return gr.themes.Default().set(
+        prose_header_text_weight="700",
+        button_large_text_weight="700",
+        button_medium_text_weight="700",
+    )
+
+
 CSS = """
-.ijdqa-label { font-size: 0.8em; font-weight: 600; opacity: 0.8; margin-bottom: 0.25em; }
+.ijdqa-label { font-size: 0.8em; font-weight: 700; opacity: 0.8; margin-bottom: 0.25em; }
 .ijdqa-answer .ijdqa-label { color: #1d6b3a; }
 .ijdqa-refusal { border-left: 4px solid #d08b00; background: rgba(255, 183, 0, 0.12);
   padding: 0.4em 0.7em; border-radius: 4px; }
@@ -372,35 +427,46 @@ CSS = """
 .ijdqa-error .ijdqa-label { color: #c0392b; }
 .ijdqa-pending .ijdqa-label { font-style: italic; }
 .ijdqa-note { font-size: 0.85em; opacity: 0.75; margin-top: 0.3em; }
-.ijdqa-seealso-title { margin-top: 0.5em; font-weight: 600; }
+.ijdqa-seealso-title { margin-top: 0.5em; font-weight: 700; }
 .ijdqa-seealso { margin: 0.2em 0 0 1.2em; font-size: 0.9em; }
 a.ijdqa-marker { display: inline-block; padding: 0 0.3em; margin: 0 0.1em; border-radius: 4px;
-  background: rgba(37, 99, 235, 0.12); color: #1d4ed8; font-weight: 600;
+  background: rgba(37, 99, 235, 0.12); color: #1d4ed8; font-weight: 700;
   text-decoration: none; font-size: 0.85em; }
 a.ijdqa-marker:hover { background: rgba(37, 99, 235, 0.25); }
 #ijdqa-citations .ijdqa-panel { max-height: 640px; overflow-y: auto; }
-.ijdqa-group > summary { cursor: pointer; font-weight: 600; margin: 0.3em 0; }
+.ijdqa-group > summary { cursor: pointer; font-weight: 700; margin: 0.3em 0; }
 .ijdqa-cite { border: 1px solid rgba(128, 128, 128, 0.35); border-radius: 6px;
   padding: 0.5em 0.7em; margin: 0.5em 0; scroll-margin-top: 1em; }
 .ijdqa-cite:target, .ijdqa-cite.ijdqa-active { border-color: #2563eb;
   box-shadow: 0 0 0 2px rgba(37, 99, 235, 0.35); }
 .ijdqa-cite-head { font-size: 0.9em; margin-bottom: 0.3em; }
-.ijdqa-cite-n { font-weight: 600; color: #1d4ed8; }
-.ijdqa-page { font-weight: 600; }
+.ijdqa-cite-n { font-weight: 700; color: #1d4ed8; }
+.ijdqa-page { font-weight: 700; }
 .ijdqa-kind { opacity: 0.7; }
 .ijdqa-context { margin: 0.3em 0; padding-left: 0.6em; border-left: 3px solid rgba(128,128,128,0.4);
   font-size: 0.92em; line-height: 1.45; }
 .ijdqa-context mark { background: #fde68a; color: inherit; padding: 0 0.1em; }
 .ijdqa-fns { margin: 0.3em 0 0 1.1em; font-size: 0.88em; }
 .ijdqa-fns li { margin: 0.15em 0; overflow-wrap: anywhere; }
-.ijdqa-fn { font-weight: 600; }
+.ijdqa-fn { font-weight: 700; }
 .ijdqa-nofn, .ijdqa-empty { font-size: 0.88em; opacity: 0.7; }
 .ijdqa-page-view { max-width: 52em; line-height: 1.55; }
-.ijdqa-pageno { font-size: 0.8em; font-weight: 600; opacity: 0.7; }
+.ijdqa-pageno { font-size: 0.8em; font-weight: 700; opacity: 0.7; }
 .ijdqa-caption { font-style: italic; opacity: 0.85; }
 .ijdqa-fntext { opacity: 0.7; font-size: 0.9em; }
 .ijdqa-page-view sup { margin: 0; padding: 0; line-height: 0; }
 .ijdqa-page-view a.ijdqa-fnref { margin: 0 0 0 0.05em; padding: 0; }
 .ijdqa-seealso-title, .ijdqa-seealso { font-size: 0.9em; }
 .ijdqa-page-view li:target { background: rgba(253, 230, 138, 0.6); }
+.prose strong, .prose b, .prose th, strong, b { font-weight: 700; }
+.ijdqa-table { max-height: 720px; overflow: auto; }
+.ijdqa-table table { border-collapse: collapse; width: 100%; font-size: 0.9em; }
+.ijdqa-table th, .ijdqa-table td { border-bottom: 1px solid rgba(128,128,128,0.3);
+  padding: 0.25em 0.5em; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
+/* a phone: the citations panel right under the chat, both sized to the screen */
+@media (max-width: 640px) {
+  #ijdqa-chat { height: 55vh !important; }
+  #ijdqa-citations .ijdqa-panel { max-height: 45vh; }
+  .ijdqa-cite { scroll-margin-top: 0.5em; }
+}
 """
