@@ -103,6 +103,13 @@ class Question:
     answers: bool  # expected to be answered (1997), not refused or rejected
     empty: bool = False
 
+    @property
+    def capped(self) -> bool:
+        """Too long for the web app, which refuses it with a message (web_guard)."""
+        from ijdqa.web_guard import MAX_QUESTION_CHARS
+
+        return len(self.text) > MAX_QUESTION_CHARS
+
 
 BINARY = bytes(range(1, 256)) * 4
 QUESTIONS = [
@@ -502,6 +509,10 @@ def test_chat_handler_bad_questions(chat: Any, q: Question) -> None:
     if q.empty:
         assert messages == [] and len(updates) == 1
         happened = "nothing sent; the chat is unchanged"
+    elif q.capped:
+        content = messages[-1]["content"]
+        assert bubble_kind(content) == "error" and "characters long; ask in at most" in content
+        happened = "error shown: “the question is … characters long; ask in at most 4,000 …”"
     else:
         kind = bubble_kind(messages[-1]["content"])
         assert kind in ("answer", "refusal")
@@ -520,6 +531,10 @@ def test_ask_api_handler_bad_questions(chat: Any, q: Question) -> None:
         with pytest.raises(gr.Error, match="question is empty"):
             chat.ask_json(q.text, 6)
         happened = "gr.Error: “the question is empty; type a question about the report”"
+    elif q.capped:
+        with pytest.raises(gr.Error, match="characters long; ask in at most"):
+            chat.ask_json(q.text, 6)
+        happened = "gr.Error: “the question is … characters long; ask in at most 4,000 …”"
     else:
         got = chat.ask_json(q.text, 6)
         json.dumps(got, ensure_ascii=False).encode("utf-8")  # what the API sends must encode
@@ -571,6 +586,9 @@ def test_ask_api_over_http_bad_questions(served: str, q: Question) -> None:
     if q.empty:
         assert event == "error" and "question is empty" in json.loads(data)["error"]
         happened = "event `error`: “the question is empty; …”"
+    elif q.capped:
+        assert event == "error" and "ask in at most" in json.loads(data)["error"]
+        happened = "event `error`: “the question is … characters long; ask in at most 4,000 …”"
     else:
         assert event == "complete", data
         got = json.loads(data)[0]

@@ -490,6 +490,9 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     auth = parse_auth(args.auth or settings.auth)
     assistant = build_assistant(settings, build=not args.no_build, progress=progress("embedding"))
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported: no phoning home
+    from ijdqa.web_guard import private_cache
+
+    private_cache()  # Gradio's cache in a folder of this process's own, removed at exit
     from ijdqa import web
 
     web.launch(web.create_app(assistant), host=host, port=port, auth=auth)

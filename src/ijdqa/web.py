@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, get_type_hints
 
 import gradio as gr
 
-from ijdqa import web_api
+from ijdqa import web_api, web_guard
 from ijdqa import web_render as render
 from ijdqa.citations import answer_dict, render_markdown
 from ijdqa.errors import IjdqaError, QueryError
@@ -94,6 +94,7 @@ class WebChat:
         shown.append({"role": "user", "content": render.question_html(question)})
         yield [*shown, _bot(render.thinking_html())], panel, conv.markdown, conv, ""
         try:
+            web_guard.check_question(question)
             answer, draft = None, ""
             for item in self._stream(question, conv.turns, checked_k(k)):
                 if isinstance(item, Answer):
@@ -158,6 +159,7 @@ class WebChat:
         """The answer JSON of `ijdqa ask --json`, for every API (/ask, /chat, POST /api/ask)."""
         if not str(question or "").strip():  # a non-string is refused by ask: "must be text"
             raise QueryError("the question is empty; type a question about the report")
+        web_guard.check_question(question)
         turns = turns_of(history or ())
         k = checked_k(self.assistant.k if k is None else k)
         scoped = {"filters": {"scope": scope}} if scope else {}
@@ -300,6 +302,7 @@ def _chat_tab(chat: WebChat) -> None:
                     placeholder="Ask about the report… (follow-ups use the conversation)",
                     scale=6,
                     elem_id="ijdqa-question",
+                    max_length=web_guard.MAX_QUESTION_CHARS,
                 )
                 send = gr.Button("Ask", variant="primary", scale=1, elem_id="ijdqa-ask")
             examples = gr.Examples(EXAMPLES, inputs=[question], label="Example questions")
@@ -403,9 +406,14 @@ def launch(
 ) -> Any:
     """Serve `demo` on host:port: never shared, no analytics, our stylesheet, no CDN assets.
 
-    The JSON API (POST /api/ask, web_api.py) goes onto the same FastAPI app as the page."""
+    The JSON API (POST /api/ask, web_api.py) goes onto the same FastAPI app as the page.
+    Requests pass web_guard first: body cap, no uploads, failed logins throttled."""
     chat: WebChat | None = getattr(demo, "ijdqa_chat", None)
     extra = web_api.app_kwargs(chat.answer_json, auth=auth) if chat else {}
+    extra = {**web_guard.app_kwargs(), **extra}
+    warning = web_guard.exposure_warning(host, auth)
+    if warning:
+        log.warning("warning: %s", warning)
     try:
         return demo.launch(
             server_name=host,
@@ -421,6 +429,7 @@ def launch(
             mcp_server=False,
             pwa=False,
             ssr_mode=False,
+            max_file_size=1,  # no file input: Gradio refuses uploads over 1 byte too
             app_kwargs=extra,
             theme=render.theme(),
         )
