@@ -38,3 +38,34 @@ def test_readme_command_runs(command: str, assistant) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip()
     assert "Traceback" not in result.stderr
+
+
+PYTHON = re.findall(r"```python\n(.*?)```", README, flags=re.S)
+README_URL = "http://127.0.0.1:7860"
+
+
+@pytest.fixture(scope="module")
+def served(assistant, tmp_path_factory):
+    from support import served_app
+
+    with served_app(assistant, tmp_path_factory.mktemp("runs")) as url:
+        yield url.rstrip("/")
+
+
+def test_readme_has_the_api_examples() -> None:
+    code = "\n".join(PYTHON)
+    assert "/api/ask" in code and 'api_name="/chat"' in code and "history" in code
+
+
+@pytest.mark.parametrize("code", PYTHON, ids=lambda c: c.split("\n", 1)[0])
+def test_readme_python_example_runs(code: str, served: str) -> None:
+    assert README_URL in code
+    result = subprocess.run(
+        [sys.executable, "-c", code.replace(README_URL, served)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() and "does not say" not in result.stdout  # answerable examples
