@@ -147,7 +147,8 @@ class ExtractiveAnswerer:
         base = Answer(
             question=asked, text="", resolved_question=resolved if resolved != core else None
         )
-        orgs = self._organizations(core, resolved)
+        users = [t.content for t in history if t.role == "user"]
+        orgs = self._organizations(core, resolved, users[-1] if users else None)
         if orgs is not None:
             return keep_valid(replace(base, **orgs))
         number = explicit_footnote(core)
@@ -389,10 +390,12 @@ class ExtractiveAnswerer:
 
     # --- the appendix table ----------------------------------------------------------------
 
-    def _organizations(self, core: str, resolved: str) -> dict[str, Any] | None:
+    def _organizations(
+        self, core: str, resolved: str, earlier: str | None = None
+    ) -> dict[str, Any] | None:
         orgs = self.view.report.organizations
         own, context = split_context(resolved)
-        query = appendix.parse(core, orgs, self._table_words, context=context or None)
+        query = appendix.parse(core, orgs, self._table_words, context=context or earlier)
         if query is None and own != core:
             query = appendix.parse(own, orgs, self._table_words)
         if query is None:

@@ -63,7 +63,7 @@ _ROW_NOUN = re.compile(
 _BASED = re.compile(r"([A-Za-z]+)-based\b", re.I)
 _COUNT = re.compile(r"\b(how many|number of|count|tally|total|how much)\b", re.I)
 _LIST = re.compile(
-    r"\b(which|list|name|what are|who are|show|any|are there|is there|give|what \w+ (?:groups|organi[sz]ations|partners))\b",
+    r"\b(which|list (?:the|all|of)|name|what are|who are|show|any|are there|is there|give|what \w+ (?:groups|organi[sz]ations|partners))\b",
     re.I,
 )
 _DUPLICATES = re.compile(
@@ -93,6 +93,12 @@ _EXCLUDE = re.compile(
 _MEMBERSHIP = re.compile(
     r"^\W*(?:is|are|was|were|does|do)\s+(?:there\s+)?(.+?)\s+(?:among|on|in|listed|included|"
     r"part of|one of|a partner|an? \w+ partner)\b",
+    re.I,
+)
+# what a question naming a row asks of the table: where it is listed, whether it is there
+_NAMED_CUE = re.compile(
+    r"\b(countr\w*|city|where|based|located|listed|partners?|partnered|appendix|among|"
+    r"included|twice|entry|entries)\b",
     re.I,
 )
 # "how many from each", "respectively": one count per place asked about
@@ -287,7 +293,9 @@ def parse(
     if earlier is None or not places:
         return None
     include, exclude = _split_places(question, places)
-    return AppendixQuery(earlier.operation if include else "rows", earlier.count, include, exclude)
+    operation = "rows" if include or earlier.operation not in _GROUPED else earlier.operation
+    count = earlier.count or bool(_COUNT.search(question))
+    return AppendixQuery(operation, count, include, exclude)
 
 
 def _split_places(
@@ -305,7 +313,7 @@ def _parse(question: str, orgs: Sequence[Organization], words: TableWords) -> Ap
     places = link_places(question, orgs)
     include, exclude = _split_places(question, places)
     count = bool(_COUNT.search(question))
-    if named:
+    if named and _NAMED_CUE.search(question):
         return AppendixQuery("rows", count, names=tuple(named))
     asked_member = _MEMBERSHIP.match(question)
     if asked_member and not places:
@@ -336,6 +344,7 @@ def _parse(question: str, orgs: Sequence[Organization], words: TableWords) -> Ap
 
 
 PLACE_QUESTION_SLACK = 2  # other words a place question may hold ("based", "combined")
+_GROUPED = ("by_country", "by_region", "countries")
 NAME_MATCH = 90  # rapidfuzz partial ratio from which a table row's name is taken as named
 SHORTEST_NAME = 8  # shorter names ("RISE") match only as whole words
 

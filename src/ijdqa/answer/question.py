@@ -116,7 +116,8 @@ def resolve_followup(question: str, history: Sequence[Turn]) -> str:
             resolved,
             count=1,
         )
-    thing = _latest(turns, _HISTORY_THING)
+    answered = [t.content for t in reversed(history[-4:]) if t.role == "assistant"][:1]
+    thing = (answer_entity(answered[0]) if answered else None) or _latest(turns, _HISTORY_THING)
     if thing and _THING_PRONOUN.search(resolved):
         resolved = _THING_PRONOUN.sub(
             lambda m: thing + ("’s" if m.group(1).lower() in ("its", "their") else ""),
@@ -127,6 +128,36 @@ def resolve_followup(question: str, history: Sequence[Turn]) -> str:
     if resolved == question:  # nothing to substitute: carry the last question along
         resolved = f"{resolved}{CONTEXT_OPEN}{users[0] if users else turns[0]})"
     return resolved
+
+
+_QUOTED_NAME = re.compile(r"[“\"]([^”\"]{3,60})[”\"]")
+_CAPITALIZED_RUN = re.compile(
+    r"(?:(?<=\s)|^)(?:al-)?[A-Z][\w’'-]*(?:\s+(?:of\s+|the\s+|for\s+)?(?:al-)?[A-Z][\w’'-]*)*"
+)
+
+
+def answer_entity(answer: str) -> str | None:
+    """What a short answer names, for "it"/"its" in the next question: a quoted name
+    ("The “Fly the Flag” campaign"), else the capitalized name it opens with ("Malaysia, with
+    22", "Ahlulbayt Islamic Mission (AIM)"). Long answers (a cited passage) name too much."""
+    if len(answer.split()) > SHORT_ANSWER:
+        return None
+    if quoted := _QUOTED_NAME.search(answer):
+        return quoted.group(1).strip()
+    names = [
+        re.sub(r"^(?:The|A|An)\s+", "", m.group(0).strip())
+        for m in _CAPITALIZED_RUN.finditer(answer)
+    ]
+    # "The Iranian newspaper al-Kayhan": a demonym describes; the name comes after it
+    names = [n for n in names if not known_place_word(n)] or names[:1]
+    name = names[0] if names else ""
+    name = re.sub(r"^(?:The|A|An)\s+", "", name)
+    if not name or name.split()[0] in ("It", "They", "He", "She", "Yes", "No"):
+        return None
+    return name.removesuffix("’s").removesuffix("'s")
+
+
+SHORT_ANSWER = 12  # words of an answer that names one thing
 
 
 def split_compound(question: str) -> list[str]:

@@ -9,6 +9,7 @@ optimal string alignment distance, one edit for short words, two for long ones (
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -19,13 +20,15 @@ from pathlib import Path
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, Indel
 
+from ijdqa.errors import IjdqaError
 from ijdqa.text import words
 
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z’'-]*[A-Za-z]|[A-Za-z]")
 SHORTEST = 3  # words shorter than this are never corrected ("uk", "of")
 LONG_WORD = 7  # from this length on, two edits are allowed
-# an English dictionary word counted this often in the dictionary's corpus is a real word
-ENGLISH_MIN_COUNT = 5000
+# an English dictionary word counted 10,000 times or more (five digits) in the dictionary's
+# corpus is a real word; rarer entries include common typos
+COUNT_DIGITS = 4
 
 
 def lexicon(name: str) -> list[str]:
@@ -45,16 +48,17 @@ def abbreviations() -> dict[str, str]:
 @cache
 def english() -> frozenset[str]:
     """Common English words (SymSpell's frequency dictionary, as shipped by symspellpy)."""
-    import symspellpy  # local: only a question with an unknown word needs the dictionary
-
-    path = Path(symspellpy.__file__).with_name("frequency_dictionary_en_82_765.txt")
-    kept: set[str] = set()
-    with path.open(encoding="utf-8") as lines:
-        for line in lines:
-            word, _, count = line.partition(" ")
-            if count.strip().isdigit() and int(count) >= ENGLISH_MIN_COUNT:
-                kept.add(word)
+    spec = importlib.util.find_spec("symspellpy")  # its data file, without importing it
+    if spec is None or not spec.submodule_search_locations:
+        raise SpellingError("symspellpy is not installed: pip install symspellpy")
+    path = Path(next(iter(spec.submodule_search_locations))) / "frequency_dictionary_en_82_765.txt"
+    fields = path.read_text(encoding="utf-8").split()  # "word count" pairs, one a line
+    kept = (w for w, n in zip(fields[0::2], fields[1::2], strict=False) if len(n) > COUNT_DIGITS)
     return frozenset(kept)
+
+
+class SpellingError(IjdqaError):
+    """The English word list the speller leans on is missing."""
 
 
 class Speller:
