@@ -475,6 +475,34 @@ def to_html(blocks: Sequence[Block], *, title: str) -> str:
     return "\n".join(parts)
 
 
+def _decision_curve() -> Any:
+    """The answer-or-refuse decision's precision/recall curve on dev, as fitted and shipped
+    (the point marks its threshold); None where the shipped decision holds no curve."""
+    from matplotlib.figure import Figure
+
+    from ijdqa.answer.decide import shipped
+
+    decision = shipped()
+    curve, fitted = decision.info.get("curve"), decision.info.get("fitted_on", {})
+    if not curve:
+        return None
+    fig = Figure(figsize=(5, 4), layout="constrained")
+    ax = fig.subplots()
+    ax.plot(curve["recall"], curve["precision"], marker=".", lw=1, color="#4c72b0")
+    if "recall_at_threshold" in fitted:
+        ax.scatter(
+            [fitted["recall_at_threshold"]], [fitted["precision_at_threshold"]], color="#c44e52"
+        )
+        ax.annotate(
+            f"threshold {decision.threshold:.2f}",
+            (fitted["recall_at_threshold"], fitted["precision_at_threshold"]),
+        )
+    ax.set_xlabel("recall: right answers the decision lets through")
+    ax.set_ylabel("precision: answers given that are right")
+    ax.set_title("Answer-or-refuse decision, fitted on dev")
+    return fig
+
+
 def _plots(results: Sequence[Result], metrics: Mapping[str, Any]) -> dict[str, bytes]:
     """PNG bytes of the per-category correctness bars and the latency histogram."""
     from matplotlib.figure import Figure  # local: only a run writes plots
@@ -500,8 +528,11 @@ def _plots(results: Sequence[Result], metrics: Mapping[str, Any]) -> dict[str, b
     ax.set_xlabel("ms per question")
     ax.set_ylabel("questions")
     ax.set_title("Latency of assistant.ask")
+    figures = [("correctness_by_category.png", bars), ("latency.png", hist)]
+    if (curve := _decision_curve()) is not None:
+        figures.append(("answer_decision_pr.png", curve))
     out = {}
-    for name, fig in (("correctness_by_category.png", bars), ("latency.png", hist)):
+    for name, fig in figures:
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=100)
         out[name] = buf.getvalue()
