@@ -2,7 +2,8 @@
 
     python bench/reliability.py load [--clients 50] [--seconds 60] [--index-dir index]
         Serve `ijdqa chat` on a free loopback port (its own process, default settings), run
-        CLIENTS threads that each ask /ask questions back to back for SECONDS, then let the
+        CLIENTS threads that each ask questions back to back for SECONDS (POST /api/ask, or
+        with --route gradio Gradio's /ask through its queue), then let the
         requests in flight finish. Writes bench/load.json: requests, errors, lost and wrong
         answers, p50/p95/max latency, throughput, and the server's peak RSS.
 
@@ -109,6 +110,24 @@ def rss_kib(pid: int, field_name: str = "VmRSS") -> int:
 # --- the clients --------------------------------------------------------------------------
 
 
+ROUTES = {
+    "api": "POST /api/ask (plain JSON)",
+    "gradio": "/ask over Gradio's HTTP API (queue + event stream)",
+}
+
+
+def ask_api(client: httpx.Client, url: str, question: str, k: int = 6) -> dict[str, Any]:
+    """One POST /api/ask: the answer JSON in the response body."""
+    reply = client.post(f"{url}/api/ask", json={"question": question, "k": k})
+    reply.raise_for_status()
+    return dict(reply.json())
+
+
+def same_answer(got: dict[str, Any]) -> dict[str, Any]:
+    """The answer less its timings (which differ from call to call), for comparing."""
+    return {key: value for key, value in got.items() if key != "timings_ms"}
+
+
 def ask(client: httpx.Client, url: str, question: str, k: int = 6) -> dict[str, Any]:
     """One /ask call through Gradio's HTTP API (post, then read the event stream)."""
     posted = client.post(f"{url}/gradio_api/call/ask", json={"data": [question, k]})
@@ -137,10 +156,13 @@ class Tally:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def run_load(url: str, pid: int, *, clients: int, seconds: float) -> dict[str, Any]:
+def run_load(
+    url: str, pid: int, *, clients: int, seconds: float, route: str = "api"
+) -> dict[str, Any]:
     """CLIENTS threads asking back to back until SECONDS have passed; the numbers."""
-    with httpx.Client(timeout=300) as client:  # what each answer should be
-        expected = {q: ask(client, url, q) for q in QUESTIONS}
+    call = ask_api if route == "api" else ask
+    with httpx.Client(timeout=300) as client:  # what each answer should be, asked alone
+        expected = {q: same_answer(call(client, url, q)) for q in QUESTIONS}
     rss_before = rss_kib(pid)
     tally, peak = Tally(), [rss_before]
     start = threading.Barrier(clients + 1)
@@ -158,7 +180,7 @@ def run_load(url: str, pid: int, *, clients: int, seconds: float) -> dict[str, A
                     tally.sent += 1
                 began = time.perf_counter()
                 try:
-                    got = ask(client, url, question)
+                    got = same_answer(call(client, url, question))
                 except Exception as exc:  # counted and reported, never hidden
                     with tally.lock:
                         tally.errors.append(f"{type(exc).__name__}: {str(exc)[:200]}")
@@ -183,7 +205,8 @@ def run_load(url: str, pid: int, *, clients: int, seconds: float) -> dict[str, A
     wall = time.perf_counter() - began
     stop_sampling.set()
     sampler.join()
-    return summary(tally, clients, seconds, wall, rss_before, peak[0], rss_kib(pid, "VmHWM"))
+    numbers = summary(tally, clients, seconds, wall, rss_before, peak[0], rss_kib(pid, "VmHWM"))
+    return {"route": route, **numbers, "what": f"{ROUTES[route]}, {numbers['what']}"}
 
 
 def summary(
@@ -198,7 +221,7 @@ def summary(
     ms = sorted(s * 1000 for s in tally.latencies)
     cuts = statistics.quantiles(ms, n=100, method="inclusive") if len(ms) > 1 else ms * 99
     return {
-        "what": "/ask over Gradio's HTTP API, httpx threads -> `ijdqa chat` (own process), loopback",
+        "what": "httpx threads -> `ijdqa chat` (own process), loopback",
         "clients": clients,
         "seconds": seconds,
         "questions": len(QUESTIONS),
@@ -241,7 +264,8 @@ BEGIN, END = "<!-- reliability:begin -->", "<!-- reliability:end -->"
 
 def load_row(numbers: dict[str, Any], source: str) -> dict[str, str]:
     return {
-        "tried": f"{numbers['clients']} concurrent clients for {numbers['seconds']:g} s ({source})",
+        "tried": f"{numbers['clients']} concurrent clients for {numbers['seconds']:g} s on "
+        f"{ROUTES[numbers.get('route', 'gradio')]} ({source})",
         "amount": f"{numbers['requests_sent']} requests, {numbers['questions']} questions",
         "happened": (
             f"{numbers['errors']} errors, {numbers['lost_answers']} lost, "
@@ -301,6 +325,7 @@ def main(argv: list[str] | None = None) -> int:
     load.add_argument("--seconds", type=float, default=60.0)
     load.add_argument("--index-dir", type=Path, default=ROOT / "index")
     load.add_argument("--out", type=Path, default=ROOT / "bench" / "load.json")
+    load.add_argument("--route", choices=sorted(ROUTES), default="api", help="what to load")
     table = sub.add_parser("table", help="print (or --write) the tables of docs/reliability.md")
     table.add_argument("--write", action="store_true", help=f"replace the tables in {DOC.name}")
     args = parser.parse_args(argv)
@@ -313,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     log = Path(os.environ.get("TMPDIR", "/tmp")) / f"ijdqa-load-{os.getpid()}.log"
     with serve_chat(args.index_dir.resolve(), log) as (url, pid):
-        numbers = run_load(url, pid, clients=args.clients, seconds=args.seconds)
+        numbers = run_load(url, pid, clients=args.clients, seconds=args.seconds, route=args.route)
     args.out.write_text(json.dumps(numbers, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(numbers, indent=2))
     return 0

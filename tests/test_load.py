@@ -1,7 +1,7 @@
-"""The web chat under load: 50 concurrent loopback clients asking /ask back to back.
+"""The web chat under load: 50 concurrent loopback clients asking POST /api/ask back to back.
 
-The default test runs 10 s; the slow one 60 s (bench/reliability.py writes the same 60 s run to
-bench/load.json when run by hand). No errors, no lost answers, every answer identical to the
+The default test runs 10 s; `make soak` runs 60 s on POST /api/ask (bench/load.json) and on
+Gradio's queued /ask (bench/load_gradio.json), to compare. No errors, no lost answers, every answer identical to the
 one the same question gets alone; p95 latency and the server's peak RSS go to the table in
 docs/reliability.md (test-output/reliability/load.json). Timing is reported, never asserted.
 """
@@ -9,6 +9,7 @@ docs/reliability.md (test-output/reliability/load.json). Timing is reported, nev
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -65,6 +66,12 @@ def test_fifty_clients_for_ten_seconds(load: ModuleType, server: tuple[str, int]
 
 @pytest.mark.soak
 @pytest.mark.timeout(1800)
-def test_fifty_clients_for_sixty_seconds(load: ModuleType, server: tuple[str, int]) -> None:
+@pytest.mark.parametrize(("route", "out"), [("api", "load.json"), ("gradio", "load_gradio.json")])
+def test_fifty_clients_for_sixty_seconds(
+    load: ModuleType, server: tuple[str, int], route: str, out: str
+) -> None:
+    """`make soak`: POST /api/ask into bench/load.json, Gradio's queued /ask beside it."""
     url, pid = server
-    check_and_record(load, load.run_load(url, pid, clients=CLIENTS, seconds=60))
+    numbers = load.run_load(url, pid, clients=CLIENTS, seconds=60, route=route)
+    (ROOT / "bench" / out).write_text(json.dumps(numbers, indent=2) + "\n", encoding="utf-8")
+    check_and_record(load, numbers)

@@ -199,3 +199,8 @@ def chat_server(venv: Path, outside: Path, env) -> Iterator[str]:
 def test_chat_starts_from_outside_the_checkout(chat_server: str) -> None:
     page = httpx.get(chat_server + "/", timeout=10)
     assert page.status_code == 200 and "ijdqa" in page.text
+    answer = httpx.post(
+        chat_server + "/api/ask", json={"question": "When was the IHRC founded?"}, timeout=60
+    )
+    assert answer.status_code == 200, answer.text
+    assert not answer.json()["refused"] and answer.json()["citations"]
