@@ -40,6 +40,7 @@ HEADLINE = (
     "latency_p50_ms",
     "latency_p95_ms",
 )
+SHOWN_ANSWER = 300  # characters of a failed answer shown in the report
 LATEST = "latest"
 Result = Mapping[str, Any]
 
@@ -416,7 +417,9 @@ def _failures(failed: Sequence[Result]) -> list[tuple[str, ...]]:
             for key, v in problems.items()
             if key in ("missing", "forbidden", "refusal", "missing_footnotes")
         )
-        answer = r["answer"] if len(r["answer"]) <= 300 else r["answer"][:300] + "…"
+        answer = (
+            r["answer"] if len(r["answer"]) <= SHOWN_ANSWER else r["answer"][:SHOWN_ANSWER] + "…"
+        )
         rows.append((r["id"], r["category"], r["question"], answer, wrong))
     return rows
 

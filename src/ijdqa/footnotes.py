@@ -146,12 +146,16 @@ def extract_urls(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(urls))
 
 
+CENTURY = 100  # a year below this is written with two digits
+PIVOT_YEAR = 70  # two-digit years below it are 20xx, the others 19xx
+
+
 def parse_date(text: str) -> str | None:
     """The first D.M.YY (or D.M.YYYY) date in `text`, as ISO; None when there is none."""
     for match in DATE_RE.finditer(text):
         day, month, year = (int(g) for g in match.groups())
-        if year < 100:
-            year += 2000 if year < 70 else 1900
+        if year < CENTURY:
+            year += 2000 if year < PIVOT_YEAR else 1900
         try:
             return dt.date(year, month, day).isoformat()
         except ValueError:

@@ -82,6 +82,10 @@ DEMONYMS = {
 }
 
 
+CODE_LENGTH = 3  # letters of an ISO country code
+PLACE_WORDS = 3  # words of the longest place name in an entry
+
+
 def adjectives(country: str) -> list[str]:
     """Adjective forms of a country name, for matching 'Swiss' or 'Malaysian' to an entry."""
     forms = [adj.title() for adj, name in DEMONYMS.items() if name == country]
@@ -125,7 +129,7 @@ def canonical_country(name: str) -> str | None:
 def _canonical(key: str) -> str | None:
     if key in _ALIAS_TO_COUNTRY:
         return _ALIAS_TO_COUNTRY[key]
-    if len(key) <= 3:  # never read an acronym such as "CAN" or "ISO" as a country code
+    if len(key) <= CODE_LENGTH:  # never read an acronym such as "CAN" or "ISO" as a code
         return None
     import pycountry  # local: loading the ISO tables costs time nobody else should pay
 
@@ -178,7 +182,7 @@ def parse_entry(rest: str) -> tuple[str, str | None, str | None, str | None]:
 def _place_like(text: str) -> bool:
     words = text.split()
     return (
-        0 < len(words) <= 3
+        0 < len(words) <= PLACE_WORDS
         and all(w[:1].isupper() and not any(c.isdigit() for c in w) for w in words)
         and not _ACRONYM_RE.match(text)
     )

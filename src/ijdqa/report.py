@@ -27,6 +27,11 @@ _TERMINAL = ".?!:;"
 _CLOSERS = "”’\"')]"
 _MARKER_PREV = set(_CLOSERS) | {".", ","}
 _MARKER_NEXT = set(" \t.,;:!?)]”’\"'")
+FIRST_PRINTABLE = 32  # code points below are control characters
+YEAR_DIGITS = 4
+FIRST_YEAR, LAST_YEAR = 1800, 2099  # the years a report's marker may be glued to
+SHORT_LINE = 30  # characters: shorter lines say nothing of the page width
+HEADING_WORDS, HEADING_CHARS = 10, 80  # the longest heading
 _SMALL_WORDS = {"a", "an", "and", "as", "at", "by", "for", "in", "of", "on", "or", "the", "to"}
 
 
@@ -97,7 +102,7 @@ def _validate(raw: str | bytes) -> str:
     text = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
     if not text.strip():
         raise ReportFormatError("the report is empty")
-    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\n\t")
+    controls = sum(1 for ch in text if ord(ch) < FIRST_PRINTABLE and ch not in "\n\t")
     if controls > max(8, len(text) // 100):
         raise ReportFormatError("the report is mostly control characters; it is not a text report")
     return text
@@ -192,7 +197,7 @@ def _marker_split(digits: str, prev: str, number: int, *, strict: bool) -> str |
 
 
 def _is_year(digits: str) -> bool:
-    return len(digits) == 4 and 1800 <= int(digits) <= 2099
+    return len(digits) == YEAR_DIGITS and FIRST_YEAR <= int(digits) <= LAST_YEAR
 
 
 # --- pass 2: paragraphs, headings, captions, sections ---------------------------------------
@@ -200,7 +205,10 @@ def _is_year(digits: str) -> bool:
 
 def _line_width(pages: list[_PageLines]) -> float:
     lengths = [
-        len(line.text) for page in pages for line in page.lines if line and len(line.text) > 30
+        len(line.text)
+        for page in pages
+        for line in page.lines
+        if line and len(line.text) > SHORT_LINE
     ]
     if not lengths:
         return 80.0
@@ -292,7 +300,7 @@ def _terminal(text: str) -> bool:
 
 def _is_heading(text: str) -> bool:
     words = text.split()
-    if not words or len(words) > 10 or len(text) > 80:
+    if not words or len(words) > HEADING_WORDS or len(text) > HEADING_CHARS:
         return False
     if text.isupper():
         return True

@@ -52,6 +52,9 @@ SOURCE_TERMS = frozenset(
 _NAME_RE = re.compile(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-z][\w’'-]+)")
 
 
+NOTE_FIT = 0.3  # share of the question's weight a footnote and its claim must hold
+
+
 class Searcher(Protocol):
     chunks: list[Chunk]
 
@@ -582,7 +585,7 @@ class ExtractiveAnswerer:
             return sum(w for t, w in weights.items() if t in have) / total - 0.02 * rank
 
         rank, best = max(enumerate(notes), key=fit)
-        return best if fit((rank, best)) >= 0.3 else None
+        return best if fit((rank, best)) >= NOTE_FIT else None
 
     def _claim_citation(self, note: Footnote, *, marker: int) -> Citation | None:
         if note.marker_offset is None:

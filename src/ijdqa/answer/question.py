@@ -59,6 +59,11 @@ _SOURCE_RE = re.compile(
 )
 
 
+SHORT_FOLLOWUP = 4  # words of a question short enough to lean on the one before it
+SHORTEST_PART = 3  # words each part of a multi-part question must have
+SHORTEST_NAME = 2  # letters of a name taken from the conversation
+
+
 def strip_instructions(question: str) -> str:
     """Drop bracketed notes, pseudo-tags and imperative sentences aimed at the system."""
     kept = question
@@ -94,7 +99,7 @@ def resolve_followup(question: str, history: Sequence[Turn]) -> str:
         or _ORDINAL.search(question)
         or _FOLLOWUP_START.search(question)
         or _DEMONSTRATIVE.search(question)
-        or len(question.split()) <= 4
+        or len(question.split()) <= SHORT_FOLLOWUP
     ):
         return question
     turns = [t.content for t in reversed(history[-4:]) if t.content.strip()]
@@ -168,7 +173,7 @@ def split_compound(question: str) -> list[str]:
     founded?" stays whole.
     """
     parts = [p.strip(" ,;") for p in _COMPOUND.split(question)]
-    if len(parts) < 2 or any(len(p.split()) < 3 for p in parts):
+    if len(parts) == 1 or any(len(p.split()) < SHORTEST_PART for p in parts):
         return [question]
     return [p if p.endswith("?") else f"{p}?" for p in parts]
 
@@ -219,7 +224,7 @@ def _latest(
                 "On",
             ):
                 name = " ".join(name.split()[1:])
-            if len(name) < 2 or (exclude and exclude.search(name)):
+            if len(name) < SHORTEST_NAME or (exclude and exclude.search(name)):
                 continue
             if exclude is not None and (
                 _CALENDAR.search(name) or (" " not in name and not name.startswith("al-"))

@@ -26,6 +26,9 @@ NOISE_TERMS = frozenset(t for line in lexicon("noise.txt") for t in tokenize(lin
 _QUOTED = re.compile(r"[“\"]([^”\"]{2,80})[”\"]")
 
 
+SHORTEST_SENTENCE = 3  # characters: shorter splits are stray punctuation
+
+
 @dataclass(frozen=True)
 class Candidate:
     chunk: Chunk
@@ -73,7 +76,7 @@ def candidates(
         for start, end, who in sentence_units(chunk, base(chunk)):
             text = chunk.text[start - chunk.start : end - chunk.start]
             key = " ".join(text.split()).lower()
-            if key in seen or len(text) < 3:
+            if key in seen or len(text) < SHORTEST_SENTENCE:
                 continue
             if chunk.kind == "footnote" and not is_prose(text):  # the citation part of a note
                 continue

@@ -20,6 +20,7 @@ from ijdqa.lexical import tokenize
 from ijdqa.types import Footnote
 
 MOST_NOTES = 6  # footnotes listed for one site or date, at most
+TWO_DIGIT_YEAR = 2  # "19.5.20": a two-digit year is this century's
 _MONTHS = {
     m: i
     for i, m in enumerate(
@@ -59,7 +60,7 @@ def question_dates(question: str) -> list[tuple[int | None, int, int]]:
     """(year or None, month, day) of every date the question gives."""
     found: list[tuple[int | None, int, int]] = []
     for d, m, y in _NUMERIC_DATE.findall(question):
-        year = int(y) + (2000 if len(y) == 2 else 0)
+        year = int(y) + (2000 if len(y) == TWO_DIGIT_YEAR else 0)
         found.append((year, int(m), int(d)))
     for match in _WORDY_DATE.finditer(question):
         day = match.group(1) or match.group(4)
