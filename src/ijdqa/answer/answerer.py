@@ -334,6 +334,14 @@ class ExtractiveAnswerer:
             "margin": best.score - (fitting[1].score if len(fitting) > 1 else 0.0),
             "footnote": float(best.chunk.kind == "footnote"),
             "terms": float(len(named) + len(plain)),
+            "missing_weight": max(
+                (
+                    (lexical.idf(t) or lexical.max_idf) / lexical.max_idf
+                    for t in plain
+                    if not extractive.credit(t, have)
+                ),
+                default=0.0,
+            ),
             **{
                 f"asks_{kind}": float(wanted == kind)
                 for kind in ("number", "time", "person", "place")

@@ -40,6 +40,7 @@ FEATURES = (
     "asks_person",  # who, which speaker
     "asks_place",  # where
     "loose_type",  # only a count that does not name what was counted fits
+    "missing_weight",  # the rarest asked word (not a name) the sentence lacks, by idf share
 )
 DECISION_FILE = "decision.json"
 
