@@ -87,3 +87,36 @@ def test_unfetched_sources_are_said_to_be_unfetched(assistant) -> None:
         "Which tweet is cited for Khamenei's call to arm the west bank like Gaza?"
     )
     assert answer.citations[0].source_status == "source not fetched"
+
+
+IMPORTED = "imported copy, not fetched: about.html (sha256 "
+
+
+def test_an_imported_source_is_labelled_as_such_everywhere(index_dir: Path) -> None:
+    """CLI text, Markdown, JSON and the web panel: the source's words beside a report citation
+    and a source passage cited itself both say the copy is a local file, not the URL's page."""
+    from ijdqa.citations import answer_dict, render_markdown, render_plain
+    from ijdqa.web_render import citation_cards
+
+    helper = build_assistant(Settings(index_dir=index_dir))
+    lookup = {f.number: f for f in helper.report.footnotes}
+    beside = helper.ask("Since when has the IHRC been cooperating with the U.N.?")
+    own = helper.ask(
+        "Since when has the Commission held consultative status with the Economic and Social "
+        "Council?",
+        filters={"scope": "sources"},
+    )
+    assert beside.citations[0].source_excerpt and own.citations[0].kind == "source"
+    for answer in (beside, own):
+        status = answer.citations[0].source_status or ""
+        assert IMPORTED in status, status
+        assert IMPORTED in render_plain(answer, lookup)
+        assert IMPORTED in json.dumps(answer_dict(answer, lookup), ensure_ascii=False)
+        assert IMPORTED in citation_cards(answer, lookup, turn=1)
+    assert IMPORTED in render_markdown(own, lookup)
+    done = subprocess.run(
+        [IJDQA, "ask", "--index-dir", str(index_dir), "--scope", "sources", "--markdown",
+         "What status has the Commission held with the Economic and Social Council?"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0 and IMPORTED in done.stdout, done.stdout + done.stderr

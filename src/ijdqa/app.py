@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from ijdqa import reportcache
 from ijdqa.answer import Answerer, ExtractiveAnswerer
-from ijdqa.citations import CorpusView
+from ijdqa.citations import CorpusView, label_provenance
 from ijdqa.corpus import CHUNKER_VERSION, build_chunks
 from ijdqa.embed import QueryEncoder, export_query_encoder, model_name, resolve_model_path
 from ijdqa.errors import IndexNotBuiltError, ReportError, ReportFormatError
@@ -123,6 +123,10 @@ def _source_texts(root: Path) -> tuple[SourceText, ...]:
 
 def sources_by_url(corpus: Corpus) -> dict[str, str]:
     return {s.url: s.text for s in corpus.sources}
+
+
+def provenance_by_url(corpus: Corpus) -> dict[str, str]:
+    return {s.url: s.provenance for s in corpus.sources if s.provenance}
 
 
 def encoder_dir(index_dir: Path, model_path: Path) -> Path:
@@ -262,7 +266,7 @@ class Assistant:
         timings = {**answer.timings, "total": time.perf_counter() - started}
         if self.clock:
             timings.setdefault("retrieve", self.clock.take())
-        return replace(answer, timings=timings)
+        return replace(label_provenance(answer, self.view), timings=timings)
 
     def stream(
         self,
@@ -289,7 +293,7 @@ class Assistant:
             timings = {**item.timings, "total": time.perf_counter() - started}
             if self.clock:
                 timings.setdefault("retrieve", self.clock.take())
-            yield replace(item, timings=timings)
+            yield replace(label_provenance(item, self.view), timings=timings)
 
 
 class TimedIndex:
@@ -353,7 +357,7 @@ def build_assistant(
 ) -> Assistant:
     corpus = corpus or load_corpus(settings.report, settings.index_dir)
     index = open_search_index(settings, corpus, build=build, progress=progress)
-    view = CorpusView(corpus.report, sources_by_url(corpus))
+    view = CorpusView(corpus.report, sources_by_url(corpus), provenance_by_url(corpus))
     clock = TimedIndex(index)
     extractive = ExtractiveAnswerer(view, cast(Index, clock))
     answerer: Answerer = extractive

@@ -21,9 +21,17 @@ MARKER_RE = re.compile(r"\[(\d{1,3})\]")
 class CorpusView:
     """Read access to every text a citation may quote: report, footnote bodies, sources."""
 
-    def __init__(self, report: Report, sources: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        report: Report,
+        sources: Mapping[str, str] | None = None,
+        provenance: Mapping[str, str] | None = None,
+    ) -> None:
         self.report = report
         self.sources = dict(sources or {})
+        # url -> how its stored copy got here (sources.provenance_label): every citation of a
+        # source shows it, so an imported file never passes for the page at the cited URL
+        self.provenance = dict(provenance or {})
         self._notes = {f.number: f for f in report.footnotes}
 
     def base(self, chunk: Chunk) -> str | None:
@@ -80,7 +88,26 @@ def make_citation(
         source=chunk.source,
         footnotes=notes,
         context=context,
+        source_status=view.provenance.get(chunk.source) if chunk.kind == "source" else None,
     )
+
+
+OWN_WORDS = "source's own words: "
+
+
+def label_provenance(answer: Answer, view: CorpusView) -> Answer:
+    """Every citation that shows a source's words says how that copy got here: a source
+    passage cited itself, and a report passage shown beside its source's own words."""
+    cited = []
+    for c in answer.citations:
+        status = c.source_status
+        if c.kind == "source":
+            status = view.provenance.get(c.source, status)
+        elif status and status.startswith(OWN_WORDS) and "; " not in status:
+            label = view.provenance.get(status.removeprefix(OWN_WORDS))
+            status = f"{status}; {label}" if label else status
+        cited.append(c if status == c.source_status else replace(c, source_status=status))
+    return replace(answer, citations=tuple(cited))
 
 
 def is_verbatim(view: CorpusView, citation: Citation, chunk: Chunk) -> bool:
@@ -142,6 +169,8 @@ def render_plain(answer: Answer, lookup: Mapping[int, Footnote]) -> str:
         lines.append(f"[{c.marker}] “{c.quote}” ({where}){' — ' + notes if notes else ''}")
         if c.source_excerpt:
             lines.append(f"    source's own words: “{c.source_excerpt}”")
+            if c.source_status and "; " in c.source_status:  # with how the copy got here
+                lines.append(f"    ({c.source_status.split('; ', 1)[1]})")
         elif c.source_status:
             lines.append(f"    ({c.source_status})")
     for note in answer.notes:
@@ -157,6 +186,8 @@ def render_markdown(answer: Answer, lookup: Mapping[int, Footnote]) -> str:
         quote = c.quote.replace("\n", " ")
         notes = "; ".join(describe_footnote(n, lookup) for n in c.footnotes)
         where = f"report p. {c.page}" if c.kind != "source" else f"source <{c.source}>"
+        if c.kind == "source" and c.source_status:
+            where += f", {c.source_status}"  # fetched when and from where, or imported
         lines.append(f"[^{c.marker}]: “{quote}” ({where}){'. Report ' + notes if notes else ''}")
     return "\n".join(lines).rstrip() + "\n"
 

@@ -89,6 +89,7 @@ class Download:
     content_type: str  # the media type, lower case, without parameters; "" when not sent
     charset: str | None
     body: bytes
+    status: int | None = None  # the HTTP status of the final response
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,7 @@ class Copy:
     title: str | None
     text: str
     final_url: str | None = None
+    status: int | None = None  # the HTTP status it was served with; None for an import
 
 
 def fetch_copy(client: httpx.Client, url: str, limits: FetchLimits) -> Copy:
@@ -114,6 +116,7 @@ def fetch_copy(client: httpx.Client, url: str, limits: FetchLimits) -> Copy:
         suffix=suffix,
         url=got.final_url,
         final_url=got.final_url,
+        status=got.status,
     )
 
 
@@ -125,11 +128,12 @@ def read_copy(
     suffix: str = "",
     url: str | None = None,
     final_url: str | None = None,
+    status: int | None = None,
 ) -> Copy:
     """A Copy of `data`. Raises SourceError when it holds no readable text."""
     kind = sniff_kind(data, content_type=content_type, suffix=suffix)
     title, text = extract(data, kind, charset=charset, url=url)
-    return Copy(data, kind, content_type or MEDIA[kind], title, text, final_url)
+    return Copy(data, kind, content_type or MEDIA[kind], title, text, final_url, status)
 
 
 def make_client(*, timeout: float, transport: httpx.BaseTransport | None = None) -> httpx.Client:
@@ -255,7 +259,7 @@ def _read(response: httpx.Response, url: str, limits: FetchLimits, deadline: flo
             )
         if time.monotonic() > deadline:
             raise FetchError(f"timed out: the download took longer than {3 * limits.timeout:g} s")
-    return Download(url, str(response.url), media, charset, bytes(body))
+    return Download(url, str(response.url), media, charset, bytes(body), response.status_code)
 
 
 def _content_type(header: str) -> tuple[str, str | None]:

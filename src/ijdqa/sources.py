@@ -8,8 +8,16 @@ A `SourceStore` keeps everything under one folder (the index's `sources/`):
 
 where <key> is the first 16 hex digits of the sha256 of the URL. A manifest entry holds: url,
 footnotes, status ("fetched" | "failed" | "imported"; a URL without an entry is "not fetched"),
-fetched_at (ISO 8601, UTC), bytes, sha256 (of the original), content_type, title, error, note,
-via ("original" | "archive" | "import"), final_url and files {"original", "text"}.
+bytes, sha256 (of the original), content_type, title, error, note, via ("original" | "archive"
+| "import"), files {"original", "text"}, and how the copy got there (its provenance):
+
+- fetched: fetched_at (ISO 8601, UTC), final_url (after redirects), http_status;
+- imported: imported_at, file_name (the imported file's own name); fetched_at stays null.
+
+`provenance_label` turns that into the words every citation of the source shows: "fetched
+2026-12-01T10:00:00Z from URL (HTTP 200, text/html, sha256 ...)" or "imported copy, not
+fetched: FILE (sha256 ..., imported ...)". A copy imported under a cited URL is never
+presented as that URL's page.
 
 Fetched text is data. It is stored and indexed as text and never interpreted; only control
 characters are removed from it.
@@ -60,6 +68,13 @@ class SourceRecord:
     error: str | None = None
     via: Via | None = None
     fetched_at: str | None = None
+    final_url: str | None = None
+    http_status: int | None = None
+    content_type: str | None = None
+    sha256: str | None = None
+    imported_at: str | None = None
+    file_name: str | None = None
+    provenance: str | None = None  # provenance_label of the stored copy, if any
 
     def as_dict(self) -> dict[str, object]:
         return {**asdict(self), "footnotes": list(self.footnotes)}
@@ -91,6 +106,7 @@ class SourceText:
     title: str | None
     text: str
     status: Status
+    provenance: str = ""  # provenance_label: how the copy got here
 
 
 class SourceStore:
@@ -206,6 +222,7 @@ def list_sources(footnotes: Iterable[Footnote], store: SourceStore) -> list[Sour
 def _record(url: str, footnotes: tuple[int, ...], kind: str, entry: dict | None) -> SourceRecord:
     if entry is None:
         return SourceRecord(url, footnotes, kind)
+    good = entry.get("status") in _GOOD
     return SourceRecord(
         url,
         footnotes,
@@ -215,7 +232,36 @@ def _record(url: str, footnotes: tuple[int, ...], kind: str, entry: dict | None)
         error=entry.get("error"),
         via=entry.get("via"),
         fetched_at=entry.get("fetched_at"),
+        final_url=entry.get("final_url"),
+        http_status=entry.get("http_status"),
+        content_type=entry.get("content_type"),
+        sha256=entry.get("sha256"),
+        imported_at=entry.get("imported_at"),
+        file_name=entry.get("file_name"),
+        provenance=provenance_label(entry) if good else None,
     )
+
+
+def provenance_label(entry: Mapping[str, Any]) -> str:
+    """How a stored copy got here, in the words its citations show."""
+    digest = f"sha256 {str(entry.get('sha256') or '?')[:16]}…"
+    if entry.get("status") == "imported":
+        note = str(entry.get("note") or "")
+        name = entry.get("file_name") or note.removeprefix("imported from ") or "a local file"
+        when = entry.get("imported_at") or entry.get("fetched_at") or "?"
+        return f"imported copy, not fetched: {name} ({digest}, imported {when})"
+    where = entry.get("final_url") or entry.get("url")
+    details = ", ".join(
+        str(part)
+        for part in (
+            f"HTTP {entry['http_status']}" if entry.get("http_status") else None,
+            entry.get("content_type"),
+            digest,
+        )
+        if part
+    )
+    archive = " (a Wayback Machine copy)" if entry.get("via") == "archive" else ""
+    return f"fetched {entry.get('fetched_at') or '?'} from {where}{archive} ({details})"
 
 
 # Storing ------------------------------------------------------------------------------------
@@ -227,7 +273,10 @@ def _now() -> str:
 
 def _entry(url: str, footnotes: Iterable[int], **fields: Any) -> dict[str, Any]:
     base: dict[str, Any] = dict.fromkeys(
-        ("bytes", "sha256", "content_type", "title", "error", "note", "via", "final_url", "files")
+        (
+            *("bytes", "sha256", "content_type", "title", "error", "note", "via"),
+            *("final_url", "http_status", "fetched_at", "imported_at", "file_name", "files"),
+        )
     )
     return {"url": url, "footnotes": sorted(set(footnotes)), **base, **fields}
 
@@ -243,7 +292,6 @@ def _save_copy(
     entry = _entry(
         url,
         footnotes,
-        fetched_at=_now(),
         bytes=len(copy.original),
         sha256=hashlib.sha256(copy.original).hexdigest(),
         content_type=copy.content_type,
@@ -325,7 +373,14 @@ def _fetch_one(client: httpx.Client, record: SourceRecord, run: _Run) -> FetchOu
             errors.append(f"{via}: {exc}" if len(attempts) > 1 else str(exc))
             continue
         note = f"original failed ({errors[0].removeprefix('original: ')})" if errors else None
-        fields = {"status": "fetched", "via": via, "final_url": copy.final_url, "note": note}
+        fields = {
+            "status": "fetched",
+            "via": via,
+            "final_url": copy.final_url,
+            "http_status": copy.status,
+            "fetched_at": _now(),
+            "note": note,
+        }
         _save_copy(store, url, record.footnotes, copy, **fields)
         size = len(copy.original)
         return FetchOutcome(url, "fetched", via, None, note, copy.title, size, copy.final_url)
@@ -350,7 +405,8 @@ def _save_failure(
     store: SourceStore, record: SourceRecord, error: str, previous: dict | None
 ) -> FetchOutcome:
     if previous and previous.get("status") in _GOOD:
-        note = f"kept the copy from {previous.get('fetched_at')}"
+        when = previous.get("fetched_at") or previous.get("imported_at")
+        note = f"kept the copy from {when}"
         return FetchOutcome(record.url, "failed", error=error, note=note)
     store.put(
         record.url,
@@ -380,7 +436,13 @@ def import_source(
         raise SourceError(f"cannot import {path}: {exc}") from exc
     existing = store.entry(url)
     numbers = {*citing, *((existing or {}).get("footnotes") or [])}
-    fields = {"status": "imported", "via": "import", "note": f"imported from {Path(path).name}"}
+    fields = {
+        "status": "imported",
+        "via": "import",
+        "note": f"imported from {Path(path).name}",
+        "file_name": Path(path).name,
+        "imported_at": _now(),
+    }
     entry = _save_copy(store, url, numbers, copy, **fields)
     return _record(url, tuple(entry["footnotes"]), footnote.kind, entry)
 
@@ -432,6 +494,7 @@ def indexed_texts(store: SourceStore) -> list[SourceText]:
             entry.get("title"),
             store.read_text(entry),
             entry["status"],
+            provenance_label(entry),
         )
         for url, entry in store.entries.items()
         if entry.get("status") in _GOOD

@@ -155,8 +155,16 @@ def citation_card(c: Citation, lookup: Mapping[int, Footnote], *, turn: int) -> 
         f' · <span class="ijdqa-section">{esc(c.section)}</span>'
         f' · <span class="ijdqa-kind">{esc(c.kind)}</span></div>'
         f'<blockquote class="ijdqa-context">{quote_in_context(c)}</blockquote>'
-        f"{notes_html}</div>"
+        f"{provenance_html(c)}{notes_html}</div>"
     )
+
+
+def provenance_html(c: Citation) -> str:
+    """How the cited source's copy got here ("imported copy, not fetched: ..."), if a source's
+    words are shown."""
+    status = c.source_status or ""
+    label = status if c.kind == "source" else status.partition("; ")[2]
+    return f'<div class="ijdqa-provenance">{esc(label)}</div>' if label else ""
 
 
 def quote_in_context(c: Citation) -> str:
@@ -448,6 +456,7 @@ a.ijdqa-marker:hover { background: rgba(37, 99, 235, 0.25); }
 .ijdqa-context mark { background: #fde68a; color: inherit; padding: 0 0.1em; }
 .ijdqa-fns { margin: 0.3em 0 0 1.1em; font-size: 0.88em; }
 .ijdqa-fns li { margin: 0.15em 0; overflow-wrap: anywhere; }
+.ijdqa-provenance { margin: 0.3em 0 0; font-size: 0.85em; font-style: italic; }
 .ijdqa-fn { font-weight: 700; }
 .ijdqa-nofn, .ijdqa-empty { font-size: 0.88em; opacity: 0.7; }
 .ijdqa-page-view { max-width: 52em; line-height: 1.55; }
