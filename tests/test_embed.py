@@ -323,3 +323,61 @@ def test_real_query_encoder_never_imports_torch(exported: Path) -> None:
         """)
     )
     assert not loaded & set(HEAVY)
+
+
+# --- what a killed export leaves behind (issue 12) ------------------------------------------
+
+
+def test_sweep_staging_removes_only_what_dead_exports_left(tmp_path: Path) -> None:
+    import os
+    import time
+
+    from ijdqa.embed import sweep_staging
+
+    target = tmp_path / "encoder" / "abc123"
+    target.mkdir(parents=True)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    left = {
+        "dead": tmp_path / "encoder" / f".abc123.{dead}.x1y2",
+        "retired": tmp_path / "encoder" / ".abc123.old.q9",
+        "legacy-old": tmp_path / "encoder" / ".abc123.k3j4h5",
+        "mine": tmp_path / "encoder" / f".abc123.{os.getpid()}.z9",  # an export running now
+        "legacy-new": tmp_path / "encoder" / ".abc123.n0w1",
+        "other": tmp_path / "encoder" / ".zzz999.1.a",  # another model's
+    }
+    for path in left.values():
+        path.mkdir()
+    hour_ago = time.time() - 7200
+    os.utime(left["legacy-old"], (hour_ago, hour_ago))
+    removed = set(sweep_staging(target))
+    assert removed == {left["dead"], left["retired"], left["legacy-old"]}
+    assert all(left[k].exists() for k in ("mine", "legacy-new", "other")) and target.exists()
+
+
+@pytest.mark.slow
+def test_an_export_killed_part_way_leaves_nothing_after_the_next_command(tmp_path: Path) -> None:
+    """`ijdqa model --force` killed (SIGKILL) while its staging folder exists; the next
+    `ijdqa index` sweeps it (and the encoder in use is untouched)."""
+    import shutil
+    import time
+
+    root = Path(__file__).resolve().parents[1]
+    index = tmp_path / "index"
+    shutil.copytree(root / "index" / "encoder", index / "encoder")
+    ijdqa = str(Path(sys.executable).parent / "ijdqa")
+    proc = subprocess.Popen([ijdqa, "model", "--force", "--index-dir", str(index)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not list((index / "encoder").glob(".*")):
+        time.sleep(0.05)
+    proc.kill()
+    proc.wait(timeout=30)
+    assert list((index / "encoder").glob(".*")), "no staging folder appeared to kill"
+    done = subprocess.run([ijdqa, "index", "--index-dir", str(index)],
+                          capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert list((index / "encoder").glob(".*")) == []
+    assert [p.name for p in (index / "encoder").iterdir()] == [
+        p.name for p in (root / "index" / "encoder").iterdir()
+    ]

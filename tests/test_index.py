@@ -658,3 +658,41 @@ def test_report_scope_term_statistics_ignore_the_sources(
         assert [h.score for h in with_source] == pytest.approx([h.score for h in without])
     hits = index.search("harbour lamps", k=3, filters={"scope": "sources"}, mode="lexical")
     assert hits and all(h.chunk.source == URL for h in hits)
+
+
+# --- checksums of the build files (issue 12) ------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["chunks.jsonl", "vectors.npy", "sentences.npy"])
+@pytest.mark.parametrize("damage", ["emptied", "altered"])
+def test_a_damaged_build_file_is_built_again_not_called_up_to_date(
+    tmp_path: Path, items: list[IndexedChunk], name: str, damage: str
+) -> None:
+    build(tmp_path, items)
+    first = read_manifest(tmp_path)
+    assert first is not None and set(first["files"]) >= {"chunks.jsonl", "vectors.npy"}
+    path = tmp_path / "builds" / first["folder"] / name
+    if damage == "emptied":
+        path.write_bytes(b"")
+    else:  # same size, one byte different: a size check would miss it
+        data = bytearray(path.read_bytes())
+        data[-2] ^= 0x01
+        path.write_bytes(bytes(data))
+    recorder = Recorder()
+    again = build(tmp_path, items, recorder.factory)
+    assert again.rebuilt and sorted(recorder.texts) == sorted(all_texts(items))  # none reused
+    second = read_manifest(tmp_path)
+    assert second is not None and second["folder"] != first["folder"]
+    assert second["files"] == first["files"]  # the same content, built again
+    assert not build(tmp_path, items, never_called).rebuilt  # and now it is up to date
+
+
+def test_a_build_without_recorded_checksums_is_still_reused(
+    tmp_path: Path, items: list[IndexedChunk]
+) -> None:
+    build(tmp_path, items)
+    manifest = read_manifest(tmp_path)
+    assert manifest is not None
+    del manifest["files"]
+    (tmp_path / "builds" / manifest["folder"] / "manifest.json").write_text(json.dumps(manifest))
+    assert not build(tmp_path, items, never_called).rebuilt

@@ -19,7 +19,13 @@ from ijdqa import reportcache
 from ijdqa.answer import Answerer, ExtractiveAnswerer
 from ijdqa.citations import CorpusView, label_provenance
 from ijdqa.corpus import CHUNKER_VERSION, build_chunks
-from ijdqa.embed import QueryEncoder, export_query_encoder, model_name, resolve_model_path
+from ijdqa.embed import (
+    QueryEncoder,
+    export_query_encoder,
+    model_name,
+    resolve_model_path,
+    sweep_staging,
+)
 from ijdqa.errors import IndexNotBuiltError, ReportError, ReportFormatError
 from ijdqa.index import BuildResult, Index, Progress, build_index, is_fresh, open_index
 from ijdqa.report import parse_report
@@ -135,7 +141,10 @@ def encoder_dir(index_dir: Path, model_path: Path) -> Path:
 
 
 def prepare_encoder(model_path: Path, encoder: Path, *, force: bool = False) -> bool:
-    """Export the model to ONNX into `encoder` unless it is there already; True if exported."""
+    """Export the model to ONNX into `encoder` unless it is there already; True if exported.
+
+    What an export killed part-way left beside it (a staging folder) is removed first."""
+    sweep_staging(encoder)
     if not force and (encoder / "model.onnx").exists():
         return False
     log.info("preparing the embedding model: a one-time ONNX export (about 10 s)")
@@ -159,6 +168,7 @@ def ensure_index(
     model = model_name(model_path)
     chunks = build_chunks(corpus.report, corpus.sources)
     encoder = encoder_dir(settings.index_dir, model_path)
+    sweep_staging(encoder)  # an export killed part-way (even when nothing needs embedding)
 
     def embedder() -> Any:
         prepare_encoder(model_path, encoder, force=rebuild)

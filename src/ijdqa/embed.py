@@ -24,6 +24,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -253,7 +254,8 @@ def export_query_encoder(model_path: Path, out_dir: Path) -> Path:
     pooling = _pooling_mode(folder, paths)
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    sweep_staging(out_dir)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.{os.getpid()}.", dir=out_dir.parent))
     staging.chmod(0o755)  # mkdtemp makes it private; the index is not
     try:
         transformer = folder / paths["Transformer"]
@@ -367,6 +369,35 @@ def _check_export(model: Any, tokenizer: Tokenizer, onnx_path: Path, names: list
         raise ModelUnavailableError(
             f"the ONNX export of {onnx_path} differs from torch by {error:.2g}; {_FIX}"
         )
+
+
+def sweep_staging(out_dir: Path, *, stale_after: float = 3600.0) -> list[Path]:
+    """Remove what killed exports left beside `out_dir`: staging folders of processes that are
+    gone (`.NAME.PID.*`), retired copies (`.NAME.old.*`, deleted right after a swap unless the
+    process died in between), and older unnamed staging folders over an hour old."""
+    removed = []
+    for path in Path(out_dir).parent.glob(f".{Path(out_dir).name}.*"):
+        tag = path.name.removeprefix(f".{Path(out_dir).name}.").split(".", 1)[0]
+        if tag == "old":
+            stale = True
+        elif tag.isdigit():
+            stale = not _alive(int(tag))
+        else:
+            stale = time.time() - path.stat().st_mtime > stale_after
+        if stale and path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _replace_dir(staging: Path, target: Path) -> None:

@@ -8,12 +8,17 @@ Layout under the index folder:
 A build is written into its own folder and only then named in CURRENT, so an interrupted build
 leaves the previous one in use. Vectors of chunks whose search text did not change are reused
 from the previous build (keyed by content hash), so an unchanged rebuild embeds nothing.
+
+The manifest records the sha256 of each build file (`files`); `ijdqa index` checks them before
+it calls a build up to date, so an emptied or altered chunks.jsonl or vectors.npy is built
+again (from scratch: nothing of a damaged build is reused) instead of being kept.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import time
@@ -32,7 +37,10 @@ from ijdqa.retrieve import clean_query, fuse, matches, validate_filters
 from ijdqa.store import ArrayVectors, ChromaStore
 from ijdqa.types import Chunk, Hit
 
+log = logging.getLogger(__name__)
+
 MANIFEST_VERSION = 1
+CHECKED_FILES = ("chunks.jsonl", "vectors.npy", "sentences.npy", "sentences.json")
 CANDIDATES = 50
 MODES = ("hybrid", "dense", "lexical")
 Progress = Callable[[int, int], None]
@@ -158,6 +166,14 @@ def _build_locked(
     build_id = _hash(f"{chash}|{model}|{CHUNKER_VERSION}|{chroma_url}")[:16]
     current = read_manifest(root)
     store_name = chroma_url or "local"
+    damaged = damaged_files(build_dir(root, current), current) if current else []
+    if damaged:
+        log.warning(
+            "the index's %s failed %s checksum; building it again",
+            ", ".join(damaged),
+            "its" if len(damaged) == 1 else "their",
+        )
+        rebuild = True  # reuse nothing of a damaged build
     if not rebuild and current and current["build_id"] == build_id:
         if current.get("inputs") != inputs:
             _write_manifest(build_dir(root, current), {**current, "inputs": inputs})
@@ -196,6 +212,7 @@ def _build_locked(
         "chroma_url": chroma_url,
         "collection": chroma.collection,
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "files": {name: _file_sha256(build / name) for name in CHECKED_FILES},
     }
     _write_manifest(build, manifest)
     _atomic_write(root / "CURRENT", folder)
@@ -285,6 +302,32 @@ def _read_chunk_rows(build: Path) -> list[dict[str, Any]]:
         raise IndexNotBuiltError(f"{path} is missing; run `ijdqa index --rebuild`") from exc
     except (OSError, ValueError) as exc:
         raise IndexCorruptError(f"cannot read {path}: {exc}; run `ijdqa index --rebuild`") from exc
+
+
+def damaged_files(build: Path, manifest: Mapping[str, Any]) -> list[str]:
+    """The build files whose sha256 differs from the manifest's (missing ones included).
+
+    A build from before checksums were recorded has none to check."""
+    recorded = manifest.get("files")
+    if not isinstance(recorded, dict):
+        return []
+    damaged = []
+    for name, digest in recorded.items():
+        try:
+            actual = _file_sha256(build / str(name))
+        except OSError:
+            actual = None
+        if actual != digest:
+            damaged.append(str(name))
+    return damaged
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _write_manifest(build: Path, manifest: dict[str, Any]) -> None:
