@@ -120,3 +120,18 @@ def test_an_imported_source_is_labelled_as_such_everywhere(index_dir: Path) -> N
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert done.returncode == 0 and IMPORTED in done.stdout, done.stdout + done.stderr
+
+
+def test_the_source_listing_says_how_each_copy_got_here(index_dir: Path) -> None:
+    done = subprocess.run(
+        [IJDQA, "sources", "--index-dir", str(index_dir)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    lines = done.stdout.splitlines()
+    at = next(
+        i for i, line in enumerate(lines) if "https://www.ihrc.org.uk/about/about-us/" in line
+    )
+    assert lines[at + 1].strip().startswith(IMPORTED)
+    assert sum(IMPORTED in line for line in lines) == 1  # the unfetched ones claim nothing

@@ -69,6 +69,8 @@ def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
         notes = ",".join(str(n) for n in r.footnotes)
         detail = r.error or r.title or ""
         print(f"[fn {notes}] {r.status:11} {r.url}{'  — ' + detail if detail else ''}")
+        if r.provenance:  # how the stored copy got here: fetched (when, from where) or imported
+            print(f"    {r.provenance}")
     print(f"{len(records)} cited source(s)", file=sys.stderr)
     return 0
 
