@@ -1,4 +1,5 @@
-"""End to end in headless Chromium: ask, watch the answer stream, click a marker, read the card.
+"""End to end in headless Chromium: ask, see the answer at once, click a marker, read the card;
+the same on a phone-sized screen; and the JSON API beside the page.
 
 Needs /usr/bin/chromium (Debian's package; `make browser` installs it). Without it the test is
 skipped with the reason, except under CI=true, where a missing browser is a failure.
@@ -71,10 +72,12 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         demo.close()
 
 
-@pytest.fixture()
-def page(app_url: str) -> Iterator[Any]:
+@pytest.fixture(params=[pytest.param((1400, 1000), id="desktop")])
+def page(app_url: str, request: pytest.FixtureRequest) -> Iterator[Any]:
     """A page that records every request and blocks (and records) any to a non-loopback host."""
     from playwright.sync_api import sync_playwright
+
+    width, height = request.param
 
     outside: list[str] = []
 
@@ -87,7 +90,7 @@ def page(app_url: str) -> Iterator[Any]:
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        context = browser.new_context(viewport={"width": width, "height": height})
         context.route("**/*", guard)
         page = context.new_page()
         page.on(
@@ -123,7 +126,8 @@ def test_ask_stream_click_marker_and_see_quote_page_and_source(page: Any, tmp_pa
     marker = first.locator("a.ijdqa-marker").first
     expect(marker).to_be_visible(timeout=30_000)
     expect(first).to_contain_text("1997")
-    assert page.evaluate("window.__lengths.length") >= 3, "the answer did not arrive in pieces"
+    lengths = page.evaluate("window.__lengths")
+    assert len(set(lengths)) == 1, f"the answer was typed out in pieces: {lengths}"
 
     marker.click()
     card = page.locator("#ijdqa-cite-1-1")
@@ -172,6 +176,54 @@ def test_report_tab_links_markers_to_footnotes(page: Any, tmp_path: Path) -> Non
     expect(page.locator("#ijdqa-eval")).to_contain_text("No evaluation run yet")
     page.get_by_role("tab", name="Report").click()
     shot(page, tmp_path, "web_report.png")
+
+
+PHONE = pytest.param((390, 844), id="phone")
+
+
+@pytest.mark.parametrize("page", [PHONE], indirect=True)
+def test_phone_chat_fits_the_screen_and_a_citation_opens_under_its_marker(
+    page: Any, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    chat = page.locator("#ijdqa-chat")
+    box = chat.bounding_box()
+    assert box and box["height"] <= 844 * 0.7, f"the chat is {box} on an 844 px screen"
+    answer = ask(page, FOUNDED)
+    marker = answer.locator("a.ijdqa-marker").first
+    marker.click()
+    inline = answer.locator(".ijdqa-inline .ijdqa-cite")
+    expect(inline).to_be_visible()
+    expect(inline.locator("mark")).to_contain_text("founded in London in 1997")
+    card, at = inline.bounding_box(), marker.bounding_box()
+    assert card and at and 0 <= card["y"] - at["y"] <= 600, (card, at)  # near, not 1,360 px down
+    assert page.evaluate("document.querySelectorAll('#ijdqa-cite-1-1').length") == 1
+    marker.click()  # a second click closes it
+    expect(inline).to_have_count(0)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390 + 1, f"the page scrolls sideways ({width} px)"
+    shot(page, tmp_path, "web_phone.png")
+
+
+def test_bold_text_uses_weight_700(page: Any) -> None:
+    weights = page.evaluate(
+        "() => [...document.querySelectorAll('strong, b, button, h1, h2, h3')]"
+        ".map(e => getComputedStyle(e).fontWeight)"
+    )
+    assert weights and "600" not in weights, weights
+
+
+def test_json_api_beside_the_page(page: Any, app_url: str) -> None:
+    reply = page.request.post(
+        f"{app_url}api/ask", data={"question": TWEET}, headers={"content-type": "application/json"}
+    )
+    assert reply.ok, reply.text()
+    answer = reply.json()
+    urls = [s["url"] for c in answer["citations"] for s in c["sources"]]
+    assert TWEET_URL in urls and not answer["refused"]
+    spec = page.request.get(f"{app_url}api/openapi.json").json()
+    assert "/api/ask" in spec["paths"]
 
 
 def shot(page: Any, tmp_path: Path, name: str) -> None:

@@ -424,6 +424,7 @@ def launch(
             quiet=quiet,
             show_error=False,
             css=render.CSS,
+            js=render.JS,
             footer_links=["api", "settings"],
             enable_monitoring=False,
             mcp_server=False,

@@ -409,6 +409,32 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+# --- the page script: on a phone a citation opens under its marker -----------------------
+
+# The panel sits below the whole chat column on a narrow screen; a marker there shows a copy
+# of its card inside the answer bubble instead of jumping far down (a second click closes it).
+# The card's HTML was escaped server-side; its id is dropped so ids stay unique.
+JS = """() => {
+  document.addEventListener('click', (event) => {
+    const marker = event.target.closest && event.target.closest('a.ijdqa-marker');
+    if (!marker || window.innerWidth > 640) return;
+    const card = document.getElementById(marker.getAttribute('href').slice(1));
+    const bubble = marker.closest('.ijdqa-answer');
+    if (!card || !bubble) return;
+    event.preventDefault();
+    let slot = bubble.querySelector('.ijdqa-inline');
+    if (!slot) {
+      slot = document.createElement('div');
+      slot.className = 'ijdqa-inline';
+      bubble.appendChild(slot);
+    }
+    const closing = slot.dataset.card === card.id;
+    slot.innerHTML = closing ? '' : card.outerHTML.replace(/ id="[^"]*"/, '');
+    slot.dataset.card = closing ? '' : card.id;
+  });
+}"""
+
+
 # --- the stylesheet (a string, so it ships inside the package) ----------------------------
 
 
