@@ -455,6 +455,13 @@ class ExtractiveAnswerer:
             .replace("  ", " ")
             .replace(" :", ":")
         )
+        if query.share:
+            head = head.rstrip(":") + prompts.render(
+                "organizations_share",
+                count=len(found),
+                total=len(orgs),
+                percent=f"{100 * len(found) / len(orgs):.1f}",
+            )
         lines, citations = [head], []
         for marker, org in enumerate(found, start=1):
             citation = self._entry_citation(org, marker)

@@ -47,6 +47,7 @@ class AppendixQuery:
     names: tuple[str, ...] = ()  # rows the question names ("in which countries is X listed")
     member: str | None = None  # "is X among the partners?" where X names no row: no
     each: bool = False  # one count per place asked about
+    share: bool = False  # asks what part of the table they are ("what percentage ...")
 
     @property
     def places(self) -> tuple[Place, ...]:
@@ -61,7 +62,11 @@ _ROW_NOUN = re.compile(
     re.I,
 )
 _BASED = re.compile(r"([A-Za-z]+)-based\b", re.I)
-_COUNT = re.compile(r"\b(how many|number of|count|tally|total|how much)\b", re.I)
+_COUNT = re.compile(
+    r"\b(how many|number of|count|tally|total|how much|percent\w*|share|proportion|fraction)\b",
+    re.I,
+)
+_SHARE = re.compile(r"\b(percent\w*|share|proportion|fraction|%)", re.I)
 _LIST = re.compile(
     r"\b(which|list (?:the|all|of)|name|what are|who are|show|any|are there|is there|give|what \w+ (?:groups|organi[sz]ations|partners))\b",
     re.I,
@@ -215,10 +220,22 @@ def place_spans(question: str, orgs: Sequence[Organization]) -> list[tuple[Place
                 continue
             phrase = " ".join(s[2] for s in spans[i : i + size]).strip(".")
             place = _place(phrase, cities)
+            if place is None and size == 1 and normalize(phrase) == "us":
+                place = _us_country(text, spans, i)
             if place is not None:
                 taken.update(range(i, i + size))
                 found.append((place, spans[i][0], spans[i + size - 1][1]))
     return sorted(found, key=lambda p: p[1])
+
+
+def _us_country(text: str, spans: list[tuple[int, int, str]], i: int) -> Place | None:
+    """A lowercase "us" is the country where a country stands: "the us", "us-based", "us
+    groups"; elsewhere it is the pronoun ("tell us")."""
+    before = text[: spans[i][0]].lower()
+    after = text[spans[i][1] :].lower()
+    if before.endswith("the ") or re.match(r"\s+based\b", after) or _ROW_NOUN.match(after.strip()):
+        return Place("country", "United States")
+    return None
 
 
 def _place(phrase: str, cities: dict[str, str]) -> Place | None:
@@ -337,7 +354,8 @@ def _parse(question: str, orgs: Sequence[Organization], words: TableWords) -> Ap
         if not _about_table(question, words, places_only=True):
             return None  # "Name the institution in Britain that employs X" is about X
         each = bool(_EACH.search(question)) and len(include) > 1
-        return AppendixQuery("rows", count, include, exclude, each=each)
+        share = bool(_SHARE.search(question))
+        return AppendixQuery("rows", count, include, exclude, each=each, share=share)
     if count and about_table:
         return AppendixQuery("total", True)
     return None
