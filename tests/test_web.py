@@ -558,3 +558,29 @@ def test_api_ask_needs_the_login_when_one_is_set(assistant: Assistant, tmp_path:
         assert ok.status_code == 200 and not ok.json()["refused"]
     finally:
         demo.close()
+
+
+def small_gold(folder: Path, n: int = 3) -> Path:
+    lines = (ROOT / "eval" / "dev.jsonl").read_text(encoding="utf-8").splitlines()[:n]
+    gold = folder / "small.jsonl"
+    gold.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return gold
+
+
+def test_run_evaluation_from_the_web_writes_a_run_the_tab_shows(
+    chat: web.WebChat, tmp_path: Path
+) -> None:
+    import gradio as gr
+
+    runs = tmp_path / "runs"
+    assert "No evaluation run yet" in render.eval_view(runs).markdown
+    seen: list[tuple[int, int]] = []
+    folder = chat.run_evaluation(
+        small_gold(tmp_path), runs, progress=lambda d, t: seen.append((d, t))
+    )
+    assert len((folder / "results.jsonl").read_text(encoding="utf-8").splitlines()) == 3
+    assert seen and seen[-1] == (3, 3)
+    view = render.eval_view(runs)
+    assert folder.name in view.markdown and view.metrics
+    with pytest.raises(gr.Error, match="not found"):
+        chat.run_evaluation(tmp_path / "missing.jsonl", runs)

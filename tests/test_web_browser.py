@@ -61,7 +61,11 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             pytest.fail(f"CI=true and the browser test cannot run: {reason}")
         pytest.skip(reason)
     assistant = build_assistant(Settings())
-    demo = web.create_app(assistant, runs_dir=tmp_path_factory.mktemp("runs"))
+    folder = tmp_path_factory.mktemp("runs")
+    gold = folder / "small.jsonl"  # three questions: the button's run takes seconds
+    lines = (ROOT / "eval" / "dev.jsonl").read_text(encoding="utf-8").splitlines()[:3]
+    gold.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    demo = web.create_app(assistant, runs_dir=folder / "runs", gold=gold)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = int(s.getsockname()[1])
@@ -174,6 +178,8 @@ def test_report_tab_links_markers_to_footnotes(page: Any, tmp_path: Path) -> Non
     expect(page.locator("#ijdqa-footnotes")).to_contain_text("twitter.com/khamenei_ir")
     page.get_by_role("tab", name="Evaluation").click()
     expect(page.locator("#ijdqa-eval")).to_contain_text("No evaluation run yet")
+    page.locator("#ijdqa-run-eval").click()
+    expect(page.locator("#ijdqa-eval")).to_contain_text("Latest run", timeout=120_000)
     page.get_by_role("tab", name="Report").click()
     shot(page, tmp_path, "web_report.png")
 

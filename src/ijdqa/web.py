@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, get_type_hints
@@ -167,6 +167,27 @@ class WebChat:
             answer = self.assistant.ask(question, history=turns, k=k, **scoped)
         return answer_dict(answer, self.lookup)
 
+    def run_evaluation(
+        self, gold: Path, runs_dir: Path, *, progress: Callable[[int, int], None] | None = None
+    ) -> Path:
+        """Score the answerer on a gold set, as `ijdqa eval --gold` does; the run's folder."""
+        import time
+
+        from ijdqa import eval_report
+        from ijdqa.evaluate import load_gold, run_gold
+
+        try:
+            questions = load_gold(gold)
+            started = time.perf_counter()
+            results = run_gold(self.assistant, questions, k=self.assistant.k, progress=progress)
+            info = {"gold": str(gold), "set": gold.stem, "k": self.assistant.k}
+            info |= {"answerer": self.answerer, "seconds": round(time.perf_counter() - started, 2)}
+            label = f"{gold.stem}-{self.answerer}"
+            folder, _ = eval_report.write_run(results, root=runs_dir, label=label, info=info)
+        except IjdqaError as exc:
+            raise gr.Error(str(exc), print_exception=False) from exc
+        return folder
+
     def page(self, number: float) -> str:
         return render.page_html(self.assistant.report, int(number))
 
@@ -231,6 +252,7 @@ def create_app(
     assistant: Assistant,
     *,
     runs_dir: Path = Path("eval/runs"),
+    gold: Path = Path("eval/dev.jsonl"),
 ) -> gr.Blocks:
     """The whole web app for one assistant: chat, report, footnotes, organizations, evaluation."""
     chat = WebChat(assistant)
@@ -256,7 +278,7 @@ def create_app(
             with gr.Tab("Organizations", id="organizations"):
                 _organizations_tab(chat)
             with gr.Tab("Evaluation", id="evaluation") as eval_tab:
-                _evaluation_tab(eval_tab, runs_dir)
+                _evaluation_tab(eval_tab, runs_dir, chat, gold)
 
         def ask(question: str, k: int = assistant.k) -> AnswerJSON:
             """Answer a question about the report; the same JSON as `ijdqa ask --json`."""
@@ -380,18 +402,38 @@ def _organizations_tab(chat: WebChat) -> None:
         )
 
 
-def _evaluation_tab(tab: gr.Tab, runs_dir: Path) -> None:
+def _evaluation_tab(tab: gr.Tab, runs_dir: Path, chat: WebChat, gold: Path) -> None:
     def show() -> tuple[str, Any]:
         view = render.eval_view(runs_dir)
         return view.markdown, gr.JSON(value=view.metrics, visible=view.metrics is not None)
 
+    def run(progress: gr.Progress = gr.Progress()) -> tuple[str, Any]:  # noqa: B008 - gradio's way
+        chat.run_evaluation(gold, runs_dir, progress=lambda d, t: progress((d, t), desc="asking"))
+        return show()
+
     first = render.eval_view(runs_dir)
     with gr.Row():
         refresh = gr.Button("Refresh", size="sm", scale=0, min_width=120)
+        start = gr.Button(
+            f"Run evaluation ({gold.name})",
+            size="sm",
+            scale=0,
+            min_width=200,
+            variant="primary",
+            elem_id="ijdqa-run-eval",
+        )
     text = gr.Markdown(first.markdown, elem_id="ijdqa-eval")
     with gr.Accordion("metrics.json", open=False):
         metrics = gr.JSON(first.metrics, visible=first.metrics is not None)
     refresh.click(show, None, [text, metrics], api_visibility="private")
+    start.click(
+        run,
+        None,
+        [text, metrics],
+        api_visibility="private",
+        concurrency_limit=1,
+        concurrency_id="eval",
+    )
     tab.select(show, None, [text, metrics], api_visibility="private")
 
 
