@@ -78,6 +78,17 @@ def _on(note: Footnote, date: tuple[int | None, int, int]) -> bool:
     return when.month == month and when.day == day and year in (None, when.year)
 
 
+_SITE_CUE = re.compile(
+    r"\b(site|website|web site|outlet|newspaper|domain|links?|urls?|cites?|cited|citing|tweets?|twitter|youtube)\b",
+    re.I,
+)
+
+
+def _labels(url: str) -> set[str]:
+    host = urlparse(url).netloc.lower().removeprefix("www.")
+    return host_words(url) - {host}
+
+
 def host_words(url: str) -> set[str]:
     """The telling parts of a URL's host: "kayhan.ir" -> {"kayhan.ir", "kayhan"}."""
     host = urlparse(url).netloc.lower().removeprefix("www.")
@@ -89,7 +100,15 @@ def by_site_or_date(question: str, notes: Sequence[Footnote]) -> list[Footnote]:
     gives both); [] when it names neither."""
     asked = question.lower()
     words = set(re.findall(r"[\w.]+", asked)) | set(re.findall(r"[\w.-]+", asked))
-    sites = {n.number for n in notes for u in n.urls if host_words(u) & words}
+    # a whole host ("kayhan.ir") names a site; a bare label ("ihrc", "kayhan") may name the
+    # organization instead, so it counts only where the question asks about sites or links
+    labels_count = bool(_SITE_CUE.search(question))
+    sites = {
+        n.number
+        for n in notes
+        for u in n.urls
+        if (host_words(u) & words) - (set() if labels_count else _labels(u))
+    }
     kinds = {
         n.number
         for n in notes
