@@ -9,7 +9,7 @@ PORT ?= 7860
 # pip on some machines repeats a harmless warning per package about missing local mirrors
 QUIET_PIP := grep -v "is ignored: it is neither a file nor a directory" || true
 
-.PHONY: install chat index test check lint bench browser strace clean soak
+.PHONY: install chat index test check lint bench browser strace clean soak eval calibrate
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -52,6 +52,15 @@ lint: install
 	$(VENV)/bin/lint-imports
 
 check: lint test
+
+# dev, test and blind side by side against the floors in eval/thresholds.json; the metrics of
+# all three go to eval/summary.json, the runs to eval/runs/
+eval: install
+	$(IJDQA) eval --check eval/thresholds.json --json > eval/summary.json
+
+# refit the answer-or-refuse decision on dev only (writes src/ijdqa/answer/decision.json)
+calibrate: install
+	$(PY) -m ijdqa.calibrate
 
 bench: install
 	$(PY) bench/run.py
