@@ -221,7 +221,9 @@ def test_ask_makes_no_outbound_connection(
         "safe_defaults",
         "outbound connections during `ijdqa ask` (network guard in sitecustomize)",
         "1 cold start + 1 answer",
-        "0 attempts (connect, connect_ex, sendto, getaddrinfo to anything but loopback)",
+        "0 attempts from Python's socket module (connect, connect_ex, sendto, getaddrinfo to "
+        "anything but loopback); native code such as onnxruntime bypasses this guard: see "
+        "the strace rows (tests/test_network.py)",
     )
 
 
@@ -312,7 +314,8 @@ def test_served_chat_listens_on_loopback_and_calls_nobody(
         "start-up, page load, 1 /ask answer",
         f"listens on {', '.join(listening(port))} only"
         + (f"; a connection to this host's {outside} is refused" if outside else "")
-        + "; 0 outbound attempts (no analytics, no CDN, no update check)",
+        + "; 0 outbound attempts from Python sockets (no analytics, no CDN, no update check; "
+        "native code: see the strace rows)",
     )
 
 
