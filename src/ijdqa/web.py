@@ -451,7 +451,7 @@ def launch(
     The JSON API (POST /api/ask, web_api.py) goes onto the same FastAPI app as the page.
     Requests pass web_guard first: body cap, no uploads, failed logins throttled."""
     chat: WebChat | None = getattr(demo, "ijdqa_chat", None)
-    extra = web_api.app_kwargs(chat.answer_json, auth=auth) if chat else {}
+    extra = web_api.app_kwargs(chat.answer_json, auth=auth, workers=CONCURRENCY) if chat else {}
     extra = {**web_guard.app_kwargs(), **extra}
     warning = web_guard.exposure_warning(host, auth)
     if warning:

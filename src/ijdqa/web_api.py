@@ -11,10 +11,13 @@ With a login (--auth) the API asks for the same user and password by HTTP Basic 
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import secrets
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any, Literal
 
 from fastapi import HTTPException, Request
@@ -58,15 +61,21 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def routes(ask: Ask, *, auth: tuple[str, str] | None = None) -> list[APIRoute]:
-    """The API routes over `ask(question, history=..., k=..., scope=...)`."""
+def routes(ask: Ask, *, auth: tuple[str, str] | None = None, workers: int = 2) -> list[APIRoute]:
+    """The API routes over `ask(question, history=..., k=..., scope=...)`.
 
-    def ask_route(body: AskRequest, request: Request) -> AnswerJSON:
+    Answers are computed by `workers` threads of a pool of our own, first come first served:
+    waiting requests wait in its queue, not as threads racing for a lock (which let late
+    arrivals overtake and stretched the tail under load)."""
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ijdqa-api")
+
+    async def ask_route(body: AskRequest, request: Request) -> AnswerJSON:
         """Answer one question with footnote-level citations (the `ijdqa ask --json` object)."""
         check_login(request, auth)
         history = [(t.role, t.content) for t in body.history]
+        job = partial(ask, body.question, history=history, k=body.k, scope=body.scope)
         try:
-            return ask(body.question, history=history, k=body.k, scope=body.scope)
+            return await asyncio.get_running_loop().run_in_executor(pool, job)
         except QueryError as exc:
             raise HTTPException(422, str(exc)) from exc
         except IjdqaError as exc:
@@ -128,10 +137,12 @@ async def one_line_errors(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": "; ".join(problems)}, status_code=422)
 
 
-def app_kwargs(ask: Ask, *, auth: tuple[str, str] | None = None) -> dict[str, Any]:
+def app_kwargs(
+    ask: Ask, *, auth: tuple[str, str] | None = None, workers: int = 2
+) -> dict[str, Any]:
     """What Gradio's FastAPI app is created with: our routes and our validation errors."""
     return {
-        "routes": routes(ask, auth=auth),
+        "routes": routes(ask, auth=auth, workers=workers),
         "exception_handlers": {RequestValidationError: one_line_errors},
         "openapi_url": None,  # FastAPI's own would list every Gradio route
     }
