@@ -447,7 +447,7 @@ def describe(ran: Ran) -> str:
     if out.startswith("["):
         return f"exit 0: JSON array of {len(json.loads(out))} item(s)"
     if out.startswith("metric"):
-        done = re.findall(r"evaluating (\d+)/", ran.stderr)
+        done = re.findall(r"evaluating (?:\S+ )?(\d+)/", ran.stderr)
         return f"exit 0: {done[-1] if done else '?'} question(s) evaluated, metrics printed"
     return f"exit 0: “{clip(out, 70)}”"
 
