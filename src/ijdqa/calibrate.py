@@ -24,6 +24,7 @@ from ijdqa.evaluate import GoldQuestion, correctness, is_refusal, load_gold
 
 CURVE_POINTS = 60  # points of the precision/recall curve kept for the eval report
 FOLDS = 5
+INVENTION_COST = 1.5  # fixed once, from the brief ("it never invents"), not tuned
 REGULARIZATION = 1.0  # scikit-learn's C: the default; few rows, so no search over it
 
 
@@ -71,9 +72,13 @@ def fit(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     right = [int(((p >= t) & (y == 1)).sum() + ((p < t) & (y == 0)).sum()) for t in thresholds]
     # the threshold gets the most questions right, as the evaluation counts them: right
     # answers given plus unanswerable questions refused (an answerable question answered
-    # wrongly is wrong either way and does not move it)
+    # wrongly is wrong either way and does not move it); an answer to what the report does
+    # not say is an invention, which costs INVENTION_COST times a refusal of what it does say
     unanswerable = np.array([bool(r.get("refuse")) for r in rows])
-    scored = [((p >= t) & (y == 1)).sum() + ((p < t) & unanswerable).sum() for t in thresholds]
+    scored = [
+        ((p >= t) & (y == 1)).sum() + INVENTION_COST * ((p < t) & unanswerable).sum()
+        for t in thresholds
+    ]
     best = int(np.argmax(scored))
     keep = np.unique(np.linspace(0, len(thresholds) - 1, CURVE_POINTS).astype(int))
     return {

@@ -335,7 +335,8 @@ def _parse(question: str, orgs: Sequence[Organization], words: TableWords) -> Ap
     asked_member = _MEMBERSHIP.match(question)
     if asked_member and not places:
         member = re.sub(r"^(?:the|a|an|any)\s+", "", asked_member.group(1).strip(" ,"), flags=re.I)
-        if member and member[0].isupper() and not _ROW_NOUN.fullmatch(member):
+        named_like = member[:1].isupper() or member.startswith("al-")
+        if member and named_like and not _ROW_NOUN.fullmatch(member):
             return AppendixQuery("rows", False, member=member)
     about_table = _about_table(question, words)
     if _DUPLICATES.search(question) and about_table:
@@ -389,7 +390,8 @@ _OPERATION_WORDS = frozenset(
     tokenize(
         "country countries region regions continent continents most fewest twice duplicate "
         "duplicated repeated once times breakdown represented come from based each per every "
-        "combined together respectively separately among any named called included"
+        "combined together respectively separately among any named called included "
+        "different distinct unique various appear appears occur occurs show shown"
     )
 )
 
@@ -416,7 +418,7 @@ def _about_table(
         return not outside and not [t for t in content if t not in _GENERIC]
     if places_only:  # with a place: at most two words of something else
         return len(outside) <= PLACE_QUESTION_SLACK
-    return len(outside) <= max(1, len(content) // 3)
+    return len(outside) <= len(content) // 3  # a name of something else is enough to leave
 
 
 @dataclass(frozen=True)
