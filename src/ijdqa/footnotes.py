@@ -120,11 +120,11 @@ def resolve_footnotes(
         page, body = numbered[number]
         marker = by_marker.get(number)
         text = body.text
-        same_as = number - 1 if _IBID_RE.match(text) and number > 1 else None
-        kind = _kind(text)
-        if same_as is not None:
-            previous = next((f for f in footnotes if f.number == same_as), None)
-            kind = previous.kind if previous else kind
+        # "Ibid." repeats the note printed just before it: the previous one parsed (a note
+        # lost to a damaged extraction is skipped, never pointed at)
+        previous = footnotes[-1] if footnotes and _IBID_RE.match(text) else None
+        same_as = previous.number if previous else None
+        kind = previous.kind if previous else _kind(text)
         footnotes.append(
             Footnote(
                 number=number,
