@@ -211,3 +211,16 @@ def run_argv(*args: str) -> list[str]:
     from test_cli import IJDQA
 
     return [IJDQA, *args]
+
+
+def test_timings_split_retrieval_from_answering(assistant) -> None:
+    answer = assistant.ask(FOUNDED)
+    data = answer_dict(answer)
+    valid(data)
+    timings = data["timings_ms"]
+    assert 0 < timings["retrieve"] < timings["total"]
+    assert abs(timings["retrieve"] + timings["answer"] - timings["total"]) < 0.05
+    for _ in range(20):  # retrieval outside a question leaves time on this thread's clock
+        assistant.clock.search("Malaysian partner organizations", k=50)
+    again = assistant.ask(FOUNDED).timings  # ... which the next question does not count
+    assert again["retrieve"] <= again["total"]

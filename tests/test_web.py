@@ -584,3 +584,24 @@ def test_run_evaluation_from_the_web_writes_a_run_the_tab_shows(
     assert folder.name in view.markdown and view.metrics
     with pytest.raises(gr.Error, match="not found"):
         chat.run_evaluation(tmp_path / "missing.jsonl", runs)
+
+
+class StreamingAssistant(RecordingAssistant):
+    """An assistant whose answerer writes text as it goes (an LLM), then the final Answer."""
+
+    def stream(self, question: str, *, history: Any = (), k: int | None = None) -> Any:
+        final = self.inner.ask(question, history=history, k=k)
+        words = final.text.split(" ")
+        for i, word in enumerate(words):
+            yield word + (" " if i < len(words) - 1 else "")
+        yield final
+
+
+def test_llm_text_is_shown_as_it_is_written_then_the_final_answer(assistant: Assistant) -> None:
+    chat = web.WebChat(StreamingAssistant(assistant))  # type: ignore[arg-type]
+    updates = list(chat.respond(FOUNDED, [], None, 6))
+    bubbles = [u[0][-1]["content"] for u in updates]
+    drafts = bubbles[1:-1]
+    assert len(drafts) == len(assistant.ask(FOUNDED).text.split(" "))
+    assert all("Writing" in d for d in drafts) and "1997" in drafts[-1]
+    assert "ijdqa-marker" in bubbles[-1] and "Writing" not in bubbles[-1]
