@@ -281,7 +281,6 @@ class ExtractiveAnswerer:
         self.trace = {"features": features, "probability": probability}
         if probability is not None and probability < self.decision.threshold:
             return self.refuse(base, query, k=k, names=names)
-        chosen = [c for c in chosen if c is chosen[0] or c.score >= self.params.floor]
         chosen += self._followed_note(query, chosen, scoring, wanted)
         parts, citations = [], []
         for marker, cand in enumerate(chosen, start=1):
