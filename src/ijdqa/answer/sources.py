@@ -78,10 +78,13 @@ def _on(note: Footnote, date: tuple[int | None, int, int]) -> bool:
     return when.month == month and when.day == day and year in (None, when.year)
 
 
-_SITE_CUE = re.compile(
-    r"\b(site|website|web site|outlet|newspaper|domain|links?|urls?|cites?|cited|citing|tweets?|twitter|youtube)\b",
-    re.I,
-)
+_SITE_BEFORE = r"(?:cites?|cited|citing|from|on|at|to|site|website|outlet|links?)\s+(?:the\s+)?"
+
+
+def _named_as_site(label: str, asked: str) -> bool:
+    """Whether a bare host label is used as the site's name ("cite kayhan", "on youtube"),
+    not as the organization's ("IHRC's complaint", "the ICT report")."""
+    return bool(re.search(rf"\b{_SITE_BEFORE}{re.escape(label)}\b(?![’'])", asked))
 
 
 def _labels(url: str) -> set[str]:
@@ -102,12 +105,11 @@ def by_site_or_date(question: str, notes: Sequence[Footnote]) -> list[Footnote]:
     words = set(re.findall(r"[\w.]+", asked)) | set(re.findall(r"[\w.-]+", asked))
     # a whole host ("kayhan.ir") names a site; a bare label ("ihrc", "kayhan") may name the
     # organization instead, so it counts only where the question asks about sites or links
-    labels_count = bool(_SITE_CUE.search(question))
     sites = {
         n.number
         for n in notes
         for u in n.urls
-        if (host_words(u) & words) - (set() if labels_count else _labels(u))
+        if {w for w in host_words(u) & words if w not in _labels(u) or _named_as_site(w, asked)}
     }
     kinds = {
         n.number
