@@ -554,7 +554,7 @@ class ExtractiveAnswerer:
         claim = " ".join(w for w in query.split() if not set(tokenize(w)) & SOURCE_TERMS)
         hits = [h for h in self.index.search(claim or query, k=k) if h.chunk.source == "report"]
         cands = extractive.candidates(
-            [h for h in hits if h.chunk.kind == "body"], usable=self._usable, base=self.view.base
+            [h for h in hits if h.chunk.kind in ("body", "caption")], usable=self._usable, base=self.view.base
         )
         if not cands:
             return []
