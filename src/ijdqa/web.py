@@ -21,6 +21,7 @@ import gradio as gr
 
 from ijdqa import web_api, web_guard
 from ijdqa import web_render as render
+from ijdqa import web_style as style
 from ijdqa.citations import answer_dict, render_markdown
 from ijdqa.errors import IjdqaError, QueryError
 from ijdqa.organizations import filter_organizations
@@ -465,8 +466,8 @@ def launch(
             prevent_thread_lock=prevent_thread_lock,
             quiet=quiet,
             show_error=False,
-            css=render.CSS,
-            js=render.JS,
+            css=style.CSS,
+            js=style.JS,
             footer_links=["api", "settings"],
             enable_monitoring=False,
             mcp_server=False,
@@ -474,7 +475,7 @@ def launch(
             ssr_mode=False,
             max_file_size=1,  # no file input: Gradio refuses uploads over 1 byte too
             app_kwargs=extra,
-            theme=render.theme(),
+            theme=style.theme(),
         )
     except OSError as exc:
         raise IjdqaError(f"cannot serve on {host}:{port} ({exc}); try another --port") from exc
