@@ -152,6 +152,8 @@ class ExtractiveAnswerer:
         )
         users = [t.content for t in history if t.role == "user"]
         orgs = self._organizations(core, resolved, users[-1] if users else None)
+        if orgs is not None and orgs.get("refused"):
+            return self.refuse(base, resolved, k=k)
         if orgs is not None:
             return keep_valid(replace(base, **orgs))
         number = explicit_footnote(core)
@@ -416,16 +418,18 @@ class ExtractiveAnswerer:
         if query.operation == "total" and not query.exclude:
             return self._org_total(orgs)
         if query.names and appendix.asks_missing_field(core, chosen.rows):
-            return None  # "which city is X in" where the table gives none: not a table answer
+            return {"refused": True}  # "which city is X in" where the table gives none
+        whether = appendix.asks_whether(core)
         if not chosen.rows:
-            where = query.member or appendix.describe(query.include)
+            where = query.member or appendix.describe(query.include) or " ".join(query.words)
             text = prompts.render("organizations_none", what=where, count=len(orgs))
             return {
-                "text": text,
+                "text": ("No. " if whether else "") + text,
                 "citations": (),
                 "notes": (prompts.render("organizations_whole"),),
             }
-        return self._org_list(chosen.rows, query, orgs)
+        listed = self._org_list(chosen.rows, query, orgs)
+        return {**listed, "text": "Yes. " + listed["text"]} if whether else listed
 
     def _org_list(
         self, found: list[Organization], query: appendix.AppendixQuery, orgs: Sequence[Organization]
@@ -435,6 +439,10 @@ class ExtractiveAnswerer:
             place = "listed twice"
         else:
             place = f"in {appendix.describe(query.include)}" if query.include else ""
+            if query.names:
+                place = f"named {' or '.join(query.names)} {place}"
+            if query.words:
+                place = f"whose entry names {' or '.join(query.words)} {place}"
             if query.exclude:
                 place += f" (not counting {appendix.describe(query.exclude)})"
         distinct = len({(o.name, o.country, o.city) for o in found})
@@ -554,7 +562,9 @@ class ExtractiveAnswerer:
         claim = " ".join(w for w in query.split() if not set(tokenize(w)) & SOURCE_TERMS)
         hits = [h for h in self.index.search(claim or query, k=k) if h.chunk.source == "report"]
         cands = extractive.candidates(
-            [h for h in hits if h.chunk.kind in ("body", "caption")], usable=self._usable, base=self.view.base
+            [h for h in hits if h.chunk.kind in ("body", "caption")],
+            usable=self._usable,
+            base=self.view.base,
         )
         if not cands:
             return []

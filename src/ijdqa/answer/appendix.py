@@ -48,6 +48,7 @@ class AppendixQuery:
     member: str | None = None  # "is X among the partners?" where X names no row: no
     each: bool = False  # one count per place asked about
     share: bool = False  # asks what part of the table they are ("what percentage ...")
+    words: tuple[str, ...] = ()  # "Manchester-based": rows whose entry names the word
 
     @property
     def places(self) -> tuple[Place, ...]:
@@ -61,14 +62,14 @@ _ROW_NOUN = re.compile(
     + r")\b",
     re.I,
 )
-_BASED = re.compile(r"([A-Za-z]+)-based\b", re.I)
+_BASED = re.compile(r"([A-Za-z]+)[- ]based\b", re.I)
 _COUNT = re.compile(
     r"\b(how many|number of|count|tally|total|how much|percent\w*|share|proportion|fraction)\b",
     re.I,
 )
 _SHARE = re.compile(r"\b(percent\w*|share|proportion|fraction|%)", re.I)
 _LIST = re.compile(
-    r"\b(which|list (?:the|all|of)|name|what are|who are|show|any|are there|is there|give|what \w+ (?:groups|organi[sz]ations|partners))\b",
+    r"\b(which|list (?:the|all|of)|name|what are|who are|show|any|are there|is there|give|what(?:s|'s)? (?:the )?(?!(?:did|does|do|are|were|is|was|have|has)\b)\w+ (?:groups?|organi[sz]ations?|partners?|orgs?))\b",
     re.I,
 )
 _DUPLICATES = re.compile(
@@ -81,7 +82,9 @@ _COUNTRIES = re.compile(
 )
 _BY_COUNTRY = re.compile(
     r"\b(which|what)\s+(?:\w+\s+)?countr(?:y|ies)\b|\b(by|per|each|every)\s+country\b"
-    r"|\bbreak\s?down\b|\bmost\b|\bfewest\b|\bcountr(?:y|ies)\b.{0,30}\b(represented|come from|from)\b",
+    r"|\bbreak\s?down\b|\bmost\b|\bfewest\b|\bleast\b|\b(?:second|third)\W+(?:largest|biggest|most)\b"
+    r"|\b(?:only|just)\s+(?:one|a single|1)\b|\bsingle\b"
+    r"|\bcountr(?:y|ies)\b.{0,30}\b(represented|come from|from)\b",
     re.I,
 )
 _BY_REGION = re.compile(
@@ -102,7 +105,7 @@ _MEMBERSHIP = re.compile(
 )
 # what a question naming a row asks of the table: where it is listed, whether it is there
 _NAMED_CUE = re.compile(
-    r"\b(countr\w*|city|where|based|located|listed|partners?|partnered|appendix|among|"
+    r"\b(countr\w*|city|where|based|located|listed|list|partners?|partnered|appendix|among|"
     r"included|twice|entry|entries)\b",
     re.I,
 )
@@ -284,7 +287,12 @@ def table_words(paragraphs: Sequence[Paragraph]) -> TableWords:
     return TableWords(frozenset(tokenize(" ".join(texts))), frozenset(rows))
 
 
-_GENERIC = frozenset(tokenize("total altogether overall all together appendix list listed table"))
+_GENERIC = frozenset(
+    tokenize(
+        "total altogether overall all together appendix list listed table contain contains "
+        "numbered include includes included have has"
+    )
+)
 
 
 def parse(
@@ -335,7 +343,7 @@ def _parse(question: str, orgs: Sequence[Organization], words: TableWords) -> Ap
     asked_member = _MEMBERSHIP.match(question)
     if asked_member and not places:
         member = re.sub(r"^(?:the|a|an|any)\s+", "", asked_member.group(1).strip(" ,"), flags=re.I)
-        named_like = member[:1].isupper() or member.startswith("al-")
+        named_like = member[:1].isupper() or member.startswith("al-") or question.islower()
         if member and named_like and not _ROW_NOUN.fullmatch(member):
             return AppendixQuery("rows", False, member=member)
     about_table = _about_table(question, words)
@@ -348,6 +356,9 @@ def _parse(question: str, orgs: Sequence[Organization], words: TableWords) -> Ap
             return AppendixQuery("by_region", count, exclude=exclude)
         if _BY_COUNTRY.search(question):
             return AppendixQuery("by_country", count, exclude=exclude)
+    based = [m.group(1) for m in _BASED.finditer(question) if not _place(m.group(1), {})]
+    if based and not places:
+        return AppendixQuery("rows", count, words=tuple(based))
     if places:
         asked = count or _LIST.search(question) or _BASED.search(question)
         if not (asked or _about_table(question, words, strict=True)):
@@ -391,7 +402,8 @@ _OPERATION_WORDS = frozenset(
         "country countries region regions continent continents most fewest twice duplicate "
         "duplicated repeated once times breakdown represented come from based each per every "
         "combined together respectively separately among any named called included "
-        "different distinct unique various appear appears occur occurs show shown"
+        "different distinct unique various appear appears occur occurs show shown non only "
+        "single one just least largest biggest second third"
     )
 )
 
@@ -452,6 +464,9 @@ def select(query: AppendixQuery, orgs: Sequence[Organization]) -> Selection:
             return Selection(rows, counts)
         if query.names:
             rows = [o for o in rows if o.name in query.names]
+        if query.words:
+            wanted = [normalize(w) for w in query.words]
+            rows = [o for o in rows if any(w in normalize(o.line) for w in wanted)]
         if query.include:
             rows = [o for o in rows if any(matches(o, p) for p in query.include)]
         return Selection(rows)
@@ -471,6 +486,18 @@ def asks_missing_field(question: str, rows: Sequence[Organization]) -> bool:
     """Whether the question asks for a detail of named rows that the table does not give
     ("which city is X in?" for a row with no city)."""
     return bool(_FIELD_WORDS["city"].search(question)) and not any(o.city for o in rows)
+
+
+_WHETHER = re.compile(
+    r"^\W*(?:is|are|was|were|does|do|did|has|have)\b"
+    r"|\b(?:listed|included|a partner|among the partners|one of the partners)\W*$",
+    re.I,
+)
+
+
+def asks_whether(question: str) -> bool:
+    """A yes-or-no question: "Is X a partner?", "Are any German groups listed?"."""
+    return bool(_WHETHER.search(question.strip()))
 
 
 def describe(places: Sequence[Place]) -> str:

@@ -78,7 +78,7 @@ def _on(note: Footnote, date: tuple[int | None, int, int]) -> bool:
     return when.month == month and when.day == day and year in (None, when.year)
 
 
-_SITE_BEFORE = r"(?:cites?|cited|citing|from|on|at|to|site|website|outlet|links?)\s+(?:the\s+)?"
+_SITE_BEFORE = r"(?:cites?|cited|citing|from|on|site|website|outlet|links?)\s+(?:the\s+)?"
 
 
 def _named_as_site(label: str, asked: str) -> bool:
