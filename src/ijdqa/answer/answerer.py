@@ -37,16 +37,19 @@ from ijdqa.answer.question import (
     why_verb,
 )
 from ijdqa.answer.sentences import Candidate
-from ijdqa.answer.spelling import Speller
+from ijdqa.answer.spelling import Speller, lexicon
 from ijdqa.citations import MARKER_RE, CorpusView, footnote_urls, keep_valid, make_citation
 from ijdqa.lexical import LexicalIndex, tokenize
 from ijdqa.retrieve import clean_query
 from ijdqa.text import is_prose, sentence_at, with_referent
 from ijdqa.types import Answer, Chunk, Citation, Footnote, Hit, Organization
 
+# words about sources, not about the claim: a claim is matched without them
 SOURCE_TERMS = frozenset(
-    tokenize(
-        "source sources cited cite cites citation footnote tweet tweets support supports back backs claim claims come taken image photo"
+    [t for line in lexicon("source_words.txt") for t in tokenize(line)]
+    + tokenize(
+        "support supports back backs claim claims come taken image photo outlet outlets "
+        "site website report reported reports date dated"
     )
 )
 _NAME_RE = re.compile(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-z][\w’'-]+)")

@@ -105,7 +105,7 @@ _MEMBERSHIP = re.compile(
 )
 # what a question naming a row asks of the table: where it is listed, whether it is there
 _NAMED_CUE = re.compile(
-    r"\b(countr\w*|city|where|based|located|listed|list|partners?|partnered|appendix|among|"
+    r"\b(countr\w*|city|where|based|located|listed|(?:in|on) the list|partners?|partnered|appendix|among|"
     r"included|twice|entry|entries)\b",
     re.I,
 )
@@ -496,8 +496,12 @@ _WHETHER = re.compile(
 
 
 def asks_whether(question: str) -> bool:
-    """A yes-or-no question: "Is X a partner?", "Are any German groups listed?"."""
-    return bool(_WHETHER.search(question.strip()))
+    """A yes-or-no question: "Is X a partner?", "Are any German groups listed?" (not "Which
+    Nigerian groups are among the partners?")."""
+    asked = question.strip()
+    if re.match(r"^\W*(?:which|what|who|how|where|when|list|name)\b", asked, re.I):
+        return False
+    return bool(_WHETHER.search(asked))
 
 
 def describe(places: Sequence[Place]) -> str:
