@@ -338,6 +338,7 @@ class ExtractiveAnswerer:
             "margin": best.score - (fitting[1].score if len(fitting) > 1 else 0.0),
             "footnote": float(best.chunk.kind == "footnote"),
             "terms": float(len(named) + len(plain)),
+            "predicate_similarity": self._predicate_similarity(own, named, best),
             "missing_weight": max(
                 (
                     (lexical.idf(t) or lexical.max_idf) / lexical.max_idf
@@ -351,6 +352,17 @@ class ExtractiveAnswerer:
                 for kind in ("number", "time", "person", "place")
             },
         }
+
+    def _predicate_similarity(self, own: str, named: Sequence[str], best: Candidate) -> float:
+        """How close the sentence is to what the question asks, its names left out: "How old
+        is X?" asks about an age, which a sentence about X need not be."""
+        names = set(named)
+        rest = " ".join(w for w in own.split() if not set(tokenize(w)) & names)
+        if not rest.strip() or rest.strip() == own.strip():
+            return best.similarity
+        vector = np.asarray(self.index.query_embedder.embed_query(rest), dtype=np.float32)
+        sentence = self.index.embed_sentences([best.scoring_text])[0]
+        return float(np.dot(sentence, vector))
 
     def _score(self, query: str, cands: Sequence[Candidate], scoring: _Scoring) -> list[Candidate]:
         return extractive.score(

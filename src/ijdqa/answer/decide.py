@@ -41,6 +41,7 @@ FEATURES = (
     "asks_place",  # where
     "loose_type",  # only a count that does not name what was counted fits
     "missing_weight",  # the rarest asked word (not a name) the sentence lacks, by idf share
+    "predicate_similarity",  # embedding similarity to the question without its names
 )
 DECISION_FILE = "decision.json"
 
