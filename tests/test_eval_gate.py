@@ -1,7 +1,9 @@
-"""The regression gate: each question set (dev, test, blind), in process, with the extractive
-answerer, must meet its floors in eval/thresholds.json (`ijdqa eval --check
-eval/thresholds.json` is the same gate from the command line). The floors were fixed before
-tuning and are never raised; the sets other than dev are never tuned on."""
+"""The regression gate in `make test`: dev and test, in process, with the extractive answerer,
+must meet their floors in eval/thresholds.json, and every quote on every set (blind included)
+must be verbatim. The floors were fixed before tuning and are never raised; the sets other than
+dev are never tuned on. The blind set's quality floors are the benchmark's: `make eval` checks
+all three sets against every floor (`ijdqa eval --check eval/thresholds.json`) and exits
+non-zero below any of them."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from ijdqa.evaluate import load_gold, run_gold
 
 ROOT = Path(__file__).resolve().parents[1]
 SETS = ("dev", "test", "blind")
+GATED = ("dev", "test")  # quality floors here; blind: quote validity here, the rest in make eval
 
 
 @pytest.mark.slow
@@ -29,8 +32,9 @@ def test_every_question_set_meets_its_floors() -> None:
     for name in SETS:
         path = ROOT / "eval" / f"{name}.jsonl"
         summary = summarize(run_gold(assistant, load_gold(path)))
+        gate = thresholds_for(thresholds, name)
+        if name not in GATED:
+            gate = {"quote_validity": gate["quote_validity"]}
         # totals only: which sealed questions failed is never printed
-        failures += [
-            f"{name} {f}" for f in check_thresholds(summary, thresholds_for(thresholds, name))
-        ]
+        failures += [f"{name} {f}" for f in check_thresholds(summary, gate)]
     assert not failures, f"below threshold: {failures}"
