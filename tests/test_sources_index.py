@@ -135,3 +135,42 @@ def test_the_source_listing_says_how_each_copy_got_here(index_dir: Path) -> None
     )
     assert lines[at + 1].strip().startswith(IMPORTED)
     assert sum(IMPORTED in line for line in lines) == 1  # the unfetched ones claim nothing
+
+
+def test_a_source_giving_another_year_is_pointed_out_and_the_report_kept(assistant) -> None:
+    """The report's quote and its source's own words differ on the year: a note names both;
+    the answer text and the quote stay the report's. Agreeing or unrelated words: no note."""
+    from dataclasses import replace
+
+    from ijdqa.citations import CorpusView, label_provenance
+    from ijdqa.types import Answer, Citation
+
+    url = "https://www.ihrc.org.uk/about/about-us/"
+    quote = (
+        "On its web site it says that the organization has been cooperating with the U.N. "
+        "since 2007."
+    )
+    cite = Citation(1, "c1", quote, 0, len(quote), 1, "s", "body", "report",
+                    source_excerpt="The organization has been cooperating with the U.N. since "
+                    "2011, as its web site says.", source_status=f"source's own words: {url}")  # fmt: skip
+    view = CorpusView(assistant.report, {url: "x"}, {url: "imported copy, not fetched: a.html"})
+    answer = label_provenance(Answer("q", f"{quote} [1]", (cite,)), view)
+    assert answer.text == f"{quote} [1]" and answer.citations[0].quote == quote
+    assert answer.notes == (
+        f"[1] the report says 2007; its cited source ({url}) says 2011. Both are shown; the "
+        "answer is the report's.",
+    )
+    assert "imported copy, not fetched" in (answer.citations[0].source_status or "")
+    agreeing = replace(
+        cite, source_excerpt="Cooperating with the U.N. since 2007, its web site says."
+    )
+    unrelated = replace(cite, source_excerpt="Founded in London in 1997 as a charity.")
+    for other in (agreeing, unrelated):
+        assert label_provenance(Answer("q", "t", (other,)), view).notes == ()
+
+
+def test_an_agreeing_imported_source_adds_no_note(index_dir: Path) -> None:
+    helper = build_assistant(Settings(index_dir=index_dir))
+    answer = helper.ask("Since when has the IHRC been cooperating with the U.N.?")
+    assert answer.citations[0].source_excerpt  # shown beside the quote ...
+    assert not any("its cited source" in n for n in answer.notes)  # ... and both say 2007

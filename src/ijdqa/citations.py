@@ -97,8 +97,10 @@ OWN_WORDS = "source's own words: "
 
 def label_provenance(answer: Answer, view: CorpusView) -> Answer:
     """Every citation that shows a source's words says how that copy got here: a source
-    passage cited itself, and a report passage shown beside its source's own words."""
+    passage cited itself, and a report passage shown beside its source's own words. Where the
+    two give different years, a note says so: both stay shown, the report is not overruled."""
     cited = []
+    notes = list(answer.notes)
     for c in answer.citations:
         status = c.source_status
         if c.kind == "source":
@@ -107,7 +109,40 @@ def label_provenance(answer: Answer, view: CorpusView) -> Answer:
             label = view.provenance.get(status.removeprefix(OWN_WORDS))
             status = f"{status}; {label}" if label else status
         cited.append(c if status == c.source_status else replace(c, source_status=status))
-    return replace(answer, citations=tuple(cited))
+        note = disagreement(cited[-1])
+        if note and note not in notes:
+            notes.append(note)
+    return replace(answer, citations=tuple(cited), notes=tuple(notes))
+
+
+def disagreement(c: Citation) -> str | None:
+    """A note when a report quote and its source's own words shown beside it give different
+    years (each names years, none in common)."""
+    if not c.source_excerpt or c.kind == "source":
+        return None
+    said, source = _years(c.quote), _years(c.source_excerpt)
+    if not said or not source or said & source or not _same_topic(c.quote, c.source_excerpt):
+        return None
+    where = (c.source_status or "").partition("; ")[0].removeprefix(OWN_WORDS) or "its source"
+    return (
+        f"[{c.marker}] the report says {', '.join(sorted(said))}; its cited source ({where}) "
+        f"says {', '.join(sorted(source))}. Both are shown; the answer is the report's."
+    )
+
+
+def _same_topic(quote: str, excerpt: str) -> bool:
+    """Half or more of the quote's words (numbers aside) are in the excerpt: both speak of the
+    same thing, so different years are a disagreement, not two different facts."""
+    from ijdqa.lexical import tokenize
+
+    words = {w for w in tokenize(quote) if not w.isdigit()}
+    return bool(words) and len(words & set(tokenize(excerpt))) >= 0.5 * len(words)
+
+
+def _years(text: str) -> set[str]:
+    from ijdqa.claims import facts
+
+    return {n for n in facts(text).numbers if n.isdigit() and 1800 <= int(n) <= 2100}
 
 
 def is_verbatim(view: CorpusView, citation: Citation, chunk: Chunk) -> bool:
