@@ -300,3 +300,38 @@ def test_200_wrong_logins_are_throttled(served: str) -> None:
         f"{checked} checked (HTTP 400), {statuses.count(429)} refused with HTTP 429 and "
         f"Retry-After, in {seconds:.1f} s; the right password during the lockout is refused too",
     )
+
+
+def test_launch_wires_the_guard_and_warns_beyond_loopback() -> None:
+    import logging
+
+    from ijdqa import web
+
+    class FakeDemo:
+        def __init__(self) -> None:
+            self.calls: list[dict[str, Any]] = []
+
+        def launch(self, **kwargs: Any) -> None:
+            self.calls.append(kwargs)
+
+    class Keep(logging.Handler):
+        def __init__(self) -> None:
+            super().__init__(logging.WARNING)
+            self.messages: list[str] = []
+
+        def emit(self, record: logging.LogRecord) -> None:
+            self.messages.append(record.getMessage())
+
+    demo, kept = FakeDemo(), Keep()
+    logger = logging.getLogger("ijdqa.web")  # the CLI's "ijdqa" handler may stop propagation
+    logger.addHandler(kept)
+    try:
+        web.launch(demo, host="0.0.0.0", port=7999)  # type: ignore[arg-type]
+        web.launch(demo, host="0.0.0.0", port=7999, auth=("ana", "s3cret"))  # type: ignore[arg-type]
+        web.launch(demo, host="127.0.0.1", port=7999)  # type: ignore[arg-type]
+    finally:
+        logger.removeHandler(kept)
+    assert kept.messages == [f"warning: {exposure_warning('0.0.0.0', None)}"]
+    for call in demo.calls:
+        assert call["max_file_size"] == 1 and call["share"] is False
+        assert [m.cls for m in call["app_kwargs"]["middleware"]] == [Guard]
