@@ -14,10 +14,12 @@ CI=true they fail instead.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -128,6 +130,30 @@ def check_traced(name: str, log: Path, home: Path, what: str) -> None:
     )
 
 
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid` (stopping strace alone detaches its tracees, still running;
+    and the venv's python may be a wrapper that starts the real interpreter as its child)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            for child in (int(c) for c in (task / "children").read_text().split()):
+                found += [child, *descendants(child)]
+    return found
+
+
+def stop_traced(proc: subprocess.Popen[bytes]) -> None:
+    """Stop the traced command and everything it started, then strace."""
+    below = descendants(proc.pid)
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for pid in reversed(below):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, sig)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and any(Path(f"/proc/{p}").exists() for p in below):
+            time.sleep(0.2)
+    stop_process(proc)
+
+
 @pytest.fixture(scope="module")
 def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return copy_index(tmp_path_factory.mktemp("index"))
@@ -192,7 +218,7 @@ def test_chat_sends_nothing_out(index_dir: Path, tmp_path: Path) -> None:
         assert "1997" in got["answer"]
         time.sleep(max(0.0, CHAT_SECONDS - (time.monotonic() - served)))
     finally:
-        stop_process(proc)
+        stop_traced(proc)
     check_traced(
         "ijdqa chat",
         log,
