@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Literal
 
@@ -315,6 +315,8 @@ def parse(
         return query
     earlier = _parse(context, orgs, words)
     places = link_places(question, orgs)
+    if earlier is not None and not places and _EACH.search(question) and len(earlier.include) > 1:
+        return replace(earlier, count=True, each=True)  # "... and how many from each?"
     if earlier is None or not places:
         return None
     include, exclude = _split_places(question, places)
