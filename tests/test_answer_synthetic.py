@@ -11,9 +11,10 @@ import pytest
 
 from ijdqa.answer import appendix
 from ijdqa.answer.aliases import find_aliases, with_acronyms
-from ijdqa.answer.decide import FEATURES, Decision, DecisionError, shipped
+from ijdqa.answer.decide import FEATURES, Decision, shipped
 from ijdqa.answer.question import addresses_reader, strip_instructions
 from ijdqa.answer.spelling import Speller
+from ijdqa.errors import PackageDataError
 from ijdqa.report import parse_report
 from ijdqa.types import Report
 
@@ -143,7 +144,7 @@ def test_the_shipped_decision_was_fitted_on_these_features() -> None:
 def test_a_decision_fitted_on_other_features_is_refused() -> None:
     data = json.loads(json.dumps({"features": ["x"], "weights": [1], "bias": 0, "mean": [0]}))
     data |= {"scale": [1], "threshold": 0.5}
-    with pytest.raises(DecisionError, match="other features"):
+    with pytest.raises(PackageDataError, match="other features"):
         Decision.from_dict(data)
 
 

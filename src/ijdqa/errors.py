@@ -11,7 +11,9 @@ IjdqaError
 ├── LLMError                   the chat model failed or is unreachable
 ├── QueryError                 a question or filter is unusable
 ├── SourceError                fetching or importing a cited source failed
-└── EvalError                  a gold file is malformed
+├── EvalError                  a gold file is malformed
+└── PackageDataError           a file the package ships (template, word list, decision) is
+                               missing or malformed: the install is broken
 """
 
 from __future__ import annotations
@@ -62,4 +64,8 @@ class SourceError(IjdqaError):
 
 
 class EvalError(IjdqaError):
+    pass
+
+
+class PackageDataError(IjdqaError):
     pass

@@ -6,6 +6,8 @@ from __future__ import annotations
 from functools import lru_cache
 from importlib import resources
 
+from ijdqa.errors import PackageDataError
+
 REFUSAL_FILE = "refusal"
 
 
@@ -17,7 +19,9 @@ def template(name: str) -> str:
             resources.files("ijdqa").joinpath("prompts", f"{name}.txt").read_text(encoding="utf-8")
         )
     except FileNotFoundError as exc:
-        raise LookupError(f"no prompt template named {name!r} in ijdqa/prompts/") from exc
+        raise PackageDataError(
+            f"no prompt template named {name!r} in ijdqa/prompts/: reinstall ijdqa"
+        ) from exc
     return text.rstrip("\n")
 
 

@@ -18,7 +18,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from ijdqa.errors import IjdqaError
+from ijdqa.errors import PackageDataError
 
 FEATURES = (
     "score",  # the best fitting sentence's combined score
@@ -46,10 +46,6 @@ FEATURES = (
 DECISION_FILE = "decision.json"
 
 
-class DecisionError(IjdqaError):
-    """The shipped decision model is missing or malformed."""
-
-
 @dataclass(frozen=True)
 class Decision:
     weights: tuple[float, ...]
@@ -73,7 +69,7 @@ class Decision:
         try:
             names = tuple(data["features"])
             if names != FEATURES:
-                raise DecisionError(
+                raise PackageDataError(
                     f"{DECISION_FILE} was fitted on other features ({', '.join(names)}); "
                     "refit it with python -m ijdqa.calibrate"
                 )
@@ -86,9 +82,9 @@ class Decision:
                 info={k: v for k, v in data.items() if k not in ("weights", "mean", "scale")},
             )
         except (KeyError, TypeError, ValueError) as exc:
-            raise DecisionError(f"{DECISION_FILE} is malformed: {exc}") from exc
+            raise PackageDataError(f"{DECISION_FILE} is malformed: {exc}") from exc
         if not len(decision.weights) == len(decision.mean) == len(decision.scale) == len(FEATURES):
-            raise DecisionError(f"{DECISION_FILE}: one weight, mean and scale per feature")
+            raise PackageDataError(f"{DECISION_FILE}: one weight, mean and scale per feature")
         return decision
 
 
@@ -99,4 +95,4 @@ def shipped() -> Decision:
         text = resources.files("ijdqa.answer").joinpath(DECISION_FILE).read_text(encoding="utf-8")
         return Decision.from_dict(json.loads(text))
     except (OSError, ValueError) as exc:
-        raise DecisionError(f"cannot read the answer decision {DECISION_FILE}: {exc}") from exc
+        raise PackageDataError(f"cannot read the answer decision {DECISION_FILE}: {exc}") from exc

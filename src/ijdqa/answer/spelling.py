@@ -20,7 +20,7 @@ from pathlib import Path
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, Indel
 
-from ijdqa.errors import IjdqaError
+from ijdqa.errors import PackageDataError
 from ijdqa.text import words
 
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z’'-]*[A-Za-z]|[A-Za-z]")
@@ -50,15 +50,11 @@ def english() -> frozenset[str]:
     """Common English words (SymSpell's frequency dictionary, as shipped by symspellpy)."""
     spec = importlib.util.find_spec("symspellpy")  # its data file, without importing it
     if spec is None or not spec.submodule_search_locations:
-        raise SpellingError("symspellpy is not installed: pip install symspellpy")
+        raise PackageDataError("symspellpy is not installed: pip install symspellpy")
     path = Path(next(iter(spec.submodule_search_locations))) / "frequency_dictionary_en_82_765.txt"
     fields = path.read_text(encoding="utf-8").split()  # "word count" pairs, one a line
     kept = (w for w, n in zip(fields[0::2], fields[1::2], strict=False) if len(n) > COUNT_DIGITS)
     return frozenset(kept)
-
-
-class SpellingError(IjdqaError):
-    """The English word list the speller leans on is missing."""
 
 
 class Speller:
