@@ -25,7 +25,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ijdqa.text import normalize
+from ijdqa.text import MONTHS, WEEKDAYS, normalize
 
 _NUMBER_RE = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*")
 _PERCENT_RE = re.compile(r"(\d+(?:[.,]\d+)*)\s*(?:%|per\s?cent\b)", re.I)
@@ -33,29 +33,7 @@ _WORD_RE = re.compile(r"[^\W\d_][\w'’.-]*[^\W_]|[^\W\d_]", re.U)
 _NEGATION_RE = re.compile(
     r"\b(?:not|never|no|none|nor|neither|nobody|nothing|nowhere|cannot)\b|n['’]t\b", re.I
 )
-_CALENDAR = frozenset(
-    [
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-    ]
-)
+_CALENDAR = frozenset(MONTHS + WEEKDAYS)
 _NUMBER_WORDS = {
     word: value
     for value, word in enumerate(

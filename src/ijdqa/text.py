@@ -6,6 +6,21 @@ import re
 import unicodedata
 from functools import lru_cache
 
+MONTHS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _WORD_RE = re.compile(r"(?:[^\W\d_]\.){2,}|[\w’']+", re.UNICODE)
 
 

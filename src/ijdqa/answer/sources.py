@@ -17,30 +17,12 @@ from urllib.parse import urlparse
 
 from ijdqa import prompts
 from ijdqa.lexical import tokenize
+from ijdqa.text import MONTHS
 from ijdqa.types import Footnote
 
 MOST_NOTES = 6  # footnotes listed for one site or date, at most
 TWO_DIGIT_YEAR = 2  # "19.5.20": a two-digit year is this century's
-_MONTHS = {
-    m: i
-    for i, m in enumerate(
-        [
-            "january",
-            "february",
-            "march",
-            "april",
-            "may",
-            "june",
-            "july",
-            "august",
-            "september",
-            "october",
-            "november",
-            "december",
-        ],
-        1,
-    )
-}
+_MONTHS = {m: i for i, m in enumerate(MONTHS, 1)}
 _NUMERIC_DATE = re.compile(r"\b(\d{1,2})[./](\d{1,2})[./](\d{2}|\d{4})\b")
 _WORDY_DATE = re.compile(
     rf"\b(?:(\d{{1,2}})(?:st|nd|rd|th)?\s+({'|'.join(_MONTHS)})|({'|'.join(_MONTHS)})\s+(\d{{1,2}})(?:st|nd|rd|th)?)"
