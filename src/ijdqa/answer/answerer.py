@@ -339,6 +339,14 @@ class ExtractiveAnswerer:
             "footnote": float(best.chunk.kind == "footnote"),
             "terms": float(len(named) + len(plain)),
             "predicate_similarity": self._predicate_similarity(own, named, best),
+            "missing_name_weight": max(
+                (
+                    (lexical.idf(t) or lexical.max_idf) / lexical.max_idf
+                    for t in named
+                    if not extractive.credit(t, have)
+                ),
+                default=0.0,
+            ),
             "missing_weight": max(
                 (
                     (lexical.idf(t) or lexical.max_idf) / lexical.max_idf

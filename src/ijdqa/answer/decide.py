@@ -42,6 +42,7 @@ FEATURES = (
     "loose_type",  # only a count that does not name what was counted fits
     "missing_weight",  # the rarest asked word (not a name) the sentence lacks, by idf share
     "predicate_similarity",  # embedding similarity to the question without its names
+    "missing_name_weight",  # the rarest name of the question the sentence lacks, by idf share
 )
 DECISION_FILE = "decision.json"
 

@@ -274,7 +274,14 @@ _TYPE_PATTERNS = (
             re.I,
         ),
     ),
-    ("place", re.compile(r"^\W*where\b", re.I)),
+    (
+        "place",
+        re.compile(
+            r"^\W*where\b|\b(?:which|what|in what)\s+(?:\w+\s+)?(?:city|town|country|village)\b"
+            r"|\bcity\W*$",
+            re.I,
+        ),
+    ),
 )
 _COMPOUND = re.compile(r"(?:,\s*|\s+)and\s+(?=(?:which|what|who|whom|when|where|how|why)\b)", re.I)
 _LOCATIVE = re.compile(r"\b(?:in|at|from|near|to|across|throughout|within)\s+$", re.I)
