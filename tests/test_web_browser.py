@@ -197,6 +197,8 @@ def test_phone_chat_fits_the_screen_and_a_citation_opens_under_its_marker(
     box = chat.bounding_box()
     assert box and box["height"] <= 844 * 0.7, f"the chat is {box} on an 844 px screen"
     answer = ask(page, FOUNDED)
+    expect(page.locator("#ijdqa-cite-1-1")).to_be_attached()  # the panel has its card
+    expect(page.locator("#ijdqa-markdown")).to_contain_text("1997")  # the page has settled
     marker = answer.locator("a.ijdqa-marker").first
     marker.click()
     inline = answer.locator(".ijdqa-inline .ijdqa-cite")
