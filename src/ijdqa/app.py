@@ -27,6 +27,7 @@ from ijdqa.embed import (
     sweep_staging,
 )
 from ijdqa.errors import IndexNotBuiltError, ReportError, ReportFormatError
+from ijdqa.fileio import read_capped
 from ijdqa.index import BuildResult, Index, Progress, build_index, is_fresh, open_index
 from ijdqa.report import parse_report
 from ijdqa.types import Answer, Report, Turn
@@ -53,15 +54,15 @@ def read_report_text(path: Path | None) -> tuple[str, str]:
         if path.is_dir():
             raise ReportError(f"{path} is a folder; give the path of a report text file")
         try:
-            with path.open("rb") as fh:  # a bounded read: /dev/zero or a 20 GB file stops here
-                data = fh.read(MAX_REPORT_BYTES + 1)
+            capped = read_capped(path, MAX_REPORT_BYTES)  # /dev/zero or 20 GB stops here
         except OSError as exc:
             raise ReportError(f"cannot read {path}: {exc.strerror}") from exc
-        if len(data) > MAX_REPORT_BYTES:
+        if capped is None:
             raise ReportFormatError(
                 f"{path} is over {MAX_REPORT_BYTES // 1_000_000} MB; ijdqa reads one report "
                 "(the bundled one is 21 KB), not a library: split or trim the file"
             )
+        data = capped
         name = str(path)
     try:
         return data.decode("utf-8"), name

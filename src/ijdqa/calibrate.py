@@ -106,27 +106,11 @@ def fit(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
 
 
 def plot_curve(decision: dict[str, Any], path: Path) -> None:
-    import matplotlib
+    from ijdqa.eval_report import decision_figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    curve = decision["curve"]
-    fig, ax = plt.subplots(figsize=(5, 4), dpi=100)
-    ax.plot(curve["recall"], curve["precision"], marker=".", lw=1)
-    chosen = decision["fitted_on"]
-    ax.scatter([chosen["recall_at_threshold"]], [chosen["precision_at_threshold"]], color="red")
-    ax.annotate(
-        f"threshold {decision['threshold']:.2f}",
-        (chosen["recall_at_threshold"], chosen["precision_at_threshold"]),
-    )
-    ax.set_xlabel("recall (answers that are right, answered)")
-    ax.set_ylabel("precision (answers given that are right)")
-    ax.set_title("Answer-or-refuse on dev")
-    fig.tight_layout()
+    fig = decision_figure(decision)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
-    plt.close(fig)
+    fig.savefig(path, dpi=100)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -146,7 +130,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.dev.name != "dev.jsonl":
         print("calibrate: fit on the dev set only (eval/dev.jsonl)", file=sys.stderr)
         return 2
-    assistant = build_assistant(Settings(llm="none"))
+    overrides: dict[str, Any] = {"llm": "none"}  # the extractive answerer; the environment applies
+    assistant = build_assistant(Settings(**overrides))
     rows = collect(assistant, load_gold(args.dev))
     decision = fit(rows)
     args.out.write_text(json.dumps(decision, indent=1) + "\n", encoding="utf-8")

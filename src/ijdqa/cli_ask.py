@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ijdqa.errors import IjdqaError, QueryError
+from ijdqa.fileio import read_capped
 
 if TYPE_CHECKING:
     from ijdqa.app import Assistant
@@ -174,11 +175,10 @@ def _json_item(data: Any, number: int, history: tuple[Turn, ...]) -> Item:
 def read_history(path: Path) -> tuple[Turn, ...]:
     """A bounded read: `--history /dev/zero` or a 20 GB file stops at the cap with one line."""
     try:
-        with path.open("rb") as fh:
-            raw = fh.read(MAX_HISTORY_BYTES + 1)
+        raw = read_capped(path, MAX_HISTORY_BYTES)
     except OSError as exc:
         raise IjdqaError(f"cannot read history {path}: {exc}") from exc
-    if len(raw) > MAX_HISTORY_BYTES:
+    if raw is None:
         raise IjdqaError(
             f"history {path} is over {MAX_HISTORY_BYTES // 1_000_000} MB; "
             "pass the recent turns of the conversation, not a whole archive"

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from ijdqa.errors import ModelUnavailableError
+from ijdqa.fileio import pid_alive
 
 if TYPE_CHECKING:
     import numpy as np
@@ -381,23 +382,13 @@ def sweep_staging(out_dir: Path, *, stale_after: float = 3600.0) -> list[Path]:
         if tag == "old":
             stale = True
         elif tag.isdigit():
-            stale = not _alive(int(tag))
+            stale = not pid_alive(int(tag))
         else:
             stale = time.time() - path.stat().st_mtime > stale_after
         if stale and path.is_dir():
             shutil.rmtree(path, ignore_errors=True)
             removed.append(path)
     return removed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _replace_dir(staging: Path, target: Path) -> None:

@@ -479,27 +479,28 @@ def to_html(blocks: Sequence[Block], *, title: str) -> str:
 
 
 def _decision_curve() -> Any:
-    """The answer-or-refuse decision's precision/recall curve on dev, as fitted and shipped
-    (the point marks its threshold); None where the shipped decision holds no curve."""
-    from matplotlib.figure import Figure
-
+    """The shipped answer-or-refuse decision's curve (None where it holds none)."""
     from ijdqa.answer.decide import shipped
 
     decision = shipped()
-    curve, fitted = decision.info.get("curve"), decision.info.get("fitted_on", {})
+    return decision_figure({**decision.info, "threshold": decision.threshold})
+
+
+def decision_figure(decision: Mapping[str, Any]) -> Any:
+    """The answer-or-refuse decision's precision/recall curve on dev, as fitted (the point
+    marks its threshold); None where the decision holds no curve."""
+    from matplotlib.figure import Figure
+
+    curve, fitted = decision.get("curve"), decision.get("fitted_on", {})
     if not curve:
         return None
     fig = Figure(figsize=(5, 4), layout="constrained")
     ax = fig.subplots()
     ax.plot(curve["recall"], curve["precision"], marker=".", lw=1, color="#4c72b0")
     if "recall_at_threshold" in fitted:
-        ax.scatter(
-            [fitted["recall_at_threshold"]], [fitted["precision_at_threshold"]], color="#c44e52"
-        )
-        ax.annotate(
-            f"threshold {decision.threshold:.2f}",
-            (fitted["recall_at_threshold"], fitted["precision_at_threshold"]),
-        )
+        point = (fitted["recall_at_threshold"], fitted["precision_at_threshold"])
+        ax.scatter([point[0]], [point[1]], color="#c44e52")
+        ax.annotate(f"threshold {decision['threshold']:.2f}", point)
     ax.set_xlabel("recall: right answers the decision lets through")
     ax.set_ylabel("precision: answers given that are right")
     ax.set_title("Answer-or-refuse decision, fitted on dev")

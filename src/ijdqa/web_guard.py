@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from ijdqa.errors import QueryError
+from ijdqa.fileio import pid_alive
 
 MAX_QUESTION_CHARS = 4_000  # a long paragraph; the report's longest is about 1,700
 MAX_BODY_BYTES = 4_000_000  # a question, its k and a long conversation, not a document
@@ -86,7 +87,7 @@ def private_cache() -> Path:
     prefix = "ijdqa-gradio-"
     for stale in Path(tempfile.gettempdir()).glob(f"{prefix}*-*"):
         pid = stale.name.removeprefix(prefix).split("-", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not pid_alive(int(pid)):
             shutil.rmtree(stale, ignore_errors=True)
     folder = Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-"))
     os.environ["GRADIO_TEMP_DIR"] = str(folder)
@@ -95,16 +96,6 @@ def private_cache() -> Path:
     if main and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     return folder
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _is_loopback(host: str) -> bool:

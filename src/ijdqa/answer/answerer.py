@@ -569,7 +569,8 @@ class ExtractiveAnswerer:
                 notes = [best]
         if not notes:
             return None
-        texts, citations = [], []
+        texts: list[str] = []
+        citations: list[Citation] = []
         for note in notes:
             text = sources.describe(note, self._footnote_map)
             citation = self._claim_citation(note, marker=len(citations) + 1)
@@ -663,9 +664,8 @@ def _fits(cand: Candidate, question: str, wanted: str | None, *, loose: bool = F
     "she" refers to counts as a person it names ("which speaker said ..." -> "He said ...")."""
     if fits_type(cand.scoring_text, question, wanted, anchored=cand.anchored, loose=loose):
         return True
-    return (
-        wanted == "person" and bool(cand.referent) and cand.referent.lower() not in question.lower()
-    )
+    who = cand.referent
+    return wanted == "person" and who is not None and who.lower() not in question.lower()
 
 
 def _claim_segment(view: CorpusView, note: Footnote) -> str:

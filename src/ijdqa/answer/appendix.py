@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Literal
@@ -216,7 +216,7 @@ def place_spans(question: str, orgs: Sequence[Organization]) -> list[tuple[Place
     cities = {normalize(o.city): o.city for o in orgs if o.city}
     spans = [(m.start(), m.end(), m.group(0)) for m in _WORD.finditer(text)]
     taken: set[int] = set()
-    found: list[tuple[Place, int]] = []
+    found: list[tuple[Place, int, int]] = []
     for size in range(LONGEST_PLACE, 0, -1):
         for i in range(len(spans) - size + 1):
             if any(j in taken for j in range(i, i + size)):
@@ -473,11 +473,9 @@ def select(query: AppendixQuery, orgs: Sequence[Organization]) -> Selection:
             rows = [o for o in rows if any(matches(o, p) for p in query.include)]
         return Selection(rows)
     if query.operation in ("by_country", "countries"):
-        counts = Counter(o.country or "no country given" for o in rows)
-        return Selection(rows, sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+        return Selection(rows, _ranked(o.country or "no country given" for o in rows))
     if query.operation == "by_region":
-        counts = Counter(region_of(o) or "no region given" for o in rows)
-        return Selection(rows, sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+        return Selection(rows, _ranked(region_of(o) or "no region given" for o in rows))
     return Selection(rows)
 
 
@@ -504,6 +502,11 @@ def asks_whether(question: str) -> bool:
     if re.match(r"^\W*(?:which|what|who|how|where|when|list|name)\b", asked, re.I):
         return False
     return bool(_WHETHER.search(asked))
+
+
+def _ranked(names: Iterable[str]) -> list[tuple[str, int]]:
+    """(name, rows) most rows first, then by name."""
+    return sorted(Counter(names).items(), key=lambda kv: (-kv[1], kv[0]))
 
 
 def describe(places: Sequence[Place]) -> str:

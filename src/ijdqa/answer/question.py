@@ -41,9 +41,6 @@ def addresses_reader(sentence: str) -> bool:
     return bool(_ADDRESSES_RE.match(sentence))
 
 
-_QUESTION_WORDS = re.compile(
-    r"^(who|what|when|where|which|why|how|is|are|was|were|did|does|do|can|could|list|name)\b", re.I
-)
 _PRONOUN_RE = re.compile(
     r"\b(he|she|him|his|her|they|them|their|its|it|that|this|these|those|the second one|the first one)\b",
     re.I,
@@ -246,10 +243,6 @@ def wants_source(question: str) -> bool:
 def explicit_footnote(question: str) -> int | None:
     match = re.search(r"\bfootnote\s+(\d{1,3})\b", question, re.I)
     return int(match.group(1)) if match else None
-
-
-def is_question_word(word: str) -> bool:
-    return bool(_QUESTION_WORDS.match(word))
 
 
 _TYPE_PATTERNS = (

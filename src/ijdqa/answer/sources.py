@@ -16,7 +16,6 @@ from collections.abc import Mapping, Sequence
 from urllib.parse import urlparse
 
 from ijdqa import prompts
-from ijdqa.lexical import tokenize
 from ijdqa.text import MONTHS
 from ijdqa.types import Footnote
 
@@ -42,13 +41,11 @@ def question_dates(question: str) -> list[tuple[int | None, int, int]]:
     """(year or None, month, day) of every date the question gives."""
     found: list[tuple[int | None, int, int]] = []
     for d, m, y in _NUMERIC_DATE.findall(question):
-        year = int(y) + (2000 if len(y) == TWO_DIGIT_YEAR else 0)
-        found.append((year, int(m), int(d)))
+        found.append((int(y) + (2000 if len(y) == TWO_DIGIT_YEAR else 0), int(m), int(d)))
     for match in _WORDY_DATE.finditer(question):
         day = match.group(1) or match.group(4)
         month = _MONTHS[(match.group(2) or match.group(3)).lower()]
-        year = int(match.group(5)) if match.group(5) else None
-        found.append((year, month, int(day)))
+        found.append((int(match.group(5)) if match.group(5) else None, month, int(day)))
     return found
 
 
@@ -123,8 +120,3 @@ def describe(note: Footnote, lookup: Mapping[int, Footnote]) -> str:
     if shown.kind == "note":
         return prompts.render("source_note", number=note.number, text=note.text)
     return prompts.render("source_answer", number=note.number, kind_date=kind_date, urls=note.text)
-
-
-def content_terms(question: str, source_terms: frozenset[str]) -> list[str]:
-    """The question's words about the claim, without its words about sources."""
-    return [t for t in dict.fromkeys(tokenize(question)) if t not in source_terms]
