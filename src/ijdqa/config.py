@@ -35,10 +35,23 @@ class Settings(BaseSettings):
         "report", description="Which texts retrieval searches."
     )
     # LLM answerer (optional)
-    llm: Literal["none", "openai", "ollama"] = Field(
-        "none", description="Which chat model answers; 'none' = extractive."
+    llm: Literal["none", "local", "openai", "ollama"] = Field(
+        "none",
+        description="Which model answers: 'none' = extractive; 'local' = the bundled Gemma 3 "
+        "270M (make llm); 'openai' / 'ollama' = a chat model behind an endpoint.",
     )
-    llm_model: str = Field("local-model", description="Model name sent to the chat endpoint.")
+    llm_model: str = Field(
+        "local-model",
+        description="Model name sent to the chat endpoint; with --llm local, a GGUF file to run "
+        "instead of the bundled model.",
+    )
+    llm_context: int | None = Field(
+        None,
+        ge=256,
+        le=131072,
+        description="Tokens the model's context window holds; the prompt is cut to fit "
+        "(default: 2048 for the local model, not cut for an endpoint).",
+    )
     llm_base_url: str | None = Field(
         None, description="Base URL of an OpenAI-compatible or Ollama server."
     )

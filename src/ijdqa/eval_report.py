@@ -13,7 +13,7 @@ import io
 import json
 import os
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -113,6 +113,10 @@ def _scores(results: Sequence[Result]) -> dict[str, Any]:
             "citations": sum(x["citations"] for x in s),
             "quotes": quotes,
             "paraphrase_groups": len(groups),
+            # who wrote the answers (an LLM run's "extractive" ones are its fallbacks), and
+            # how many model sentences the citation and claim checks dropped
+            "by_answerer": dict(Counter(str(r.get("answerer")) for r in results)),
+            "claims_dropped": sum(len(r.get("claims_dropped") or ()) for r in results),
         },
     }
 

@@ -429,6 +429,8 @@ def score_question(
         "answer": answer.text,
         "refused": refused,
         "answerer": answer.answerer,
+        "claims_dropped": list(answer.unsupported),  # the LLM's sentences the checks refused
+        "notes": list(answer.notes),
         "resolved_question": answer.resolved_question,
         "citations": answer_dict(answer)["citations"],
         "latency_ms": round(seconds * 1000, 2),

@@ -33,10 +33,10 @@ from ijdqa.answer.question import resolve_followup, strip_instructions
 from ijdqa.citations import CorpusView, keep_valid, make_citation
 from ijdqa.errors import LLMError
 from ijdqa.lexical import tokenize
-from ijdqa.llm import stream_reply
 from ijdqa.retrieve import clean_query
 from ijdqa.text import normalize, sentence_spans
-from ijdqa.types import Answer, Chunk, Citation, Turn
+from ijdqa.types import Answer, Chunk, Citation, Pending, Turn
+from ijdqa.writer import KEYS, KEYS_RE, ChatWriter, Writer, fit, plain
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -44,16 +44,11 @@ if TYPE_CHECKING:
     from ijdqa.answer import ExtractiveAnswerer
 
 SUPPORT = 0.5  # share of a sentence's content words its passage must contain
-HISTORY_TURNS = 4
-HISTORY_CHARS = 600
 
-_KEYS = r"\[\s*P?\s*\d{1,3}(?:\s*[,;]\s*P?\s*\d{1,3})*\s*\]"
-_KEYS_RE = re.compile(_KEYS, re.I)
-_KEY_AFTER_STOP_RE = re.compile(r"([.?!][\"”’')]*)((?:\s*" + _KEYS + r")+)", re.I)
-_OPEN_KEY_RE = re.compile(r"\[[^\]\n]*$")
+_KEYS_RE = KEYS_RE
+_KEY_AFTER_STOP_RE = re.compile(r"([.?!][\"”’')]*)((?:\s*" + KEYS + r")+)", re.I)
 _WORD_RE = re.compile(r"\w")
 _BOUNDARY_RE = re.compile(r"[.?!\n]")
-_TAG_RE = re.compile(r"</?\s*(?:passages|conversation|question)\s*>", re.I)
 _THINK_RE = re.compile(r"<think>.*?</think>", re.I | re.S)
 _THINK_OPEN = "<think>"
 
@@ -64,16 +59,19 @@ class LLMAnswerer:
     def __init__(
         self,
         extractive: ExtractiveAnswerer,
-        chat: BaseChatModel,
+        model: Writer | BaseChatModel,
         *,
-        model: str,
+        name: str | None = None,
         timeout: float | None = None,
     ) -> None:
+        """`model` is a Writer (writer.py), or a LangChain chat model to wrap in a ChatWriter."""
+        if not all(callable(getattr(model, m, None)) for m in ("prompt", "tokens", "reply")):
+            model = ChatWriter(model, name=name or "chat")  # type: ignore[arg-type]
+        self.writer: Writer = model  # type: ignore[assignment]
         self.extractive = extractive
-        self.chat = chat
         self.view = extractive.view
         self.index = extractive.index
-        self.name = f"llm:{model}"
+        self.name = f"llm:{name or self.writer.name}"
         self.timeout = timeout
 
     def answer(
@@ -99,11 +97,13 @@ class LLMAnswerer:
         history: Sequence[Turn] = (),
         k: int = 6,
         filters: dict[str, Any] | None = None,
-    ) -> Iterator[str | Answer]:
+    ) -> Iterator[str | Pending | Answer]:
         """Text deltas of the checked answer as it forms, then the final Answer.
 
-        The deltas join to the final Answer's text, except when the model fails part-way: the
-        final Answer (the extractive fallback, with its note) then replaces what was shown.
+        The str deltas join to the final Answer's text, except when the model fails part-way:
+        the final Answer (the extractive fallback, with its note) then replaces what was shown.
+        Between them, Pending items carry the words of the sentence still being written, token
+        by token, unchecked: each replaces the one before, and a str delta supersedes them.
         """
         started = time.perf_counter()
         asked = clean_query(question)
@@ -122,6 +122,8 @@ class LLMAnswerer:
         else:
             passages = {f"P{i}": hit.chunk for i, hit in enumerate(hits, start=1)}
             draft = yield from self._reply(asked, passages, history)
+            if draft.note:
+                base = replace(base, notes=(*base.notes, draft.note))
             timings["llm"] = time.perf_counter() - started - timings["retrieve"]
             shown = draft.text
             if draft.failure is not None:
@@ -136,12 +138,18 @@ class LLMAnswerer:
 
     def _reply(
         self, question: str, passages: Mapping[str, Chunk], history: Sequence[Turn]
-    ) -> Generator[str, None, _Draft]:
+    ) -> Generator[str | Pending, None, _Draft]:
         """Stream the model's reply through the checks; the draft records how it went."""
-        system, user = render_prompt(question, passages, history)
-        draft = _Draft(Validator(self.view, passages))
         try:
-            for delta in stream_reply(self.chat, system, user, timeout=self.timeout):
+            fitted = fit(self.writer, question, passages, history)
+        except LLMError as exc:
+            draft = _Draft(Validator(self.view, passages))
+            draft.failure = str(exc)
+            return draft
+        draft = _Draft(Validator(self.view, fitted.passages))
+        draft.note = fitted.note
+        try:
+            for delta in self.writer.reply(fitted.prompt, timeout=self.timeout):
                 yield from draft.feed(delta)
             yield from draft.close()
         except LLMError as exc:
@@ -168,65 +176,11 @@ class LLMAnswerer:
         )
 
 
-# --- the prompt ----------------------------------------------------------------------------
-
-
-def render_prompt(
-    question: str, passages: Mapping[str, Chunk], history: Sequence[Turn] = ()
-) -> tuple[str, str]:
-    """The system and user messages: passages, conversation and question delimited as data."""
-    system = prompts.render("llm_system", refusal=prompts.refusal())
-    blocks = [
-        prompts.render("llm_passage", key=key, where=_where(chunk), text=_data(chunk.text))
-        for key, chunk in passages.items()
-    ]
-    user = prompts.render(
-        "llm_user",
-        passages="\n\n".join(blocks),
-        history=_history(history),
-        question=_data(question),
-    )
-    return system, user
-
-
-def _data(text: str) -> str:
-    """Text placed inside a delimited block, unable to close it or open another."""
-    return re.sub(r"[ \t]{2,}", " ", _TAG_RE.sub(" ", text)).strip()
-
-
-def _where(chunk: Chunk) -> str:
-    if chunk.kind == "source":
-        return f"cited source {chunk.source}"
-    if chunk.kind == "footnote":
-        return f"footnote {', '.join(map(str, chunk.footnotes))}, page {chunk.page}"
-    numbers = ", ".join(map(str, chunk.footnotes))
-    notes = f", footnote{'s' if len(chunk.footnotes) > 1 else ''} {numbers}" if numbers else ""
-    return f"page {chunk.page}, {chunk.section}{notes}"
-
-
-def _history(history: Sequence[Turn]) -> str:
-    turns = [t for t in history[-HISTORY_TURNS:] if t.content.strip()]
-    if not turns:
-        return "(none)"
-    lines = []
-    for turn in turns:
-        content = plain(" ".join(_data(turn.content).split()))[:HISTORY_CHARS]
-        lines.append(f"{turn.role}: {content}")
-    return "\n".join(lines)
-
-
 # --- checking the reply ------------------------------------------------------------------------
 
 
 def is_refusal(sentence: str) -> bool:
     return normalize(sentence).startswith(normalize(prompts.refusal()).rstrip("."))
-
-
-def plain(sentence: str) -> str:
-    """A reply sentence without its passage keys, spacing tidied."""
-    text = _OPEN_KEY_RE.sub("", _KEYS_RE.sub(" ", sentence))
-    text = re.sub(r"[ \t]+", " ", text)
-    return re.sub(r" ([.,;:?!])", r"\1", text).strip()
 
 
 class Validator:
@@ -369,23 +323,32 @@ class _Draft:
         self.kept = 0
         self.refused = False
         self.failure: str | None = None  # why the reply cannot be used, once known
+        self.note: str | None = None  # what the answer should say of how it was made
         # kept sentences wait here until one cites a retrieved passage (a reply that never does
         # is rejected whole, unseen); refusal sentences wait for a kept one
         self._held: list[tuple[int, str]] = []
         self._breaks = 0
+        self._pending = ""
 
     @property
     def text(self) -> str:
         return "".join(self.parts)
 
-    def feed(self, delta: str) -> Iterator[str]:
+    def feed(self, delta: str) -> Iterator[str | Pending]:
         for breaks, sentence in self.sentences.feed(self.visible.feed(delta)):
             yield from self._take(breaks, sentence)
+        tail = plain(self.sentences.buffer)
+        if tail != self._pending:
+            self._pending = tail
+            yield Pending(tail)
 
-    def close(self) -> Iterator[str]:
+    def close(self) -> Iterator[str | Pending]:
         tail = self.sentences.feed(self.visible.close()) + self.sentences.close()
         for breaks, sentence in tail:
             yield from self._take(breaks, sentence)
+        if self._pending:  # the last sentence is checked now: nothing is pending any more
+            self._pending = ""
+            yield Pending("")
         self.refused = bool(self._held) and not self.kept
         if not self.visible.seen_text:
             self.failure = "the model returned an empty answer"

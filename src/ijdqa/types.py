@@ -19,6 +19,17 @@ class Turn:
 
 
 @dataclass(frozen=True)
+class Pending:
+    """Words a model has written that are not checked yet (the sentence still being written).
+
+    A stream shows them provisionally; they are replaced by the checked text once the sentence
+    completes (kept, with its citation markers) or dropped (unsupported). Never part of an answer.
+    """
+
+    text: str
+
+
+@dataclass(frozen=True)
 class Marker:
     """A footnote marker: its number and its character offset in the clean text."""
 

@@ -26,7 +26,7 @@ from ijdqa.citations import answer_dict, render_markdown
 from ijdqa.errors import IjdqaError, QueryError
 from ijdqa.organizations import filter_organizations
 from ijdqa.schema import AnswerJSON, Message
-from ijdqa.types import Answer, Turn
+from ijdqa.types import Answer, Pending, Turn
 
 if TYPE_CHECKING:
     from ijdqa.app import Assistant
@@ -96,13 +96,17 @@ class WebChat:
         yield [*shown, _bot(render.thinking_html())], panel, conv.markdown, conv, ""
         try:
             web_guard.check_question(question)
-            answer, draft = None, ""
+            answer, draft, pending = None, "", ""
             for item in self._stream(question, conv.turns, checked_k(k)):
                 if isinstance(item, Answer):
                     answer = item
                     continue
-                draft += item
-                yield [*shown, _bot(render.draft_html(draft))], panel, conv.markdown, conv, ""
+                if isinstance(item, Pending):  # the sentence being written, token by token
+                    pending = item.text
+                else:  # a checked sentence: it replaces the words shown pending
+                    draft, pending = draft + item, ""
+                html = render.draft_html(draft, pending)
+                yield [*shown, _bot(html)], panel, conv.markdown, conv, ""
             if answer is None:  # pragma: no cover - a stream always ends with its Answer
                 raise RuntimeError("the answer stream ended without an answer")
         except Exception as exc:  # every failure becomes a message; the app keeps serving
@@ -121,7 +125,9 @@ class WebChat:
         final = _bot(render.answer_html(answer, turn=turn))
         yield [*shown, final], panel, conv.markdown, conv, ""
 
-    def _stream(self, question: str, turns: tuple[Turn, ...], k: int) -> Iterator[str | Answer]:
+    def _stream(
+        self, question: str, turns: tuple[Turn, ...], k: int
+    ) -> Iterator[str | Pending | Answer]:
         """The assistant's stream (LLM text as it is written); an assistant that can only
         `ask` gives its answer whole."""
         stream = getattr(self.assistant, "stream", None)

@@ -115,11 +115,13 @@ def error_html(message: str) -> str:
     )
 
 
-def draft_html(text: str) -> str:
-    """An LLM answer as it is being written (checked sentences only); replaced when done."""
+def draft_html(text: str, pending: str = "") -> str:
+    """An LLM answer as it is being written: its checked sentences, then the sentence still
+    being written, greyed (not checked yet: it may still be dropped); replaced when done."""
+    tail = f' <span class="ijdqa-unchecked">{esc(pending)}</span>' if pending else ""
     return (
         f'<div class="ijdqa-answer ijdqa-pending"><div class="ijdqa-label">Writing…</div>'
-        f'<div class="ijdqa-text">{esc(text, breaks=True)}</div></div>'
+        f'<div class="ijdqa-text">{esc(text, breaks=True)}{tail}</div></div>'
     )
 
 

@@ -56,6 +56,7 @@ CSS = """
   padding: 0.4em 0.7em; border-radius: 4px; }
 .ijdqa-error .ijdqa-label { color: #c0392b; }
 .ijdqa-pending .ijdqa-label { font-style: italic; }
+.ijdqa-unchecked { opacity: 0.55; }
 .ijdqa-note { font-size: 0.85em; opacity: 0.75; margin-top: 0.3em; }
 .ijdqa-seealso-title { margin-top: 0.5em; font-weight: 700; }
 .ijdqa-seealso { margin: 0.2em 0 0 1.2em; font-size: 0.9em; }
