@@ -334,6 +334,7 @@ class ExtractiveAnswerer:
 
         wanted = answer_type(own)
         why = asks_why(own)
+        top = lexical.max_idf or 1.0  # a scope of one or two passages: every idf can be 0
         return {
             "score": best.score,
             "coverage": best.coverage,
@@ -354,7 +355,7 @@ class ExtractiveAnswerer:
             "predicate_similarity": self._predicate_similarity(own, named, best),
             "missing_name_weight": max(
                 (
-                    (lexical.idf(t) or lexical.max_idf) / lexical.max_idf
+                    (lexical.idf(t) or lexical.max_idf) / top
                     for t in named
                     if not extractive.credit(t, have)
                 ),
@@ -362,7 +363,7 @@ class ExtractiveAnswerer:
             ),
             "missing_weight": max(
                 (
-                    (lexical.idf(t) or lexical.max_idf) / lexical.max_idf
+                    (lexical.idf(t) or lexical.max_idf) / top
                     for t in plain
                     if not extractive.credit(t, have)
                 ),
