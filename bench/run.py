@@ -72,7 +72,7 @@ def _run(args: list[str], env: dict[str, str]) -> tuple[float, subprocess.Comple
 
 
 def bench_build(index_dir: Path) -> dict[str, Any]:
-    from ijdqa.app import encoder_dir, ensure_index, load_corpus
+    from ijdqa.app import encoder_dir, ensure_index, load_corpus, report_index_dir
     from ijdqa.corpus import build_chunks
     from ijdqa.embed import export_query_encoder, model_name, resolve_model_path
     from ijdqa.index import build_index
@@ -99,7 +99,7 @@ def bench_build(index_dir: Path) -> dict[str, Any]:
 
     chunks = build_chunks(corpus.report, corpus.sources)
     direct = build_index(
-        index_dir,
+        report_index_dir(index_dir, corpus),
         chunks,
         embedder=counting_factory,
         model=model_name(model_path),

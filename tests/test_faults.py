@@ -27,7 +27,14 @@ import pytest
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported
 
 from ijdqa import cli
-from ijdqa.app import Assistant, build_assistant, ensure_index, load_corpus, open_search_index
+from ijdqa.app import (
+    Assistant,
+    build_assistant,
+    ensure_index,
+    load_corpus,
+    open_search_index,
+    report_index_dir,
+)
 from ijdqa.config import Settings
 from ijdqa.embed import QueryEncoder
 from ijdqa.errors import (
@@ -84,8 +91,15 @@ def copy_of(template: Path, dst: Path, *, link_encoder: bool = True) -> Path:
     return dst
 
 
+def report_folder(index_dir: Path) -> Path:
+    """The one report's folder of builds (index/reports/<key>/) in a test's index folder."""
+    [folder] = (index_dir / "reports").iterdir()
+    return folder
+
+
 def build_folder(index_dir: Path) -> Path:
-    return index_dir / "builds" / (index_dir / "CURRENT").read_text(encoding="utf-8").strip()
+    root = report_folder(index_dir)
+    return root / "builds" / (root / "CURRENT").read_text(encoding="utf-8").strip()
 
 
 def run_cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
@@ -203,7 +217,7 @@ def corrupt(path: Path, how: str) -> None:
 def index_files(index_dir: Path) -> list[str]:
     """Every file a start-up may read, relative to the index folder."""
     build = build_folder(index_dir)
-    names = ["CURRENT"]
+    names = [str((report_folder(index_dir) / "CURRENT").relative_to(index_dir))]
     names += sorted(str(p.relative_to(index_dir)) for p in build.rglob("*") if p.is_file())
     names += sorted(str(p.relative_to(index_dir)) for p in index_dir.glob("report-cache/*.json"))
     encoder = next((index_dir / "encoder").iterdir())
@@ -263,7 +277,7 @@ def test_every_index_file_corrupted_at_start_up(
     build = str(build_folder(template).relative_to(template))
     for name, by_how in outcomes.items():
         shown = re.sub(r"[0-9a-f]{8}-[0-9a-f-]{27}", "SEGMENT", name.replace(build, "builds/ID"))
-        shown = re.sub(r"(encoder|report-cache)/[0-9a-f]{12,}", r"\1/KEY", shown)
+        shown = re.sub(r"(encoder|report-cache|reports)/[0-9a-f]{12,}", r"\1/KEY", shown)
         parts = "; ".join(
             f"{how}: {default}"
             if default == chroma
@@ -393,7 +407,8 @@ def test_disk_full_during_an_index_build_keeps_the_old_index(
     target: str,
 ) -> None:
     index_dir = copy_of(template, tmp_path / "index")
-    before = (index_dir / "CURRENT").read_text(encoding="utf-8")
+    current = report_folder(index_dir) / "CURRENT"
+    before = current.read_text(encoding="utf-8")
     edited = tmp_path / "edited.txt"  # a changed report: a new build, embedding only what is new
     edited.write_text(
         small_report.read_text(encoding="utf-8").replace("local artists", "local painters"),
@@ -431,12 +446,14 @@ def test_disk_full_during_an_index_build_keeps_the_old_index(
         ensure_index(settings(index_dir, edited), load_corpus(edited, index_dir))
     monkeypatch.undo()
 
-    assert (index_dir / "CURRENT").read_text(encoding="utf-8") == before
+    assert current.read_text(encoding="utf-8") == before
+    edited_builds = report_index_dir(index_dir, load_corpus(edited, index_dir)) / "builds"
     old = build_assistant(settings(index_dir, small_report), build=False)
     assert FOUNDED in old.ask(QUESTION).text  # the old index is still the one in use
     new = build_assistant(settings(index_dir, edited), build=True)  # disk freed: builds
     assert "local painters" in new.ask(QUESTION).text
-    assert len(list((index_dir / "builds").iterdir())) == 1  # half-written folders removed
+    assert len(list(edited_builds.iterdir())) == 1  # half-written folders removed
+    assert current.read_text(encoding="utf-8") == before  # the small report's build kept too
     record(
         "faults",
         f"disk full (OSError ENOSPC) while writing {what} during `ijdqa index`",

@@ -71,7 +71,7 @@ def copy_index(dst: Path) -> Path:
     brought up to date; this module never writes to the repository's index/."""
     src = ROOT / "index"
     dst.mkdir(parents=True, exist_ok=True)
-    for name in ("encoder", "builds", "sources", "report-cache"):
+    for name in ("encoder", "reports", "builds", "sources", "report-cache"):
         # missing, or being rebuilt right now: ensure_index below fills the gap
         with contextlib.suppress(FileNotFoundError, shutil.Error):
             shutil.copytree(src / name, dst / name, dirs_exist_ok=True)

@@ -216,7 +216,7 @@ def test_index_sends_nothing_out(index_dir: Path, tmp_path: Path) -> None:
         traced(argv, log), env=bare_env(home), capture_output=True, text=True, timeout=600
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    assert (tmp_path / "index" / "CURRENT").exists()
+    assert list((tmp_path / "index").glob("reports/*/CURRENT"))
     check_traced("ijdqa index", log, home, "1 build of a new report (model load + embedding)")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import shutil
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -83,21 +84,47 @@ def load_report(path: Path | None = None) -> Report:
 
 @dataclass(frozen=True)
 class Corpus:
-    """Everything the index is built from, with a cheap fingerprint of the inputs."""
+    """Everything the index is built from, with a cheap fingerprint of the inputs and the
+    sha256 of the report's text (which keys its builds)."""
 
     report: Report
     sources: tuple[SourceText, ...]
     inputs: str
+    report_sha256: str = ""
 
 
 def load_corpus(report_path: Path | None, index_dir: Path) -> Corpus:
     text, name = read_report_text(report_path)
-    sources = _source_texts(index_dir / "sources")
+    report = _parsed(text, name, index_dir)
+    sources = _cited_sources(_source_texts(index_dir / "sources"), report)
     digest = hashlib.sha256(text.encode("utf-8"))
     for source in sources:
         digest.update(f"\x1f{source.url}\x1f{source.footnotes}\x1f{source.text}".encode())
     digest.update(f"\x1fchunker={CHUNKER_VERSION}".encode())
-    return Corpus(_parsed(text, name, index_dir), sources, digest.hexdigest())
+    report_sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return Corpus(report, sources, digest.hexdigest(), report_sha256)
+
+
+def _cited_sources(sources: tuple[SourceText, ...], report: Report) -> tuple[SourceText, ...]:
+    """The stored sources this report cites, each under footnotes of this report that cite
+    it: the sources folder is shared by the reports of an index folder, and one report's
+    copies (or footnote numbers) are not another's."""
+    if not sources:
+        return ()
+    from ijdqa.sources import cited_urls
+
+    by_number = {f.number: f for f in report.footnotes}
+    citing: dict[str, list[int]] = {}
+    for note in report.footnotes:
+        for url in cited_urls(note, by_number):
+            citing.setdefault(url, []).append(note.number)
+    kept = []
+    for source in sources:
+        numbers = citing.get(source.url)
+        if numbers:
+            own = tuple(n for n in source.footnotes if n in numbers) or tuple(numbers)
+            kept.append(source if own == source.footnotes else replace(source, footnotes=own))
+    return tuple(kept)
 
 
 def _parsed(text: str, name: str, index_dir: Path) -> Report:
@@ -154,6 +181,16 @@ def prepare_encoder(model_path: Path, encoder: Path, *, force: bool = False) -> 
     return True
 
 
+REPORTS = "reports"  # index_dir/reports/<key>/: the builds of one report (index.py's layout)
+MAX_REPORTS = 8  # reports whose builds an index folder keeps; the least recently built go
+
+
+def report_index_dir(index_dir: Path, corpus: Corpus) -> Path:
+    """The folder of this report's builds, keyed by the sha256 of its text: `--report OTHER`
+    gets a folder of its own beside the bundled report's instead of replacing it."""
+    return index_dir / REPORTS / corpus.report_sha256[:16]
+
+
 def ensure_index(
     settings: Settings,
     corpus: Corpus,
@@ -165,6 +202,9 @@ def ensure_index(
 
     The model is exported to ONNX once per model folder; chunks and queries are then embedded
     by that one encoder (identical vectors to sentence-transformers, without importing torch).
+    A new report's first build reuses the vectors of the other reports' builds, and of an index
+    in the older one-report layout (CURRENT and builds/ in the index folder itself), which it
+    then replaces.
     """
     model_path = resolve_model_path(settings.embedding_model)
     model = model_name(model_path)
@@ -176,8 +216,10 @@ def ensure_index(
         prepare_encoder(model_path, encoder, force=rebuild)
         return QueryEncoder.load(encoder, threads=2)
 
-    return build_index(
-        settings.index_dir,
+    root = report_index_dir(settings.index_dir, corpus)
+    legacy = settings.index_dir if (settings.index_dir / "CURRENT").exists() else None
+    result = build_index(
+        root,
         chunks,
         embedder=embedder,
         model=model,
@@ -185,7 +227,44 @@ def ensure_index(
         chroma_url=settings.chroma_url,
         rebuild=rebuild,
         progress=progress,
+        reuse=[*([legacy] if legacy else []), *_report_dirs(settings.index_dir, but=root)],
     )
+    if legacy:
+        _retire_legacy(legacy)
+    _prune_reports(settings.index_dir, keep=root)
+    return result
+
+
+def _report_dirs(index_dir: Path, *, but: Path) -> list[Path]:
+    """The other report folders of an index folder, most recently built first."""
+    try:
+        folders = [
+            d for d in (index_dir / REPORTS).iterdir() if d != but and (d / "CURRENT").is_file()
+        ]
+    except OSError:
+        return []
+
+    def built(folder: Path) -> float:
+        try:
+            return (folder / "CURRENT").stat().st_mtime
+        except OSError:  # removed meanwhile (pruned by another process)
+            return 0.0
+
+    return sorted(folders, key=built, reverse=True)
+
+
+def _retire_legacy(index_dir: Path) -> None:
+    """Remove an index of the one-report layout once a report's own build has replaced it."""
+    log.info("the index in %s now keeps one folder per report; removed the older layout", index_dir)
+    (index_dir / "CURRENT").unlink(missing_ok=True)  # first: a half-removed builds/ is unused
+    shutil.rmtree(index_dir / "builds", ignore_errors=True)
+
+
+def _prune_reports(index_dir: Path, *, keep: Path) -> None:
+    for old in _report_dirs(index_dir, but=keep)[MAX_REPORTS - 1 :]:
+        log.info("removing the index of a report not built lately: %s", old)
+        (old / "CURRENT").unlink(missing_ok=True)
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def open_search_index(
@@ -200,22 +279,20 @@ def open_search_index(
     model_path = resolve_model_path(settings.embedding_model)
     model = model_name(model_path)
     encoder = encoder_dir(settings.index_dir, model_path)
-    fresh = is_fresh(
-        settings.index_dir, inputs=corpus.inputs, model=model, chroma_url=settings.chroma_url
-    )
+    root = report_index_dir(settings.index_dir, corpus)
+    fresh = is_fresh(root, inputs=corpus.inputs, model=model, chroma_url=settings.chroma_url)
     if not fresh or not (encoder / "model.onnx").exists():
         # a missing encoder with a fresh index: rebuild=True re-exports and re-embeds
         if not build:
             raise IndexNotBuiltError(
-                f"the index in {settings.index_dir} is missing or out of date; run `ijdqa index`"
+                f"the index in {settings.index_dir} is missing or out of date for "
+                f"{corpus.report.name}; run `ijdqa index`"
             )
         ensure_index(settings, corpus, progress=progress, rebuild=fresh)
     # Creating the ONNX session (native code, no GIL) overlaps with building BM25 in Python.
     with ThreadPoolExecutor(max_workers=1) as pool:
         loading = pool.submit(QueryEncoder.load, encoder)
-        index = open_index(
-            settings.index_dir, query_embedder=_Pending(loading), use_chroma=use_chroma
-        )
+        index = open_index(root, query_embedder=_Pending(loading), use_chroma=use_chroma)
         _ = index.lexical
         index.query_embedder = loading.result()
     return index

@@ -98,7 +98,8 @@ OWN_WORDS = "source's own words: "
 def label_provenance(answer: Answer, view: CorpusView) -> Answer:
     """Every citation that shows a source's words says how that copy got here: a source
     passage cited itself, and a report passage shown beside its source's own words. Where the
-    two give different years, a note says so: both stay shown, the report is not overruled."""
+    report and its cited source differ on a checkable fact (a year, a number, a percentage, a
+    name), a note gives both, each labelled: the report is never silently overruled."""
     cited = []
     notes = list(answer.notes)
     for c in answer.citations:
@@ -116,33 +117,67 @@ def label_provenance(answer: Answer, view: CorpusView) -> Answer:
 
 
 def disagreement(c: Citation) -> str | None:
-    """A note when a report quote and its source's own words shown beside it give different
-    years (each names years, none in common)."""
-    if not c.source_excerpt or c.kind == "source":
+    """A note when the report and a cited source, speaking of the same thing, differ on a
+    checkable fact: a report quote and its source's own words shown beside it, or a source
+    passage (the answer under --scope all or sources) and the report sentence that cites it.
+
+    They differ where each has a fact of one kind (years, other numbers, percentages) the
+    other lacks, or puts another name in the same place ("founded by X" / "founded by Y")."""
+    where = c.source if c.kind == "source" else ""
+    pairs: list[tuple[str, str, Footnote | None]]
+    if c.kind == "source":
+        pairs = [(n.cited_in, c.quote, n) for n in c.footnotes if n.cited_in]
+    elif c.source_excerpt:
+        pairs = [(c.quote, c.source_excerpt, None)]
+        where = (c.source_status or "").partition("; ")[0].removeprefix(OWN_WORDS)
+    else:
         return None
-    said, source = _years(c.quote), _years(c.source_excerpt)
-    if not said or not source or said & source or not _same_topic(c.quote, c.source_excerpt):
-        return None
-    where = (c.source_status or "").partition("; ")[0].removeprefix(OWN_WORDS) or "its source"
-    return (
-        f"[{c.marker}] the report says {', '.join(sorted(said))}; its cited source ({where}) "
-        f"says {', '.join(sorted(source))}. Both are shown; the answer is the report's."
-    )
+    for report, source, note in pairs:
+        said, says = _differences(report, source)
+        if not said or not _same_topic(report, source):
+            continue
+        if note is None:
+            return (
+                f"[{c.marker}] the report says {said}; its cited source "
+                f"({where or 'its source'}) says {says}. Both are shown; the answer is the "
+                "report's."
+            )
+        return (
+            f"[{c.marker}] the cited source ({where}) says {says}; the report says {said} "
+            f"(p. {note.page}, where it cites footnote {note.number}: “{report}”). Both are "
+            "shown; the report is not overruled."
+        )
+    return None
+
+
+def _differences(report: str, source: str) -> tuple[str, str]:
+    """(the report's side, the source's side) of the facts on which they differ; ("", "")."""
+    from ijdqa.claims import name_slots, unbacked
+
+    mine, theirs = unbacked(report, source), unbacked(source, report)
+    said: list[str] = []
+    says: list[str] = []
+    for kind in ("years", "percents", "numbers"):
+        if mine[kind] and theirs[kind]:
+            said += mine[kind]
+            says += theirs[kind]
+    if (
+        mine["names"]
+        and theirs["names"]
+        and name_slots(report, mine["names"]) & name_slots(source, theirs["names"])
+    ):
+        said += mine["names"]
+        says += theirs["names"]
+    return ", ".join(said), ", ".join(says)
 
 
 def _same_topic(quote: str, excerpt: str) -> bool:
     """Half or more of the quote's words (numbers aside) are in the excerpt: both speak of the
-    same thing, so different years are a disagreement, not two different facts."""
+    same thing, so different facts are a disagreement, not two different statements."""
     from ijdqa.lexical import tokenize
 
     words = {w for w in tokenize(quote) if not w.isdigit()}
     return bool(words) and len(words & set(tokenize(excerpt))) >= 0.5 * len(words)
-
-
-def _years(text: str) -> set[str]:
-    from ijdqa.claims import facts
-
-    return {n for n in facts(text).numbers if n.isdigit() and 1800 <= int(n) <= 2100}
 
 
 def is_verbatim(view: CorpusView, citation: Citation, chunk: Chunk) -> bool:

@@ -224,6 +224,37 @@ def check(sentence: str, evidence: Iterable[str], stated: Iterable[str] = ()) ->
     return None
 
 
+def unbacked(text: str, other: str) -> dict[str, list[str]]:
+    """The checkable facts of `text` that `other` lacks, by kind ("years", "percents",
+    "numbers", "names"), in order; `name_slots` says where a name sits."""
+    mine, theirs = facts(text), facts(other)
+    percents = [p for p in sorted(mine.percents - theirs.percents, key=_sort_key)]
+    numbers = [n for n in sorted(mine.numbers - theirs.numbers, key=_sort_key)]
+    years = [n for n in numbers if _is_year(n)]
+    return {
+        "years": years,
+        "percents": [f"{p}%" for p in percents],
+        "numbers": [n for n in numbers if n not in years and n not in mine.percents],
+        "names": [n for n in names(text) if not _name_in(_fold(n), theirs.words)],
+    }
+
+
+def name_slots(text: str, wanted: Iterable[str]) -> set[str]:
+    """The words right before each of the `wanted` names in `text` (lowercase): where a name
+    sits ("founded by X" -> "by"), so two texts can be seen to put different names there."""
+    wanted = {_fold(w) for w in wanted}
+    tokens = _WORD_RE.findall(text)
+    return {
+        _fold(tokens[i - 1])
+        for i in range(1, len(tokens))
+        if _fold(tokens[i]) in wanted and _fold(tokens[i - 1]) not in wanted
+    }
+
+
+def _is_year(number: str) -> bool:
+    return number.isdigit() and 1800 <= int(number) <= 2100
+
+
 def names(text: str) -> list[str]:
     """The words of `text` (as written, without a possessive 's) that are names: capitalized inside a sentence, acronyms, months and
     days, and a sentence's capitalized first word when the next word is capitalized too."""

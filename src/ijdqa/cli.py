@@ -257,18 +257,28 @@ def _add_index(sub: Any) -> None:
 
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
-    from ijdqa.app import ensure_index, load_corpus
+    from ijdqa.app import ensure_index, load_corpus, report_index_dir
 
     corpus = load_corpus(settings.report, settings.index_dir)
     _warn(corpus.report)
     result = ensure_index(settings, corpus, rebuild=args.rebuild, progress=progress("embedding"))
+    folder = report_index_dir(settings.index_dir, corpus)
     if args.json:
-        _print_json(result.as_dict())
+        _print_json(
+            {
+                **result.as_dict(),
+                "report": corpus.report.name,
+                "report_sha256": corpus.report_sha256,
+                "index": str(folder),
+            }
+        )
     else:
         state = f"built, {result.embedded} chunk(s) embedded" if result.rebuilt else "up to date"
         print(
             f"index {state}: {result.chunks} chunks, {result.embedding_model}, "
-            f"store {result.store}, {result.seconds:.1f} s"
+            f"store {result.store}, {result.seconds:.1f} s\n"
+            f"  report {corpus.report.name} (sha256 {corpus.report_sha256[:16]}), "
+            f"build {result.build_id} in {folder}"
         )
     return 0
 

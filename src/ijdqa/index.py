@@ -12,6 +12,10 @@ from the previous build (keyed by content hash), so an unchanged rebuild embeds 
 The manifest records the sha256 of each build file (`files`); `ijdqa index` checks them before
 it calls a build up to date, so an emptied or altered chunks.jsonl or vectors.npy is built
 again (from scratch: nothing of a damaged build is reused) instead of being kept.
+
+One such folder holds the builds of one report; app.py keys it by the report's sha256, so two
+reports' indexes live side by side. `reuse=` names other such folders (another report's, or an
+index of the older one-report layout) whose vectors may be reused by content hash too.
 """
 
 from __future__ import annotations
@@ -115,12 +119,24 @@ def build_index(
     rebuild: bool = False,
     progress: Progress | None = None,
     batch_size: int = 16,
+    reuse: Sequence[Path] = (),
 ) -> BuildResult:
-    """Build (or reuse) the index for `items`; `embedder` is called only if something must be embedded."""
+    """Build (or reuse) the index for `items`; `embedder` is called only if something must be
+    embedded. Vectors are reused from the build in use, and from those of the `reuse` folders."""
     started = time.perf_counter()
     with _write_errors(root), _build_lock(root):
         return _build_locked(
-            root, items, embedder, model, inputs, chroma_url, rebuild, progress, batch_size, started
+            root,
+            items,
+            embedder,
+            model,
+            inputs,
+            chroma_url,
+            rebuild,
+            progress,
+            batch_size,
+            started,
+            reuse,
         )
 
 
@@ -161,6 +177,7 @@ def _build_locked(
     progress: Progress | None,
     batch_size: int,
     started: float,
+    reuse: Sequence[Path] = (),
 ) -> BuildResult:
     chash = corpus_hash(items)
     build_id = _hash(f"{chash}|{model}|{CHUNKER_VERSION}|{chroma_url}")[:16]
@@ -186,7 +203,7 @@ def _build_locked(
     folder = f"{build_id}-{os.urandom(4).hex()}"
     # a Chroma server is reached first: a wrong URL must fail before minutes of embedding
     remote = ChromaStore.remote(chroma_url, f"ijdqa-{folder}") if chroma_url else None
-    cache = {} if rebuild else _previous_vectors(root, model)
+    cache = {} if rebuild else _previous_vectors([*reuse, root], model)
     sentences = list(dict.fromkeys(t for it in items for t in it.sentences))
     texts = [it.search_text for it in items] + sentences
     matrix, embedded = _embed(texts, cache, embedder, progress, batch_size)
@@ -255,20 +272,26 @@ def _embed(
     return (np.vstack(rows) if rows else np.zeros((0, 0), dtype=np.float32)), len(todo)
 
 
-def _previous_vectors(root: Path, model: str) -> dict[str, np.ndarray]:
-    manifest = read_manifest(root)
-    if not manifest or manifest.get("embedding_model") != model:
-        return {}
-    build = build_dir(root, manifest)
-    try:
-        rows = _read_chunk_rows(build)
-        matrix = ArrayVectors.load(build / "vectors.npy").matrix
-    except (IndexCorruptError, IndexNotBuiltError):
-        return {}
-    if len(rows) != len(matrix):
-        return {}
-    cache = {row["search_hash"]: matrix[i] for i, row in enumerate(rows)}
-    return {**cache, **_sentence_vectors(build)}
+def _previous_vectors(roots: Sequence[Path], model: str) -> dict[str, np.ndarray]:
+    """Vectors by text hash of the builds in use in `roots` made with `model` (a later root's
+    win; an unreadable or damaged build gives none)."""
+    cache: dict[str, np.ndarray] = {}
+    for root in roots:
+        manifest = read_manifest(root)
+        if not manifest or manifest.get("embedding_model") != model:
+            continue
+        build = build_dir(root, manifest)
+        if root != roots[-1] and damaged_files(build, manifest):
+            continue  # another folder's damaged build (this one's was checked by the caller)
+        try:
+            rows = _read_chunk_rows(build)
+            matrix = ArrayVectors.load(build / "vectors.npy").matrix
+        except (IndexCorruptError, IndexNotBuiltError):
+            continue
+        if len(rows) == len(matrix):
+            cache.update({row["search_hash"]: matrix[i] for i, row in enumerate(rows)})
+            cache.update(_sentence_vectors(build))
+    return cache
 
 
 def _sentence_vectors(build: Path) -> dict[str, np.ndarray]:

@@ -9,14 +9,14 @@ sentence answers well enough, the answer is the refusal sentinel with the closes
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
 from ijdqa import prompts
-from ijdqa.answer import appendix, sources
+from ijdqa.answer import appendix, composed, sources
 from ijdqa.answer import sentences as extractive
 from ijdqa.answer.aliases import find_aliases, with_acronyms
 from ijdqa.answer.decide import Decision, shipped
@@ -101,6 +101,7 @@ class ExtractiveAnswerer:
         self.decide = decide  # False: answer with the best sentence always (calibration)
         self.trace: dict[str, Any] | None = None  # the last general answer's features
         self._by_org = {o: c for c in index.chunks for o in c.organizations}
+        self._rows = composed.Rows(index.chunks, view.report.organizations)
         self._table_words = appendix.table_words(view.report.paragraphs)
         self.speller = Speller(c.text for c in index.chunks)
         self._names = extractive.name_stems(c.text for c in index.chunks if c.source == "report")
@@ -130,7 +131,17 @@ class ExtractiveAnswerer:
         k: int = 6,
         filters: dict[str, Any] | None = None,
     ) -> Answer:
-        return self.attribute(self._answer(question, history=history, k=k, filters=filters))
+        made = self._answer(question, history=history, k=k, filters=filters)
+        return self.attribute(composed.checked(made, self.view, self._rows, self._refusal(k)))
+
+    def _refusal(self, k: int) -> Callable[[Answer], Answer]:
+        """How an answer none of whose claims its citations back is refused instead."""
+
+        def refuse(answer: Answer) -> Answer:
+            base = replace(answer, text="", citations=(), notes=())
+            return self.refuse(base, answer.resolved_question or answer.question, k=k)
+
+        return refuse
 
     def _answer(
         self,
@@ -196,7 +207,9 @@ class ExtractiveAnswerer:
             text, added = _join_citations(answer, citations, " ".join(said.split()))
             texts += [text] if text else []
             citations += added
-        return keep_valid(Answer(question=asked, text=" ".join(texts), citations=tuple(citations)))
+        notes = tuple(dict.fromkeys(n for a in answers if not a.refused for n in a.notes))
+        joined = Answer(question=asked, text=" ".join(texts), citations=tuple(citations))
+        return keep_valid(replace(joined, notes=notes))
 
     # --- two-step attribution ----------------------------------------------------------------
 
@@ -321,6 +334,7 @@ class ExtractiveAnswerer:
 
         wanted = answer_type(own)
         why = asks_why(own)
+        top = lexical.max_idf or 1.0  # a scope of one or two passages: every idf can be 0
         return {
             "score": best.score,
             "coverage": best.coverage,
@@ -341,7 +355,7 @@ class ExtractiveAnswerer:
             "predicate_similarity": self._predicate_similarity(own, named, best),
             "missing_name_weight": max(
                 (
-                    (lexical.idf(t) or lexical.max_idf) / lexical.max_idf
+                    (lexical.idf(t) or lexical.max_idf) / top
                     for t in named
                     if not extractive.credit(t, have)
                 ),
@@ -349,7 +363,7 @@ class ExtractiveAnswerer:
             ),
             "missing_weight": max(
                 (
-                    (lexical.idf(t) or lexical.max_idf) / lexical.max_idf
+                    (lexical.idf(t) or lexical.max_idf) / top
                     for t in plain
                     if not extractive.credit(t, have)
                 ),
@@ -466,8 +480,6 @@ class ExtractiveAnswerer:
                 place = f"named {' or '.join(query.names)} {place}"
             if query.words:
                 place = f"whose entry names {' or '.join(query.words)} {place}"
-            if query.exclude:
-                place += f" (not counting {appendix.describe(query.exclude)})"
         distinct = len({(o.name, o.country, o.city) for o in found})
         note = (
             ""
@@ -485,22 +497,30 @@ class ExtractiveAnswerer:
             .replace("  ", " ")
             .replace(" :", ":")
         )
-        if query.share:
+        citations: list[Citation] = []
+        if query.share:  # a share of the whole table rests on the whole table
+            table = self._rows_citation(orgs, marker=1)
+            citations += [table] if table else []
             head = head.rstrip(":") + prompts.render(
                 "organizations_share",
                 count=len(found),
                 total=len(orgs),
                 percent=f"{100 * len(found) / len(orgs):.1f}",
             )
-        lines, citations = [head], []
-        for marker, org in enumerate(found, start=1):
+            head = head.rstrip(":") + (" [1]:" if table else ":")
+        lines = [head]
+        for marker, org in enumerate(found, start=len(citations) + 1):
             citation = self._entry_citation(org, marker)
             suffix = f" [{marker}]" if citation else ""
             where = ", ".join(x for x in (org.city, org.country or org.region) if x)
             lines.append(f"- {org.number}. {org.name}{f' ({where})' if where else ''}{suffix}")
             if citation:
                 citations.append(citation)
-        return {"text": "\n".join(lines), "citations": tuple(citations)}
+        return {
+            "text": "\n".join(lines),
+            "citations": tuple(citations),
+            "notes": _excluded_note(query),
+        }
 
     def _org_total(self, orgs: Sequence[Organization]) -> dict[str, Any]:
         distinct = len({(o.name, o.country, o.city) for o in orgs})
@@ -510,11 +530,11 @@ class ExtractiveAnswerer:
             else f", {distinct} of them distinct (one entry repeats another)"
         )
         text = prompts.render("organizations_total", count=len(orgs), repeat_note=note)
-        citations = [
-            c for c in (self._entry_citation(orgs[0], 1), self._entry_citation(orgs[-1], 2)) if c
-        ]
-        markers = "".join(f" [{c.marker}]" for c in citations)
-        return {"text": text + markers, "citations": tuple(citations)}
+        citation = self._rows_citation(orgs, marker=1)  # the count rests on every row
+        return {
+            "text": text + (" [1]" if citation else ""),
+            "citations": (citation,) if citation else (),
+        }
 
     def _org_groups(
         self, query: appendix.AppendixQuery, chosen: appendix.Selection
@@ -531,20 +551,31 @@ class ExtractiveAnswerer:
         template = (
             "organizations_distinct" if query.operation == "countries" else "organizations_groups"
         )
-        real = [name for name, _ in chosen.groups if name != "no country given"]
+        real = [name for name, _ in chosen.groups if name != appendix.NO_COUNTRY]
         text = prompts.render(
             template,
             by=by,
             breakdown=breakdown,
             count=len(real),
             rows=len(chosen.rows),
-            excluded=f" (not counting {appendix.describe(query.exclude)})" if query.exclude else "",
+            excluded="",
         )
-        citation = self._entry_citation(chosen.rows[0], 1) if chosen.rows else None
+        citation = self._rows_citation(chosen.rows, marker=1)  # the counts rest on the rows
         return {
             "text": text + (" [1]" if citation else ""),
             "citations": (citation,) if citation else (),
+            "notes": _excluded_note(query),
         }
+
+    def _rows_citation(self, rows: Sequence[Organization], *, marker: int) -> Citation | None:
+        """One citation of the table from the first of `rows` to the last: a count or a
+        breakdown is checked against the rows its citation covers (answer/composed.py)."""
+        chunks = [self._by_org[o.number] for o in rows if o.number in self._by_org]
+        if not chunks:
+            return None
+        first = min(chunks, key=lambda c: c.start)
+        last = max(chunks, key=lambda c: c.end)
+        return make_citation(self.view, first, first.start, last.end, marker=marker)
 
     def _entry_citation(self, org: Organization, marker: int) -> Citation | None:
         chunk = self._by_org.get(org.number)
@@ -657,6 +688,14 @@ class ExtractiveAnswerer:
             return None
         target = self._footnote_map.get(note.same_as) if note.same_as else None
         return replace(citation, footnotes=(note, target) if target else (note,))
+
+
+def _excluded_note(query: appendix.AppendixQuery) -> tuple[str, ...]:
+    """What a table answer leaves out, as asked: a note beside the answer, not a claim in it
+    (no row it cites is in the places left out, so none could back their names)."""
+    if not query.exclude:
+        return ()
+    return (f"Not counted, as asked: {appendix.describe(query.exclude)}.",)
 
 
 def _fits(cand: Candidate, question: str, wanted: str | None, *, loose: bool = False) -> bool:

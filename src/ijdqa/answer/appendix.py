@@ -32,6 +32,12 @@ Operation = Literal[
 ]  # what is asked of the table
 
 
+# the group of rows the table places nowhere (worded without a negation: a claim check reads
+# "no ..." as contradicting the rows, which say nothing of the kind)
+NO_COUNTRY = "without a country"
+NO_REGION = "without a region"
+
+
 @dataclass(frozen=True)
 class Place:
     kind: Literal["country", "region", "city"]
@@ -473,9 +479,9 @@ def select(query: AppendixQuery, orgs: Sequence[Organization]) -> Selection:
             rows = [o for o in rows if any(matches(o, p) for p in query.include)]
         return Selection(rows)
     if query.operation in ("by_country", "countries"):
-        return Selection(rows, _ranked(o.country or "no country given" for o in rows))
+        return Selection(rows, _ranked(o.country or NO_COUNTRY for o in rows))
     if query.operation == "by_region":
-        return Selection(rows, _ranked(region_of(o) or "no region given" for o in rows))
+        return Selection(rows, _ranked(region_of(o) or NO_REGION for o in rows))
     return Selection(rows)
 
 
