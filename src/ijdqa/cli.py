@@ -439,6 +439,13 @@ def _add_eval(sub: Any) -> None:
     p.add_argument("--out", type=Path, default=Path("eval/runs"), metavar="DIR", help="runs root")
     p.add_argument("--json", action="store_true", help="print metrics.json to stdout")
     p.add_argument("--limit", type=int, default=None, metavar="N", help="first N questions only")
+    p.add_argument(
+        "--sample",
+        type=int,
+        default=None,
+        metavar="N",
+        help="N questions spread evenly over each set (every len/N-th), for slow answerers",
+    )
     p.add_argument("--check", type=Path, metavar="FILE", help="exit 1 below these minimums")
     p.add_argument("--compare", nargs=2, metavar=("RUN_A", "RUN_B"), help="diff two runs")
     common_options(p)
@@ -473,9 +480,19 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     failures: list[str] = []
     for name, path in sets.items():
         questions = load_gold(path, limit=args.limit)
+        if args.sample:
+            step = max(1, len(questions) // args.sample)
+            questions = questions[::step][: args.sample]
         started = time.perf_counter()
         results = run_gold(assistant, questions, k=k, progress=progress(f"evaluating {name}"))
-        info = {"gold": str(path), "set": name, "k": k, "limit": args.limit, "answerer": answerer}
+        info = {
+            "gold": str(path),
+            "set": name,
+            "k": k,
+            "limit": args.limit,
+            "sample": args.sample,
+            "answerer": answerer,
+        }
         info["seconds"] = round(time.perf_counter() - started, 2)
         label = f"{name}-{args.label or answerer}"
         folder, metrics = eval_report.write_run(results, root=args.out, label=label, info=info)
