@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from ijdqa import prompts
-from ijdqa.citations import keep_valid, render_markdown, render_plain
+from ijdqa.citations import keep_valid
 from ijdqa.errors import QueryError
+from ijdqa.render import render_markdown, render_plain
 from ijdqa.types import Answer, Citation, Footnote, Turn
 
 

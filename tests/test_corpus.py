@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ijdqa.app import read_report_text
-from ijdqa.corpus import IndexedChunk, base_text, build_chunks, corpus_hash
+from ijdqa.corpus import CorpusView, IndexedChunk, build_chunks, corpus_hash
 from ijdqa.report import parse_report
 from ijdqa.text import sentence_spans
 from ijdqa.types import Paragraph, Report
@@ -89,7 +89,7 @@ def test_chunk_text_is_a_verbatim_span_of_its_base_text(
     _, report, chunks = parsed
     for item in chunks:
         chunk = item.chunk
-        base = base_text(report, chunk)
+        base = CorpusView(report).base(chunk)
         assert base is not None, chunk
         assert base[chunk.start : chunk.end] == chunk.text
         assert chunk.text.strip() == chunk.text and chunk.text

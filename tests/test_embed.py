@@ -18,10 +18,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from fakes import HashEmbedder
 from ijdqa.embed import (
     PACKAGED_MODEL_NAME,
     EncoderSpec,
-    HashEmbedder,
     QueryEncoder,
     export_query_encoder,
     load_document_embedder,

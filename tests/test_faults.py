@@ -413,14 +413,14 @@ def test_disk_full_during_an_index_build_keeps_the_old_index(
     elif target == "chroma":  # inside chromadb, so the adapter's own wrapping is exercised
         monkeypatch.setattr("chromadb.api.models.Collection.Collection.add", enospc)
     else:
-        real_write = ijdqa.index._atomic_write
+        real_write = ijdqa.index.atomic_write
 
         def atomic_write(path: Path, text: str) -> None:
             if path.name == "CURRENT":
                 enospc()
             real_write(path, text)
 
-        monkeypatch.setattr(ijdqa.index, "_atomic_write", atomic_write)
+        monkeypatch.setattr(ijdqa.index, "atomic_write", atomic_write)
 
     code = cli.main(["--report", str(edited), "index", "--index-dir", str(index_dir)])
     err = capsys.readouterr().err

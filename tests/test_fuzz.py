@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 
 from ijdqa import reportcache
 from ijdqa import web_render as render
-from ijdqa.citations import render_json, render_markdown, render_plain
 from ijdqa.errors import ReportFormatError
+from ijdqa.render import render_json, render_markdown, render_plain
 from ijdqa.report import parse_report
 from ijdqa.types import Answer, Citation, Footnote, Report
 from test_hardening_cli import record

@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from fakes import HashEmbedder
 from ijdqa.app import read_report_text
 from ijdqa.corpus import IndexedChunk, build_chunks
-from ijdqa.embed import HashEmbedder
 from ijdqa.errors import IndexCorruptError, IndexNotBuiltError, IndexStoreError, QueryError
 from ijdqa.index import BuildResult, Index, build_index, is_fresh, open_index, read_manifest
 from ijdqa.report import parse_report

@@ -11,8 +11,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from ijdqa.citations import answer_dict, citation_sources, timings_ms
 from ijdqa.cli_ask import batch_items
+from ijdqa.render import answer_dict, citation_sources, timings_ms
 from ijdqa.types import Answer, Citation, Footnote, Turn
 from test_cli import run
 
@@ -125,7 +125,7 @@ def test_ask_json_is_one_valid_line_and_the_short_form_matches(report) -> None:
     data.pop("timings_ms"), again.pop("timings_ms")
     assert data == again
     assert data["generator"]["answerer"] == "extractive" and data["generator"]["model"] is None
-    lookup = {f.number: f for f in report.footnotes}
+    lookup = report.footnote_map
     for c in data["citations"]:
         assert {s["footnote"] for s in c["sources"]} == set(c["footnotes"])
         for s in c["sources"]:

@@ -29,8 +29,9 @@ from pydantic import Field
 from ijdqa import prompts
 from ijdqa.answer import ExtractiveAnswerer
 from ijdqa.app import Assistant, build_assistant
-from ijdqa.citations import CorpusView, is_verbatim
+from ijdqa.citations import is_verbatim
 from ijdqa.config import Settings
+from ijdqa.corpus import CorpusView
 from ijdqa.errors import LLMError
 from ijdqa.generate import LLMAnswerer, render_prompt
 from ijdqa.llm import make_chat_model

@@ -95,11 +95,11 @@ IMPORTED = "imported copy, not fetched: about.html (sha256 "
 def test_an_imported_source_is_labelled_as_such_everywhere(index_dir: Path) -> None:
     """CLI text, Markdown, JSON and the web panel: the source's words beside a report citation
     and a source passage cited itself both say the copy is a local file, not the URL's page."""
-    from ijdqa.citations import answer_dict, render_markdown, render_plain
+    from ijdqa.render import answer_dict, render_markdown, render_plain
     from ijdqa.web_render import citation_cards
 
     helper = build_assistant(Settings(index_dir=index_dir))
-    lookup = {f.number: f for f in helper.report.footnotes}
+    lookup = helper.report.footnote_map
     beside = helper.ask("Since when has the IHRC been cooperating with the U.N.?")
     own = helper.ask(
         "Since when has the Commission held consultative status with the Economic and Social "
@@ -142,7 +142,8 @@ def test_a_source_giving_another_year_is_pointed_out_and_the_report_kept(assista
     the answer text and the quote stay the report's. Agreeing or unrelated words: no note."""
     from dataclasses import replace
 
-    from ijdqa.citations import CorpusView, label_provenance
+    from ijdqa.citations import label_provenance
+    from ijdqa.corpus import CorpusView
     from ijdqa.types import Answer, Citation
 
     url = "https://www.ihrc.org.uk/about/about-us/"

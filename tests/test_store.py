@@ -18,8 +18,8 @@ import httpx
 import numpy as np
 import pytest
 
+from fakes import HashEmbedder
 from ijdqa.corpus import IndexedChunk, build_chunks
-from ijdqa.embed import HashEmbedder
 from ijdqa.errors import IndexCorruptError, StoreUnavailableError
 from ijdqa.index import build_index, open_index, read_manifest
 from ijdqa.store import ArrayVectors, ChromaStore, chroma_where, chunk_metadata

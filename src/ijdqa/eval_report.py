@@ -11,7 +11,6 @@ import base64
 import html
 import io
 import json
-import os
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -22,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from ijdqa.errors import EvalError
+from ijdqa.fileio import atomic_write
 
 HEADLINE = (
     "answerable_correctness",
@@ -194,10 +194,7 @@ def _new_folder(root: Path, created: datetime, label: str) -> Path:
 
 
 def _write_json(path: Path, data: object) -> None:
-    """Write aside, then swap, so a reader never sees half a file."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
 def resolve_run(ref: str | Path, *, root: Path) -> Path:

@@ -25,9 +25,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ijdqa import prompts
-from ijdqa.citations import MARKER_RE, answer_dict
+from ijdqa.citations import MARKER_RE
 from ijdqa.errors import EvalError
 from ijdqa.lexical import tokenize
+from ijdqa.render import answer_dict
 from ijdqa.text import normalize
 from ijdqa.types import Answer, Citation, Turn
 

@@ -365,13 +365,9 @@ def _extract_html(data: bytes | str, url: str | None) -> tuple[str | None, str]:
 
 
 def _extract_pdf(data: bytes) -> tuple[str | None, str]:
-    import logging
-
     from pypdf import PdfReader
 
-    # pypdf logs each flaw of a damaged file to stderr; the SourceError below says it once
-    logging.getLogger("pypdf").setLevel(logging.CRITICAL)
-    try:
+    try:  # the CLI silences pypdf's log of each flaw: the SourceError below says it once
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             reader.decrypt("")

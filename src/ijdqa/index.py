@@ -32,6 +32,7 @@ import numpy as np
 
 from ijdqa.corpus import CHUNKER_VERSION, IndexedChunk, corpus_hash
 from ijdqa.errors import IndexCorruptError, IndexNotBuiltError, IndexStoreError, QueryError
+from ijdqa.fileio import atomic_write
 from ijdqa.lexical import LexicalIndex
 from ijdqa.retrieve import clean_query, fuse, matches, validate_filters
 from ijdqa.store import ArrayVectors, ChromaStore
@@ -196,7 +197,7 @@ def _build_locked(
     _write_chunks(build, items)
     ArrayVectors(vectors).save(build / "vectors.npy")
     ArrayVectors(sentence_vectors).save(build / "sentences.npy")
-    _atomic_write(build / "sentences.json", json.dumps([_hash(t) for t in sentences]))
+    atomic_write(build / "sentences.json", json.dumps([_hash(t) for t in sentences]))
     chroma = remote or ChromaStore.local(build / "chroma", f"ijdqa-{folder}")
     chroma.write([it.chunk for it in items], vectors)
     manifest = {
@@ -215,7 +216,7 @@ def _build_locked(
         "files": {name: _file_sha256(build / name) for name in CHECKED_FILES},
     }
     _write_manifest(build, manifest)
-    _atomic_write(root / "CURRENT", folder)
+    atomic_write(root / "CURRENT", folder)
     _remove_old_builds(root, keep=folder)
     if remote and current and current.get("chroma_url") == chroma_url:
         # the collection this build replaced; others on a shared server are not ours to touch
@@ -331,16 +332,7 @@ def _file_sha256(path: Path) -> str:
 
 
 def _write_manifest(build: Path, manifest: dict[str, Any]) -> None:
-    _atomic_write(build / "manifest.json", json.dumps(manifest, indent=2))
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with tmp.open("w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    atomic_write(build / "manifest.json", json.dumps(manifest, indent=2))
 
 
 def _remove_old_builds(root: Path, *, keep: str) -> None:

@@ -7,11 +7,17 @@
 - Chroma's product telemetry: `ANONYMIZED_TELEMETRY=False` (store.py also passes
   `anonymized_telemetry=False` to every client);
 - Gradio's analytics and version check: `GRADIO_ANALYTICS_ENABLED=False`;
-- huggingface_hub's telemetry: `HF_HUB_DISABLE_TELEMETRY=1`.
+- huggingface_hub's telemetry: `HF_HUB_DISABLE_TELEMETRY=1`;
+- huggingface_hub and transformers never reach the network for the model (it is a local
+  folder): `HF_HUB_OFFLINE=1`, `TRANSFORMERS_OFFLINE=1`; and they stay quiet on stderr
+  (`HF_HUB_DISABLE_PROGRESS_BARS=1`, `TRANSFORMERS_VERBOSITY=error`).
 
 `opt_out()` sets them (overriding any other value: there is no opting back in) and is called
-first thing by every entry point: `ijdqa` (cli.main, hence `python -m ijdqa`, `ijdqa chat`,
-`ijdqa eval`), the bench scripts and tests/conftest.py. Importing this module does nothing.
+first thing by every entry point, and only there: `ijdqa` (cli.main, hence `python -m ijdqa`,
+`ijdqa chat`, `ijdqa eval`), `python -m ijdqa.evaluation.calibrate`, the bench scripts and
+tests/conftest.py. The library itself never changes the environment; a program that uses it
+directly calls `opt_out()` before it imports anything else of ijdqa. Importing this module
+does nothing.
 """
 
 from __future__ import annotations
@@ -25,6 +31,10 @@ OPT_OUTS: dict[str, str] = {
     "ANONYMIZED_TELEMETRY": "False",
     "GRADIO_ANALYTICS_ENABLED": "False",
     "HF_HUB_DISABLE_TELEMETRY": "1",
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+    "TRANSFORMERS_VERBOSITY": "error",
 }
 # the modules that read their opt-out once, when they are imported
 READ_AT_IMPORT: dict[str, str] = {

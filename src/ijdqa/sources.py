@@ -2,7 +2,7 @@
 
 A `SourceStore` keeps everything under one folder (the index's `sources/`):
 
-    manifest.json          one entry per cited URL, written atomically (temp file + os.replace)
+    manifest.json          one entry per cited URL, written atomically (fileio.atomic_write)
     <key>.orig.<ext>       the original bytes, as fetched or imported (html, pdf, txt or json)
     <key>.txt              the extracted text
 
@@ -32,8 +32,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -41,7 +39,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 from ijdqa.errors import SourceError
-from ijdqa.types import Footnote
+from ijdqa.fileio import atomic_write
+from ijdqa.types import Footnote, Report, footnote_urls
 
 if TYPE_CHECKING:  # the HTTP stack loads only when something is fetched or imported
     import httpx
@@ -137,16 +136,7 @@ class SourceStore:
 
     def write_file(self, name: str, data: bytes) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp-", suffix="-" + name)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.root / name)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_write(self.root / name, data)
 
     def read_text(self, entry: dict[str, Any]) -> str:
         path = self.root / entry["files"]["text"]
@@ -190,24 +180,15 @@ def source_url(raw: str) -> str:
 
 
 def cited_urls(footnote: Footnote, by_number: Mapping[int, Footnote]) -> tuple[str, ...]:
-    """The URLs a footnote cites: its own, then (for an Ibid) those of the footnote it repeats."""
-    urls = [source_url(u) for u in footnote.urls]
-    seen = {footnote.number}
-    current = footnote
-    while current.same_as is not None and current.same_as not in seen:
-        seen.add(current.same_as)
-        repeated = by_number.get(current.same_as)
-        if repeated is None:
-            break
-        urls += [source_url(u) for u in repeated.urls]
-        current = repeated
-    return tuple(dict.fromkeys(urls))
+    """The URLs a footnote cites, in fetchable form: its own, then (for an Ibid) those of the
+    footnotes it repeats."""
+    return tuple(dict.fromkeys(source_url(u) for u in footnote_urls([footnote], by_number)))
 
 
 def list_sources(footnotes: Iterable[Footnote], store: SourceStore) -> list[SourceRecord]:
     """Every cited URL once, in order of first citation, with its footnotes and stored status."""
     notes = sorted(footnotes, key=lambda f: f.number)
-    by_number = {f.number: f for f in notes}
+    by_number = Report.of_footnotes(notes).footnote_map
     citing: dict[str, list[int]] = {}
     kinds: dict[str, str] = {}
     for note in notes:
@@ -450,8 +431,7 @@ def import_source(
 def _import_target(
     footnote: Footnote, footnotes: Sequence[Footnote], store: SourceStore
 ) -> tuple[str, set[int]]:
-    by_number = {f.number: f for f in footnotes}
-    urls = cited_urls(footnote, by_number)
+    urls = cited_urls(footnote, Report.of_footnotes(footnotes).footnote_map)
     if urls:
         citing = {footnote.number}
         if not footnote.urls and footnote.same_as is not None:

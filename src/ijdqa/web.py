@@ -22,9 +22,9 @@ import gradio as gr
 from ijdqa import web_api, web_guard
 from ijdqa import web_render as render
 from ijdqa import web_style as style
-from ijdqa.citations import answer_dict, render_markdown
 from ijdqa.errors import IjdqaError, QueryError
 from ijdqa.organizations import filter_organizations
+from ijdqa.render import answer_dict, render_markdown
 from ijdqa.schema import AnswerJSON, Message
 from ijdqa.types import Answer, Turn
 

@@ -38,11 +38,21 @@ from ijdqa.answer.question import (
 )
 from ijdqa.answer.sentences import Candidate
 from ijdqa.answer.spelling import Speller, lexicon
-from ijdqa.citations import MARKER_RE, CorpusView, footnote_urls, keep_valid, make_citation
+from ijdqa.citations import MARKER_RE, keep_valid, make_citation
+from ijdqa.corpus import CorpusView
 from ijdqa.lexical import LexicalIndex, tokenize
 from ijdqa.retrieve import clean_query
 from ijdqa.text import is_prose, sentence_at, with_referent
-from ijdqa.types import Answer, Chunk, Citation, Footnote, Hit, Organization
+from ijdqa.types import (
+    Answer,
+    Chunk,
+    Citation,
+    Footnote,
+    Hit,
+    Organization,
+    footnote_urls,
+    ibid_target,
+)
 
 # words about sources, not about the claim: a claim is matched without them
 SOURCE_TERMS = frozenset(
@@ -105,7 +115,6 @@ class ExtractiveAnswerer:
         self.speller = Speller(c.text for c in index.chunks)
         self._names = extractive.name_stems(c.text for c in index.chunks if c.source == "report")
         self.aliases = find_aliases(c.text for c in index.chunks if c.source == "report")
-        self._footnote_map = {f.number: f for f in view.report.footnotes}
         self._notes: dict[int, list[Chunk]] = {}  # footnote number -> its footnote chunks
         for chunk in index.chunks:
             if chunk.kind == "footnote":
@@ -204,13 +213,10 @@ class ExtractiveAnswerer:
         """Add to each citation the closest passage of its cited source, where it is indexed."""
         if not answer.citations:
             return answer
-        lookup = {f.number: f for f in self.view.report.footnotes}
-        return replace(
-            answer, citations=tuple(self._attribute(c, lookup) for c in answer.citations)
-        )
+        return replace(answer, citations=tuple(self._attribute(c) for c in answer.citations))
 
-    def _attribute(self, citation: Citation, lookup: dict[int, Footnote]) -> Citation:
-        urls = footnote_urls(citation.footnotes, lookup)
+    def _attribute(self, citation: Citation) -> Citation:
+        urls = footnote_urls(citation.footnotes, self.view.report.footnote_map)
         if not urls or citation.kind == "source":
             return citation
         indexed = [u for u in urls if u in self.view.sources]
@@ -572,7 +578,7 @@ class ExtractiveAnswerer:
         texts: list[str] = []
         citations: list[Citation] = []
         for note in notes:
-            text = sources.describe(note, self._footnote_map)
+            text = sources.describe(note, self.view.report.footnote_map)
             citation = self._claim_citation(note, marker=len(citations) + 1)
             if citation is not None:
                 citations.append(citation)
@@ -655,7 +661,7 @@ class ExtractiveAnswerer:
         )
         if citation is None:
             return None
-        target = self._footnote_map.get(note.same_as) if note.same_as else None
+        target = ibid_target(note, self.view.report.footnote_map)
         return replace(citation, footnotes=(note, target) if target else (note,))
 
 
