@@ -32,9 +32,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from fakes import HashEmbedder  # noqa: E402 - tests/ is on the path only from here
 
 from ijdqa.app import load_report
-from ijdqa.corpus import IndexedChunk, chunk_id
-from ijdqa.index import Index, build_index, open_index
-from ijdqa.store import ArrayVectors, ChromaStore
+from ijdqa.search.corpus import IndexedChunk, chunk_id
+from ijdqa.search.build import build_index
+from ijdqa.search.index import Index, open_index
+from ijdqa.search.store import ArrayVectors, ChromaStore
 from ijdqa.text import sentence_spans
 from ijdqa.types import Chunk
 

@@ -10,7 +10,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from ijdqa.embed import EmbeddingsBase
+from ijdqa.search.embed import EmbeddingsBase
 
 _WORD = re.compile(r"\w+")
 

@@ -15,7 +15,7 @@ from ijdqa.answer.decide import FEATURES, Decision, shipped
 from ijdqa.answer.question import addresses_reader, strip_instructions
 from ijdqa.answer.spelling import Speller
 from ijdqa.errors import PackageDataError
-from ijdqa.report import parse_report
+from ijdqa.report.parse import parse_report
 from ijdqa.types import Report
 
 DATA = Path(__file__).resolve().parent / "data"

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from ijdqa.app import read_report_text
-from ijdqa.corpus import CorpusView, IndexedChunk, build_chunks, corpus_hash
-from ijdqa.report import parse_report
+from ijdqa.report.parse import parse_report
+from ijdqa.search.corpus import CorpusView, IndexedChunk, build_chunks, corpus_hash
 from ijdqa.text import sentence_spans
 from ijdqa.types import Paragraph, Report
 

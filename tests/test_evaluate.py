@@ -12,18 +12,17 @@ from types import SimpleNamespace
 import pytest
 
 from ijdqa.errors import EvalError
-from ijdqa.eval_report import (
+from ijdqa.evaluation.metrics import (
     HEADLINE,
     _consistent,
     check_thresholds,
     paraphrase_groups,
     read_thresholds,
-    report_blocks,
     summarize,
     thresholds_for,
-    to_html,
 )
-from ijdqa.evaluate import (
+from ijdqa.evaluation.render import report_blocks, to_html
+from ijdqa.evaluation.score import (
     GoldQuestion,
     citation_score,
     contains_phrase,

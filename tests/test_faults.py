@@ -29,7 +29,6 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported
 from ijdqa import cli
 from ijdqa.app import Assistant, build_assistant, ensure_index, load_corpus, open_search_index
 from ijdqa.config import Settings
-from ijdqa.embed import QueryEncoder
 from ijdqa.errors import (
     IjdqaError,
     IndexCorruptError,
@@ -37,7 +36,8 @@ from ijdqa.errors import (
     IndexStoreError,
     StoreUnavailableError,
 )
-from ijdqa.store import ArrayVectors
+from ijdqa.search.embed import QueryEncoder
+from ijdqa.search.store import ArrayVectors
 from support import free_port
 from test_hardening_cli import clean_env, record
 
@@ -399,7 +399,7 @@ def test_disk_full_during_an_index_build_keeps_the_old_index(
         small_report.read_text(encoding="utf-8").replace("local artists", "local painters"),
         encoding="utf-8",
     )
-    import ijdqa.index
+    import ijdqa.search.build
 
     if target == "second-save":
         real_save = ArrayVectors.save
@@ -413,14 +413,14 @@ def test_disk_full_during_an_index_build_keeps_the_old_index(
     elif target == "chroma":  # inside chromadb, so the adapter's own wrapping is exercised
         monkeypatch.setattr("chromadb.api.models.Collection.Collection.add", enospc)
     else:
-        real_write = ijdqa.index.atomic_write
+        real_write = ijdqa.search.build.atomic_write
 
         def atomic_write(path: Path, text: str) -> None:
             if path.name == "CURRENT":
                 enospc()
             real_write(path, text)
 
-        monkeypatch.setattr(ijdqa.index, "atomic_write", atomic_write)
+        monkeypatch.setattr(ijdqa.search.build, "atomic_write", atomic_write)
 
     code = cli.main(["--report", str(edited), "index", "--index-dir", str(index_dir)])
     err = capsys.readouterr().err

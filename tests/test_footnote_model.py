@@ -4,7 +4,7 @@ that the renderers, the web page and the source list all follow."""
 from __future__ import annotations
 
 from ijdqa.render import citation_sources, describe_footnote
-from ijdqa.sources import cited_urls
+from ijdqa.sources.store import cited_urls
 from ijdqa.types import Footnote, Report, footnote_urls, ibid_chain, ibid_target
 from ijdqa.web_render import footnote_html
 

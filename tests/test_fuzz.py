@@ -20,11 +20,11 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ijdqa import reportcache
 from ijdqa import web_render as render
 from ijdqa.errors import ReportFormatError
 from ijdqa.render import render_json, render_markdown, render_plain
-from ijdqa.report import parse_report
+from ijdqa.report import cache as reportcache
+from ijdqa.report.parse import parse_report
 from ijdqa.types import Answer, Citation, Footnote, Report
 from test_hardening_cli import record
 

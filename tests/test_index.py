@@ -19,11 +19,12 @@ import pytest
 
 from fakes import HashEmbedder
 from ijdqa.app import read_report_text
-from ijdqa.corpus import IndexedChunk, build_chunks
 from ijdqa.errors import IndexCorruptError, IndexNotBuiltError, IndexStoreError, QueryError
-from ijdqa.index import BuildResult, Index, build_index, is_fresh, open_index, read_manifest
-from ijdqa.report import parse_report
-from ijdqa.store import ChromaStore
+from ijdqa.report.parse import parse_report
+from ijdqa.search.build import BuildResult, build_index, is_fresh, read_manifest
+from ijdqa.search.corpus import IndexedChunk, build_chunks
+from ijdqa.search.index import Index, open_index
+from ijdqa.search.store import ChromaStore
 from ijdqa.types import Report
 
 MODEL = "hash-384"

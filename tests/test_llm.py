@@ -31,10 +31,10 @@ from ijdqa.answer import ExtractiveAnswerer
 from ijdqa.app import Assistant, build_assistant
 from ijdqa.citations import is_verbatim
 from ijdqa.config import Settings
-from ijdqa.corpus import CorpusView
 from ijdqa.errors import LLMError
 from ijdqa.generate import LLMAnswerer, render_prompt
 from ijdqa.llm import make_chat_model
+from ijdqa.search.corpus import CorpusView
 from ijdqa.types import Answer, Chunk, Hit, Turn
 from openai_stub import OpenAIStub
 from support import free_port

@@ -136,7 +136,7 @@ def ask_json(venv: Path, outside: Path, env, question: str) -> dict:
 def test_ask_a_fact_a_count_and_a_refusal_from_outside_the_checkout(
     venv: Path, outside: Path, env, report
 ) -> None:
-    from ijdqa.organizations import filter_organizations
+    from ijdqa.report.organizations import filter_organizations
 
     fact = ask_json(venv, outside, env, "When was the IHRC founded?")
     assert not fact["refused"] and fact["citations"]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ijdqa.report import parse_report
+from ijdqa.report.parse import parse_report
 from ijdqa.types import Report
 
 DATA = Path(__file__).resolve().parent / "data"

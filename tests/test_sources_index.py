@@ -143,7 +143,7 @@ def test_a_source_giving_another_year_is_pointed_out_and_the_report_kept(assista
     from dataclasses import replace
 
     from ijdqa.citations import label_provenance
-    from ijdqa.corpus import CorpusView
+    from ijdqa.search.corpus import CorpusView
     from ijdqa.types import Answer, Citation
 
     url = "https://www.ihrc.org.uk/about/about-us/"

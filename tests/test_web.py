@@ -29,8 +29,8 @@ from ijdqa import web_render as render
 from ijdqa.app import Assistant, build_assistant
 from ijdqa.config import Settings
 from ijdqa.errors import IndexNotBuiltError, QueryError
-from ijdqa.organizations import filter_organizations
 from ijdqa.render import answer_dict, render_markdown
+from ijdqa.report.organizations import filter_organizations
 from ijdqa.types import Citation, Footnote, Turn
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -14,26 +14,22 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from ijdqa import reportcache
 from ijdqa.answer import Answerer, ExtractiveAnswerer
-from ijdqa.citations import CorpusView, label_provenance
-from ijdqa.corpus import CHUNKER_VERSION, build_chunks
-from ijdqa.embed import (
-    QueryEncoder,
-    export_query_encoder,
-    model_name,
-    resolve_model_path,
-    sweep_staging,
-)
+from ijdqa.citations import label_provenance
 from ijdqa.errors import IndexNotBuiltError, ReportError, ReportFormatError
 from ijdqa.fileio import atomic_write, read_capped
-from ijdqa.index import BuildResult, Index, Progress, build_index, is_fresh, open_index
-from ijdqa.report import parse_report
+from ijdqa.report import cache as reportcache
+from ijdqa.report.parse import parse_report
+from ijdqa.search.build import BuildResult, Progress, build_index, is_fresh
+from ijdqa.search.corpus import CHUNKER_VERSION, CorpusView, build_chunks
+from ijdqa.search.embed import QueryEncoder
+from ijdqa.search.index import Index, open_index
+from ijdqa.search.model import export_query_encoder, model_name, resolve_model_path, sweep_staging
 from ijdqa.types import Answer, Report, Turn
 
 if TYPE_CHECKING:
     from ijdqa.config import Settings
-    from ijdqa.sources import SourceText
+    from ijdqa.sources.store import SourceText
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +116,7 @@ def _parsed(text: str, name: str, index_dir: Path) -> Report:
 def _source_texts(root: Path) -> tuple[SourceText, ...]:
     if not (root / "manifest.json").exists():
         return ()  # nothing fetched or imported: skip importing the HTTP stack
-    from ijdqa.sources import SourceStore, indexed_texts
+    from ijdqa.sources.store import SourceStore, indexed_texts
 
     return tuple(indexed_texts(SourceStore(root)))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from ijdqa.corpus import CorpusView
+from ijdqa.search.corpus import CorpusView
 from ijdqa.types import Answer, Chunk, Citation, Footnote
 
 MARKER_RE = re.compile(r"\[(\d{1,3})\]")
@@ -91,7 +91,7 @@ def disagreement(c: Citation) -> str | None:
 def _same_topic(quote: str, excerpt: str) -> bool:
     """Half or more of the quote's words (numbers aside) are in the excerpt: both speak of the
     same thing, so different years are a disagreement, not two different facts."""
-    from ijdqa.lexical import tokenize
+    from ijdqa.search.lexical import tokenize
 
     words = {w for w in tokenize(quote) if not w.isdigit()}
     return bool(words) and len(words & set(tokenize(excerpt))) >= 0.5 * len(words)

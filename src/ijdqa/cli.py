@@ -137,7 +137,7 @@ def _add_organizations(sub: Any) -> None:
 
 
 def cmd_organizations(args: argparse.Namespace, settings: Settings) -> int:
-    from ijdqa.organizations import filter_organizations
+    from ijdqa.report.organizations import filter_organizations
 
     report = _report(settings)
     orgs = filter_organizations(report.organizations, country=args.country, region=args.region)
@@ -245,7 +245,7 @@ def cmd_model(args: argparse.Namespace, settings: Settings) -> int:
     import time
 
     from ijdqa.app import encoder_dir, prepare_encoder
-    from ijdqa.embed import model_name, resolve_model_path
+    from ijdqa.search.model import model_name, resolve_model_path
 
     started = time.perf_counter()
     path = resolve_model_path(settings.embedding_model)

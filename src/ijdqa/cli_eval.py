@@ -54,19 +54,20 @@ def add_eval(sub: Any) -> None:
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     import time
 
-    from ijdqa import eval_report
     from ijdqa.app import build_assistant
-    from ijdqa.evaluate import load_gold, run_gold
+    from ijdqa.evaluation import render, runs
+    from ijdqa.evaluation.metrics import check_thresholds, read_thresholds, thresholds_for
+    from ijdqa.evaluation.score import load_gold, run_gold
 
     if args.compare:
-        runs = [eval_report.resolve_run(r, root=args.out) for r in args.compare]
-        comparison = eval_report.compare_runs(*runs)
+        folders = [runs.resolve_run(r, root=args.out) for r in args.compare]
+        comparison = runs.compare_runs(*folders)
         if args.json:
             print_json(comparison)
         else:
-            print(eval_report.format_comparison(comparison))
+            print(render.format_comparison(comparison))
         return 0
-    thresholds = eval_report.read_thresholds(args.check) if args.check else None
+    thresholds = read_thresholds(args.check) if args.check else None
     sets = _eval_sets(args)
     assistant = build_assistant(settings, build=not args.no_build, progress=progress("embedding"))
     k = k_option(args.k, settings)
@@ -80,18 +81,18 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         info = {"gold": str(path), "set": name, "k": k, "limit": args.limit, "answerer": answerer}
         info["seconds"] = round(time.perf_counter() - started, 2)
         label = f"{name}-{args.label or answerer}"
-        folder, metrics = eval_report.write_run(results, root=args.out, label=label, info=info)
+        folder, metrics = runs.write_run(results, root=args.out, label=label, info=info)
         print(f"ijdqa: {name} run written to {folder}", file=sys.stderr)
         by_set[name] = metrics
         if thresholds:
-            gate = eval_report.thresholds_for(thresholds, name)
-            failures += [f"{name} {f}" for f in eval_report.check_thresholds(metrics, gate)]
+            gate = thresholds_for(thresholds, name)
+            failures += [f"{name} {f}" for f in check_thresholds(metrics, gate)]
     if args.json:
         print_json(by_set if len(by_set) > 1 else next(iter(by_set.values())))
     elif len(by_set) > 1:
-        print(eval_report.format_side_by_side(by_set))
+        print(render.format_side_by_side(by_set))
     else:
-        print(eval_report.format_metrics(next(iter(by_set.values()))))
+        print(render.format_metrics(next(iter(by_set.values()))))
     for failure in failures:
         print(f"ijdqa: below threshold: {failure}", file=sys.stderr)
     if thresholds and not failures:

@@ -52,13 +52,13 @@ def add_sources(sub: Any) -> None:
 
 def _store_and_report(settings: Settings) -> tuple[Any, Any]:
     from ijdqa.app import load_report
-    from ijdqa.sources import SourceStore
+    from ijdqa.sources.store import SourceStore
 
     return SourceStore(settings.index_dir / "sources"), load_report(settings.report)
 
 
 def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
-    from ijdqa.sources import list_sources
+    from ijdqa.sources.store import list_sources
 
     store, report = _store_and_report(settings)
     records = list_sources(report.footnotes, store)
@@ -76,7 +76,8 @@ def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_sources_fetch(args: argparse.Namespace, settings: Settings) -> int:
-    from ijdqa.sources import DEFAULT_ARCHIVE, fetch_sources, list_sources
+    from ijdqa.sources.collect import fetch_sources
+    from ijdqa.sources.store import DEFAULT_ARCHIVE, list_sources
 
     store, report = _store_and_report(settings)
     records = list_sources(report.footnotes, store)
@@ -117,7 +118,7 @@ def cmd_sources_fetch(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_sources_add(args: argparse.Namespace, settings: Settings) -> int:
-    from ijdqa.sources import import_source
+    from ijdqa.sources.collect import import_source
 
     store, report = _store_and_report(settings)
     note = report.footnote(args.footnote)

@@ -4,7 +4,7 @@
   from every process that creates an InferenceSession and writes a device id under
   ~/.cache/Microsoft/; `ORT_DISABLE_TELEMETRY=1` stops it, but only when it is set before
   onnxruntime is imported (measured: set after the import, the folder is still written);
-- Chroma's product telemetry: `ANONYMIZED_TELEMETRY=False` (store.py also passes
+- Chroma's product telemetry: `ANONYMIZED_TELEMETRY=False` (search/store.py also passes
   `anonymized_telemetry=False` to every client);
 - Gradio's analytics and version check: `GRADIO_ANALYTICS_ENABLED=False`;
 - huggingface_hub's telemetry: `HF_HUB_DISABLE_TELEMETRY=1`;

@@ -23,8 +23,8 @@ from ijdqa import web_api, web_guard
 from ijdqa import web_render as render
 from ijdqa import web_style as style
 from ijdqa.errors import IjdqaError, QueryError
-from ijdqa.organizations import filter_organizations
 from ijdqa.render import answer_dict, render_markdown
+from ijdqa.report.organizations import filter_organizations
 from ijdqa.schema import AnswerJSON, Message
 from ijdqa.types import Answer, Turn
 
@@ -174,8 +174,8 @@ class WebChat:
         """Score the answerer on a gold set, as `ijdqa eval --gold` does; the run's folder."""
         import time
 
-        from ijdqa import eval_report
-        from ijdqa.evaluate import load_gold, run_gold
+        from ijdqa.evaluation import runs as eval_report
+        from ijdqa.evaluation.score import load_gold, run_gold
 
         try:
             questions = load_gold(gold)

@@ -39,9 +39,9 @@ from ijdqa.answer.question import (
 from ijdqa.answer.sentences import Candidate
 from ijdqa.answer.spelling import Speller, lexicon
 from ijdqa.citations import MARKER_RE, keep_valid, make_citation
-from ijdqa.corpus import CorpusView
-from ijdqa.lexical import LexicalIndex, tokenize
-from ijdqa.retrieve import clean_query
+from ijdqa.search.corpus import CorpusView
+from ijdqa.search.fusion import clean_query
+from ijdqa.search.lexical import LexicalIndex, tokenize
 from ijdqa.text import is_prose, sentence_at, with_referent
 from ijdqa.types import (
     Answer,

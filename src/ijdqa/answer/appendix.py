@@ -22,8 +22,8 @@ from functools import cache
 from typing import Literal
 
 from ijdqa.answer.spelling import lexicon
-from ijdqa.lexical import related_forms, tokenize
-from ijdqa.organizations import DEMONYMS, canonical_country
+from ijdqa.report.organizations import DEMONYMS, canonical_country
+from ijdqa.search.lexical import related_forms, tokenize
 from ijdqa.text import normalize
 from ijdqa.types import Organization, Paragraph
 

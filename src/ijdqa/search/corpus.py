@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from ijdqa.organizations import adjectives
+from ijdqa.report.organizations import adjectives
 from ijdqa.text import PRONOUN_START, is_prose, referent, sentence_spans
 from ijdqa.types import Chunk, ChunkKind, Footnote, Organization, Paragraph, Report
 
@@ -47,7 +47,7 @@ class CorpusView:
     ) -> None:
         self.report = report
         self.sources = dict(sources or {})
-        # url -> how its stored copy got here (sources.provenance_label): every citation of a
+        # url -> how its stored copy got here (sources.store.provenance_label): every citation of a
         # source shows it, so an imported file never passes for the page at the cited URL
         self.provenance = dict(provenance or {})
 

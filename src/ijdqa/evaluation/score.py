@@ -11,7 +11,7 @@
 
 Scoring functions take plain values (an Answer, texts) and are pure; `run_gold` drives an
 assistant built elsewhere (app.py) into one result dict per question. Metrics over those
-results, the run folder and its reports live in eval_report.py.
+results are metrics.py's job, the run folder runs.py's and its reports render.py's.
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ from typing import Any, Protocol
 from ijdqa import prompts
 from ijdqa.citations import MARKER_RE
 from ijdqa.errors import EvalError
-from ijdqa.lexical import tokenize
 from ijdqa.render import answer_dict
+from ijdqa.search.lexical import tokenize
 from ijdqa.text import normalize
 from ijdqa.types import Answer, Citation, Turn
 
