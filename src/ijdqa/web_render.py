@@ -295,7 +295,7 @@ ORGANIZATION_HEADERS = ["#", "name", "city", "country", "region", "page", "repea
 
 def region(org: Organization) -> str | None:
     """The region shown for a row: the report's own label, else the continent of its country."""
-    from ijdqa.answer.appendix import region_of
+    from ijdqa.answer.places import region_of
 
     return region_of(org)
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from ijdqa.answer.appendix import country_of
-from ijdqa.answer.appendix import is_place_word as known_place_word
+from ijdqa.answer.places import country_of
+from ijdqa.answer.places import is_place_word as known_place_word
 from ijdqa.answer.spelling import lexicon
 from ijdqa.search.lexical import tokenize
 from ijdqa.types import Turn
