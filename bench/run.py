@@ -270,7 +270,7 @@ def bench_cold_ask(index_dir: Path, runs: int = 5) -> dict[str, Any]:
 
 def bench_warm_ask(index_dir: Path) -> dict[str, Any]:
     from ijdqa.app import build_assistant
-    from ijdqa.evaluation.score import load_gold
+    from ijdqa.evaluation.gold import load_gold
 
     gold = load_gold(GOLD)
     started = time.perf_counter()

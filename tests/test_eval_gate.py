@@ -14,8 +14,9 @@ import pytest
 
 from ijdqa.app import build_assistant
 from ijdqa.config import Settings
+from ijdqa.evaluation.gold import load_gold
 from ijdqa.evaluation.metrics import check_thresholds, read_thresholds, summarize, thresholds_for
-from ijdqa.evaluation.score import load_gold, run_gold
+from ijdqa.evaluation.score import run_gold
 
 ROOT = Path(__file__).resolve().parents[1]
 SETS = ("dev", "test", "blind")

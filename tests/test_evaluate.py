@@ -12,6 +12,7 @@ from types import SimpleNamespace
 import pytest
 
 from ijdqa.errors import EvalError
+from ijdqa.evaluation.gold import GoldQuestion, load_gold
 from ijdqa.evaluation.metrics import (
     HEADLINE,
     _consistent,
@@ -23,13 +24,11 @@ from ijdqa.evaluation.metrics import (
 )
 from ijdqa.evaluation.render import report_blocks, to_html
 from ijdqa.evaluation.score import (
-    GoldQuestion,
     citation_score,
     contains_phrase,
     correctness,
     evidence_ranks,
     footnote_scores,
-    load_gold,
     quote_checks,
     recall_at_k,
     reciprocal_rank,

@@ -56,8 +56,9 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
     from ijdqa.app import build_assistant
     from ijdqa.evaluation import render, runs
+    from ijdqa.evaluation.gold import load_gold
     from ijdqa.evaluation.metrics import check_thresholds, read_thresholds, thresholds_for
-    from ijdqa.evaluation.score import load_gold, run_gold
+    from ijdqa.evaluation.score import run_gold
 
     if args.compare:
         folders = [runs.resolve_run(r, root=args.out) for r in args.compare]

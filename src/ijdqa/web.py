@@ -175,7 +175,8 @@ class WebChat:
         import time
 
         from ijdqa.evaluation import runs as eval_report
-        from ijdqa.evaluation.score import load_gold, run_gold
+        from ijdqa.evaluation.gold import load_gold
+        from ijdqa.evaluation.score import run_gold
 
         try:
             questions = load_gold(gold)

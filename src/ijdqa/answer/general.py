@@ -22,8 +22,8 @@ from ijdqa.answer.question import (
 )
 from ijdqa.answer.sentences import Candidate
 from ijdqa.citations import keep_valid, make_citation
+from ijdqa.referents import with_referent
 from ijdqa.search.lexical import tokenize
-from ijdqa.text import with_referent
 from ijdqa.types import (
     Answer,
     Hit,

@@ -20,7 +20,8 @@ from typing import Any
 import numpy as np
 
 from ijdqa.answer.decide import DECISION_FILE, FEATURES
-from ijdqa.evaluation.score import GoldQuestion, correctness, is_refusal, load_gold
+from ijdqa.evaluation.gold import GoldQuestion, load_gold
+from ijdqa.evaluation.score import correctness, is_refusal
 
 CURVE_POINTS = 60  # points of the precision/recall curve kept for the eval report
 FOLDS = 5

@@ -15,8 +15,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
+from ijdqa.referents import PRONOUN_START, referent
 from ijdqa.report.organizations import adjectives
-from ijdqa.text import PRONOUN_START, is_prose, referent, sentence_spans
+from ijdqa.text import is_prose, sentence_spans
 from ijdqa.types import Chunk, ChunkKind, Footnote, Organization, Paragraph, Report
 
 DEFAULT_MAX_CHARS = 600
