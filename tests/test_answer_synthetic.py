@@ -5,7 +5,6 @@ index built in tmp_path. Nothing here knows the bundled report."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -18,8 +17,7 @@ from ijdqa.answer.spelling import Speller
 from ijdqa.errors import PackageDataError
 from ijdqa.report.parse import parse_report
 from ijdqa.types import Report
-
-DATA = Path(__file__).resolve().parent / "data"
+from support import DATA
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 
@@ -13,8 +12,8 @@ from ijdqa.report.parse import parse_report
 from ijdqa.search.corpus import CorpusView, IndexedChunk, build_chunks, corpus_hash
 from ijdqa.text import sentence_spans
 from ijdqa.types import Paragraph, Report
+from support import DATA
 
-DATA = Path(__file__).resolve().parent / "data"
 SYNTHETIC = DATA / "synthetic_report.txt"
 
 # A phrase inside one body paragraph of each report, and a longer replacement for it.

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -36,9 +34,8 @@ from ijdqa.evaluation.score import (
     statements,
 )
 from ijdqa.types import Answer, Chunk, Citation, Footnote
+from support import IJDQA, ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
-IJDQA = shutil.which("ijdqa", path=str(Path(sys.executable).parent)) or "ijdqa"
 BASE = "IHRC was founded in London in 1997. It has cooperated with the U.N. since 2007."
 
 

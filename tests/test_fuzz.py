@@ -15,7 +15,6 @@ import html
 import json
 import re
 from collections import Counter
-from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -26,9 +25,8 @@ from ijdqa.render import render_json, render_markdown, render_plain
 from ijdqa.report import cache as reportcache
 from ijdqa.report.parse import parse_report
 from ijdqa.types import Answer, Citation, Footnote, Report
-from test_hardening_cli import record
+from support import ROOT, record
 
-ROOT = Path(__file__).resolve().parents[1]
 RAW = (ROOT / "src" / "ijdqa" / "data" / "report.txt").read_text(encoding="utf-8")
 LINES = RAW.split("\n")
 PARSER_EXAMPLES = 150

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-from pathlib import Path
 
 import jsonschema
 import pytest
@@ -14,9 +13,8 @@ import pytest
 from ijdqa.cli_ask import batch_items
 from ijdqa.render import answer_dict, citation_sources, timings_ms
 from ijdqa.types import Answer, Citation, Footnote, Turn
-from test_cli import run
+from support import IJDQA, ROOT, run
 
-ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = json.loads((ROOT / "docs" / "answer.schema.json").read_text(encoding="utf-8"))
 VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
 FOUNDED = "When was the IHRC founded?"
@@ -208,8 +206,6 @@ def test_common_options_go_before_or_after_the_command(where: str, tmp_path) -> 
 
 
 def run_argv(*args: str) -> list[str]:
-    from test_cli import IJDQA
-
     return [IJDQA, *args]
 
 

@@ -22,10 +22,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from support import free_port, stop_process
-from test_hardening_cli import copy_index
+from support import ROOT, copy_index, free_port, stop_process
 
-ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
 BUILD_FLAGS = ["-q", "--no-deps", "--no-build-isolation"]  # this environment's setuptools
 # --force-reinstall: pip sees the checkout's ijdqa dist-info (outside the venv) and leaves it be

@@ -6,10 +6,8 @@ from __future__ import annotations
 import json
 import os
 import platform
-import shutil
 import statistics
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -20,31 +18,22 @@ from typing import Any
 
 import pytest
 
-from support import free_port, served_app, stop_process
+from support import IJDQA, ROOT, free_port, served_app, stop_process
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported
 
 from ijdqa import web
 from ijdqa import web_render as render
-from ijdqa.app import Assistant, build_assistant
-from ijdqa.config import Settings
+from ijdqa.app import Assistant
 from ijdqa.errors import IndexNotBuiltError, QueryError
 from ijdqa.render import answer_dict, render_markdown
 from ijdqa.report.organizations import filter_organizations
 from ijdqa.types import Citation, Footnote, Turn
 
-ROOT = Path(__file__).resolve().parents[1]
-IJDQA = shutil.which("ijdqa", path=str(Path(sys.executable).parent)) or "ijdqa"
 FOUNDED = "When was the IHRC founded?"
 TWEET = "Which tweet is cited for Khamenei's call to arm the west bank?"
 TWEET_URL = "https://twitter.com/khamenei_ir/status/1262513122532896771"
 OFF_TOPIC = "Who is the president of France?"
-
-
-@pytest.fixture(scope="session")
-def assistant() -> Assistant:
-    """The real assistant over the default index (built on first use, ~20 s)."""
-    return build_assistant(Settings())
 
 
 @pytest.fixture()
