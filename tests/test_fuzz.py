@@ -257,7 +257,7 @@ def test_citation_renderers_on_hostile_text() -> None:
     def show(answer: Answer) -> None:
         seen["examples"] += 1
         seen["citations"] += len(answer.citations)
-        lookup = {f.number: f for c in answer.citations for f in c.footnotes}
+        lookup = Report.of_footnotes(f for c in answer.citations for f in c.footnotes).footnote_map
         plain, markdown = render_plain(answer, lookup), render_markdown(answer, lookup)
         data = json.loads(render_json(answer))
         assert data["answer"] == answer.text

@@ -12,7 +12,7 @@ import pytest
 
 from ijdqa.cli_ask import batch_items
 from ijdqa.render import answer_dict, citation_sources, timings_ms
-from ijdqa.types import Answer, Citation, Footnote, Turn
+from ijdqa.types import Answer, Citation, Footnote, Report, Turn
 from support import IJDQA, ROOT, run
 
 SCHEMA = json.loads((ROOT / "docs" / "answer.schema.json").read_text(encoding="utf-8"))
@@ -55,7 +55,7 @@ def citation(marker: int, notes: tuple[Footnote, ...]) -> Citation:
 
 
 def test_sources_resolve_ibid_and_keep_notes_without_urls() -> None:
-    lookup = {n.number: n for n in (TWEET_NOTE, IBID, PROSE, TWO)}
+    lookup = Report.of_footnotes((TWEET_NOTE, IBID, PROSE, TWO)).footnote_map
     sources = citation_sources((IBID, PROSE, TWO), lookup)
     assert [s["footnote"] for s in sources] == [13, 19, 5, 5]
     assert sources[0]["url"] == "https://t.example/1" and sources[0]["date"] == "2020-05-19"

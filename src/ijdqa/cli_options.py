@@ -17,34 +17,26 @@ if TYPE_CHECKING:
     from ijdqa.config import Settings
 
 
+# flag, type, help: the settings every command can be given on its command line
+COMMON_OPTIONS: tuple[tuple[str, type, str], ...] = (
+    ("--report", Path, "a report-style text file instead of the bundled report (IJDQA_REPORT)"),
+    ("--index-dir", Path, "where the index lives (default: index/; IJDQA_INDEX_DIR)"),
+    ("--embedding-model", Path, "a local sentence-transformers folder (IJDQA_EMBEDDING_MODEL)"),
+    (
+        "--chroma-url",
+        str,
+        "http://HOST:PORT of a Chroma server instead of the local store (IJDQA_CHROMA_URL)",
+    ),
+)
+
+
 def common_options(p: Any) -> None:
     """Options every command takes, before or after its name: `ijdqa --report R ask ...` and
     `ijdqa ask ... --report R` are the same. SUPPRESS leaves an option unset unless given, so
     a subcommand's parser never overwrites what the main parser read."""
     group = p.add_argument_group("common options (before or after the command)")
-    group.add_argument(
-        "--report",
-        type=Path,
-        default=argparse.SUPPRESS,
-        help="a report-style text file instead of the bundled report (IJDQA_REPORT)",
-    )
-    group.add_argument(
-        "--index-dir",
-        type=Path,
-        default=argparse.SUPPRESS,
-        help="where the index lives (default: index/; IJDQA_INDEX_DIR)",
-    )
-    group.add_argument(
-        "--embedding-model",
-        type=Path,
-        default=argparse.SUPPRESS,
-        help="a local sentence-transformers folder (IJDQA_EMBEDDING_MODEL)",
-    )
-    group.add_argument(
-        "--chroma-url",
-        default=argparse.SUPPRESS,
-        help="http://HOST:PORT of a Chroma server instead of the local store (IJDQA_CHROMA_URL)",
-    )
+    for flag, kind, text in COMMON_OPTIONS:
+        group.add_argument(flag, type=kind, default=argparse.SUPPRESS, help=text)
 
 
 def llm_options(p: Any) -> None:
