@@ -75,7 +75,7 @@ eval-llm: llm
 
 # refit the answer-or-refuse decision on dev only (writes src/ijdqa/answer/decision.json)
 calibrate: install
-	$(PY) -m ijdqa.calibrate
+	$(PY) -m ijdqa.evaluation.calibrate
 
 bench: install
 	$(PY) bench/run.py

@@ -3,7 +3,7 @@
     python bench/embed_startup.py [--encoder DIR] [--runs N]
 
 Exports the packaged model to ONNX (into DIR, or a temporary folder; timed), then runs fresh
-interpreters for: importing ijdqa.embed; QueryEncoder.load + one query; and, for comparison,
+interpreters for: importing ijdqa.search.embed; QueryEncoder.load + one query; and, for comparison,
 sentence-transformers through LangChain + one query. Prints the median and range of wall times.
 """
 
@@ -17,16 +17,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from ijdqa.embed import export_query_encoder, resolve_model_path
+from ijdqa.search.model import export_query_encoder, resolve_model_path
 
 PROBES = {
-    "import ijdqa.embed": "import ijdqa.embed",
+    "import ijdqa.search.embed": "import ijdqa.search.embed",
     "QueryEncoder.load + embed_query": (
-        "from ijdqa.embed import QueryEncoder; "
+        "from ijdqa.search.embed import QueryEncoder; "
         "e = QueryEncoder.load({dir!r}); e.embed_query('hello')"
     ),
     "sentence-transformers + embed_query": (
-        "from ijdqa.embed import load_document_embedder, resolve_model_path; "
+        "from ijdqa.search.model import load_document_embedder, resolve_model_path; "
         "load_document_embedder(resolve_model_path(None)).embed_query('hello')"
     ),
 }

@@ -73,9 +73,9 @@ def _run(args: list[str], env: dict[str, str]) -> tuple[float, subprocess.Comple
 
 def bench_build(index_dir: Path) -> dict[str, Any]:
     from ijdqa.app import encoder_dir, ensure_index, load_corpus, report_index_dir
-    from ijdqa.corpus import build_chunks
-    from ijdqa.embed import export_query_encoder, model_name, resolve_model_path
-    from ijdqa.index import build_index
+    from ijdqa.search.corpus import build_chunks
+    from ijdqa.search.model import export_query_encoder, model_name, resolve_model_path
+    from ijdqa.search.build import build_index
 
     settings = _settings(index_dir)
     model_path = resolve_model_path(None)
@@ -270,7 +270,7 @@ def bench_cold_ask(index_dir: Path, runs: int = 5) -> dict[str, Any]:
 
 def bench_warm_ask(index_dir: Path) -> dict[str, Any]:
     from ijdqa.app import build_assistant
-    from ijdqa.evaluate import load_gold
+    from ijdqa.evaluation.gold import load_gold
 
     gold = load_gold(GOLD)
     started = time.perf_counter()

@@ -5,7 +5,7 @@
 The corpus is the report's prose varied and repeated: each chunk is one paragraph's sentences
 in a shuffled order, cut at about 600 characters, with about 15% of the words swapped for other
 words of the report, under one of the report's section titles (and sometimes a footnote). Vectors
-come from the fake `HashEmbedder` (dimension 384, like all-MiniLM-L6-v2) so that 100,000 chunks
+come from the fake `HashEmbedder` of tests/fakes.py (dimension 384, like all-MiniLM-L6-v2) so that 100,000 chunks
 embed in under a minute; the latencies measure the index, not the model.
 
 Prints one JSON object: timings, query latencies, and the peak resident memory of this process
@@ -28,11 +28,14 @@ from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from fakes import HashEmbedder  # noqa: E402 - tests/ is on the path only from here
+
 from ijdqa.app import load_report
-from ijdqa.corpus import IndexedChunk, chunk_id
-from ijdqa.embed import HashEmbedder
-from ijdqa.index import Index, build_index, open_index
-from ijdqa.store import ArrayVectors, ChromaStore
+from ijdqa.search.corpus import IndexedChunk, chunk_id
+from ijdqa.search.build import build_index
+from ijdqa.search.index import Index, open_index
+from ijdqa.search.store import ArrayVectors, ChromaStore
 from ijdqa.text import sentence_spans
 from ijdqa.types import Chunk
 

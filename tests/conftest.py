@@ -1,6 +1,8 @@
+"""Fixtures every test module shares. Helpers and constants (ROOT, DATA, IJDQA, copy_index,
+...) live in support.py, which test modules import."""
+
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from ijdqa.offline import opt_out
@@ -11,12 +13,7 @@ import pytest  # noqa: E402 - after the opt-outs on purpose
 
 from ijdqa.app import load_report  # noqa: E402
 from ijdqa.types import Report  # noqa: E402
-
-ROOT = Path(__file__).resolve().parents[1]
-DATA = Path(__file__).resolve().parent / "data"
-
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
+from support import ROOT, copy_index  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -36,3 +33,9 @@ def assistant():
     from ijdqa.config import Settings
 
     return build_assistant(Settings(_env_file=None))
+
+
+@pytest.fixture(scope="module")
+def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A private copy of the index, for tests that run `ijdqa` on a folder of their own."""
+    return copy_index(tmp_path_factory.mktemp("index"))

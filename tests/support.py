@@ -1,12 +1,76 @@
-"""Helpers shared by test modules: free loopback ports and the app served in-process."""
+"""Helpers shared by test modules: where the repository is, the `ijdqa` console script and a
+clean environment for it, a private copy of the index, free loopback ports, the app served
+in-process, and the rows of the reliability tables (docs/reliability.md)."""
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
+import re
+import shutil
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "tests" / "data"
+IJDQA = shutil.which("ijdqa", path=str(Path(sys.executable).parent)) or "ijdqa"
+RELIABILITY = ROOT / "test-output" / "reliability"
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """`ijdqa ARGS` through the real console script, text out."""
+    return subprocess.run([IJDQA, *args], capture_output=True, text=True, timeout=120, env=env)
+
+
+def clean_env() -> dict[str, str]:
+    """This environment without IJDQA_* settings, as a user would run `ijdqa`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IJDQA_")}
+    return {**env, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
+
+
+def copy_index(dst: Path) -> Path:
+    """The repository's built index copied to `dst` (so the ONNX export is not repeated), then
+    brought up to date; this module never writes to the repository's index/."""
+    src = ROOT / "index"
+    dst.mkdir(parents=True, exist_ok=True)
+    for name in ("encoder", "reports", "builds", "sources", "report-cache"):
+        # missing, or being rebuilt right now: ensure_index below fills the gap
+        with contextlib.suppress(FileNotFoundError, shutil.Error):
+            shutil.copytree(src / name, dst / name, dirs_exist_ok=True)
+    if (src / "CURRENT").exists():
+        shutil.copy2(src / "CURRENT", dst / "CURRENT")
+    from ijdqa.app import ensure_index, load_corpus
+    from ijdqa.config import Settings
+
+    ensure_index(Settings(_env_file=None, index_dir=dst), load_corpus(None, dst))
+    return dst
+
+
+def record(table: str, tried: str, amount: str, happened: str) -> None:
+    """One row of a reliability table (re-running a test replaces its row)."""
+    RELIABILITY.mkdir(parents=True, exist_ok=True)
+    path = RELIABILITY / f"{table}.json"
+    rows = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    rows[tried] = {"tried": tried, "amount": amount, "happened": happened}
+    path.write_text(json.dumps(rows, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def clip(text: str, limit: int = 110) -> str:
+    """One line for a Markdown cell: folders of temporary paths shortened to `…/`."""
+    text = re.sub(r"(?<![\w:/])(?!/dev/)(?:/[\w.-]+)+/(?=[\w.-])", "…/", " ".join(text.split()))
+    text = text.replace("|", "/")
+    if len(text) <= limit:
+        return text
+    text = text[: limit - 1]
+    if text.count("`") % 2:  # never cut inside `code`: the table would break
+        text = text[: text.rindex("`")].rstrip()
+    return text + "…"
 
 
 def free_port() -> int:

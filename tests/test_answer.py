@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from ijdqa import prompts
-from ijdqa.citations import keep_valid, render_markdown, render_plain
+from ijdqa.citations import keep_valid
 from ijdqa.errors import QueryError
+from ijdqa.render import render_markdown, render_plain
 from ijdqa.types import Answer, Citation, Footnote, Turn
 
 
@@ -152,10 +153,12 @@ def test_no_citation_quote_falls_outside_the_corpus(assistant) -> None:
         "What is the source for AIM's stated goals?",
         "How did the attendees describe Israel?",
         "Which Canadian organizations are listed as partners?",
-        "Who took part among the academics?",
+        "Which western academics took part?",  # a body sentence and the prose footnote 19
     ]
     for question in questions:
-        assert_verbatim(assistant, assistant.ask(question))
+        answer = assistant.ask(question)
+        assert not answer.refused and answer.citations, question  # there are quotes to check
+        assert_verbatim(assistant, answer)
 
 
 def _citation(marker: int, quote: str, notes: tuple[Footnote, ...] = ()) -> Citation:

@@ -18,7 +18,7 @@ from ijdqa.answer.question import (
     why_verb,
 )
 from ijdqa.answer.sentences import Candidate, score, type_gap
-from ijdqa.lexical import related_forms
+from ijdqa.search.lexical import related_forms
 from ijdqa.text import is_prose
 from ijdqa.types import Chunk
 

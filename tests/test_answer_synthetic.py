@@ -5,20 +5,19 @@ index built in tmp_path. Nothing here knows the bundled report."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from ijdqa.answer import appendix
 from ijdqa.answer.aliases import find_aliases, with_acronyms
 from ijdqa.answer.decide import FEATURES, Decision, shipped
+from ijdqa.answer.places import Place, link_places
 from ijdqa.answer.question import addresses_reader, strip_instructions
 from ijdqa.answer.spelling import Speller
 from ijdqa.errors import PackageDataError
-from ijdqa.report import parse_report
+from ijdqa.report.parse import parse_report
 from ijdqa.types import Report
-
-DATA = Path(__file__).resolve().parent / "data"
+from support import DATA
 
 
 @pytest.fixture(scope="module")
@@ -101,12 +100,12 @@ def test_questions_not_about_the_table_stay_out(second: Report) -> None:
 
 
 def test_places_are_linked_longest_first() -> None:
-    places = [p for p, _ in appendix.link_places("groups in South Africa or the USA", [])]
+    places = [p for p, _ in link_places("groups in South Africa or the USA", [])]
     assert places == [
-        appendix.Place("country", "South Africa"),
-        appendix.Place("country", "United States"),
+        Place("country", "South Africa"),
+        Place("country", "United States"),
     ]
-    assert appendix.link_places("tell us about them", []) == []  # "us" the pronoun
+    assert link_places("tell us about them", []) == []  # "us" the pronoun
 
 
 # --- instructions ----------------------------------------------------------------------------

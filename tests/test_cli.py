@@ -3,19 +3,10 @@
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-DATA = Path(__file__).resolve().parent / "data"
-IJDQA = shutil.which("ijdqa", path=str(Path(sys.executable).parent)) or "ijdqa"
-
-
-def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([IJDQA, *args], capture_output=True, text=True, timeout=120, env=env)
+from support import DATA, run
 
 
 def test_footnotes_json_contract() -> None:

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 
 from ijdqa.app import read_report_text
-from ijdqa.corpus import IndexedChunk, base_text, build_chunks, corpus_hash
-from ijdqa.report import parse_report
+from ijdqa.report.parse import parse_report
+from ijdqa.search.corpus import CorpusView, IndexedChunk, build_chunks, corpus_hash
 from ijdqa.text import sentence_spans
 from ijdqa.types import Paragraph, Report
+from support import DATA
 
-DATA = Path(__file__).resolve().parent / "data"
 SYNTHETIC = DATA / "synthetic_report.txt"
 
 # A phrase inside one body paragraph of each report, and a longer replacement for it.
@@ -89,7 +88,7 @@ def test_chunk_text_is_a_verbatim_span_of_its_base_text(
     _, report, chunks = parsed
     for item in chunks:
         chunk = item.chunk
-        base = base_text(report, chunk)
+        base = CorpusView(report).base(chunk)
         assert base is not None, chunk
         assert base[chunk.start : chunk.end] == chunk.text
         assert chunk.text.strip() == chunk.text and chunk.text

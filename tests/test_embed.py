@@ -18,17 +18,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ijdqa.embed import (
+from fakes import HashEmbedder
+from ijdqa.errors import ModelUnavailableError
+from ijdqa.search.embed import EncoderSpec, QueryEncoder
+from ijdqa.search.model import (
     PACKAGED_MODEL_NAME,
-    EncoderSpec,
-    HashEmbedder,
-    QueryEncoder,
     export_query_encoder,
     load_document_embedder,
     model_name,
     resolve_model_path,
 )
-from ijdqa.errors import ModelUnavailableError
 
 HEAVY = ("torch", "sentence_transformers", "transformers", "langchain_huggingface")
 
@@ -236,14 +235,14 @@ def test_broken_encoder_folder_names_the_fix(tmp_path: Path) -> None:
 
 
 def test_importing_embed_loads_no_heavy_library() -> None:
-    loaded = loaded_modules("import ijdqa.embed")
+    loaded = loaded_modules("import ijdqa.search.embed")
     assert not loaded & {*HEAVY, "onnxruntime", "numpy", "langchain_core"}
 
 
 def test_query_encoder_never_imports_torch(tmp_path: Path) -> None:
     folder = write_tiny_encoder(tmp_path / "tiny")
     loaded = loaded_modules(
-        f"from ijdqa.embed import QueryEncoder\n"
+        f"from ijdqa.search.embed import QueryEncoder\n"
         f"QueryEncoder.load({str(folder)!r}).embed_query('jerusalem day')"
     )
     assert "onnxruntime" in loaded and not loaded & set(HEAVY)
@@ -318,7 +317,7 @@ def test_failed_export_leaves_the_old_one_and_no_debris(exported: Path, tmp_path
 def test_real_query_encoder_never_imports_torch(exported: Path) -> None:
     loaded = loaded_modules(
         textwrap.dedent(f"""
-        from ijdqa.embed import QueryEncoder
+        from ijdqa.search.embed import QueryEncoder
         QueryEncoder.load({str(exported)!r}).embed_query('hello')
         """)
     )
@@ -332,7 +331,7 @@ def test_sweep_staging_removes_only_what_dead_exports_left(tmp_path: Path) -> No
     import os
     import time
 
-    from ijdqa.embed import sweep_staging
+    from ijdqa.search.model import sweep_staging
 
     target = tmp_path / "encoder" / "abc123"
     target.mkdir(parents=True)

@@ -14,10 +14,11 @@ import pytest
 
 from ijdqa.app import build_assistant
 from ijdqa.config import Settings
-from ijdqa.eval_report import check_thresholds, read_thresholds, summarize, thresholds_for
-from ijdqa.evaluate import load_gold, run_gold
+from ijdqa.evaluation.gold import load_gold
+from ijdqa.evaluation.metrics import check_thresholds, read_thresholds, summarize, thresholds_for
+from ijdqa.evaluation.score import run_gold
+from support import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 SETS = ("dev", "test", "blind")
 GATED = ("dev", "test")  # quality floors here; blind: quote validity here, the rest in make eval
 

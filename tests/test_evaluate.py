@@ -3,34 +3,30 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
 from ijdqa.errors import EvalError
-from ijdqa.eval_report import (
+from ijdqa.evaluation.gold import GoldQuestion, load_gold
+from ijdqa.evaluation.metrics import (
     HEADLINE,
     _consistent,
     check_thresholds,
     paraphrase_groups,
     read_thresholds,
-    report_blocks,
     summarize,
     thresholds_for,
-    to_html,
 )
-from ijdqa.evaluate import (
-    GoldQuestion,
+from ijdqa.evaluation.render import report_blocks, to_html
+from ijdqa.evaluation.score import (
     citation_score,
     contains_phrase,
     correctness,
     evidence_ranks,
     footnote_scores,
-    load_gold,
     quote_checks,
     recall_at_k,
     reciprocal_rank,
@@ -38,9 +34,8 @@ from ijdqa.evaluate import (
     statements,
 )
 from ijdqa.types import Answer, Chunk, Citation, Footnote
+from support import IJDQA, ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
-IJDQA = shutil.which("ijdqa", path=str(Path(sys.executable).parent)) or "ijdqa"
 BASE = "IHRC was founded in London in 1997. It has cooperated with the U.N. since 2007."
 
 

@@ -36,7 +36,6 @@ from ijdqa.app import (
     report_index_dir,
 )
 from ijdqa.config import Settings
-from ijdqa.embed import QueryEncoder
 from ijdqa.errors import (
     IjdqaError,
     IndexCorruptError,
@@ -44,12 +43,10 @@ from ijdqa.errors import (
     IndexStoreError,
     StoreUnavailableError,
 )
-from ijdqa.store import ArrayVectors
-from support import free_port
-from test_hardening_cli import clean_env, record
+from ijdqa.search.embed import QueryEncoder
+from ijdqa.search.store import ArrayVectors
+from support import IJDQA, ROOT, clean_env, free_port, record
 
-ROOT = Path(__file__).resolve().parents[1]
-IJDQA = shutil.which("ijdqa", path=str(Path(sys.executable).parent)) or "ijdqa"
 CHROMA = shutil.which("chroma", path=str(Path(sys.executable).parent)) or "chroma"
 QUESTION = "When was the Trust founded?"
 FOUNDED = "1986"
@@ -254,8 +251,8 @@ def start_up(index_dir: Path, report: Path, *, use_chroma: bool) -> str:
         answer = build_assistant(s, build=False).ask(QUESTION)
         assert FOUNDED in answer.text
         return "answers"
-    except IjdqaError as exc:
-        assert "Traceback" not in str(exc) and str(exc).strip()
+    except IjdqaError as exc:  # the message names the way out
+        assert re.search(r"`ijdqa index|rebuild the index|IJDQA_EMBEDDING_MODEL", str(exc)), exc
         return type(exc).__name__
 
 
@@ -285,7 +282,15 @@ def test_every_index_file_corrupted_at_start_up(
             for how, (default, chroma) in by_how.items()
         )
         record("corruption", f"`{shown}`", "4 corruptions × 2 read paths", parts)
-    assert outcomes  # every outcome above was either "answers" or an IjdqaError
+    assert set(outcomes) == set(names)
+    assert all(set(by_how) == set(CORRUPTIONS) for by_how in outcomes.values())
+    # what every read needs cannot answer when damaged: a clear error, never a wrong index
+    needed = [
+        "CURRENT",
+        *(f"{build}/{n}" for n in ("manifest.json", "chunks.jsonl", "vectors.npy")),
+    ]
+    for name in needed:
+        assert all(default != "answers" for default, _ in outcomes[name].values()), name
 
 
 # --- the Chroma server killed mid-session -----------------------------------------------------
@@ -414,7 +419,7 @@ def test_disk_full_during_an_index_build_keeps_the_old_index(
         small_report.read_text(encoding="utf-8").replace("local artists", "local painters"),
         encoding="utf-8",
     )
-    import ijdqa.index
+    import ijdqa.search.build
 
     if target == "second-save":
         real_save = ArrayVectors.save
@@ -428,14 +433,14 @@ def test_disk_full_during_an_index_build_keeps_the_old_index(
     elif target == "chroma":  # inside chromadb, so the adapter's own wrapping is exercised
         monkeypatch.setattr("chromadb.api.models.Collection.Collection.add", enospc)
     else:
-        real_write = ijdqa.index._atomic_write
+        real_write = ijdqa.search.build.atomic_write
 
         def atomic_write(path: Path, text: str) -> None:
             if path.name == "CURRENT":
                 enospc()
             real_write(path, text)
 
-        monkeypatch.setattr(ijdqa.index, "_atomic_write", atomic_write)
+        monkeypatch.setattr(ijdqa.search.build, "atomic_write", atomic_write)
 
     code = cli.main(["--report", str(edited), "index", "--index-dir", str(index_dir)])
     err = capsys.readouterr().err

@@ -15,20 +15,18 @@ import html
 import json
 import re
 from collections import Counter
-from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ijdqa import reportcache
 from ijdqa import web_render as render
-from ijdqa.citations import render_json, render_markdown, render_plain
 from ijdqa.errors import ReportFormatError
-from ijdqa.report import parse_report
+from ijdqa.render import render_json, render_markdown, render_plain
+from ijdqa.report import cache as reportcache
+from ijdqa.report.parse import parse_report
 from ijdqa.types import Answer, Citation, Footnote, Report
-from test_hardening_cli import record
+from support import ROOT, record
 
-ROOT = Path(__file__).resolve().parents[1]
 RAW = (ROOT / "src" / "ijdqa" / "data" / "report.txt").read_text(encoding="utf-8")
 LINES = RAW.split("\n")
 PARSER_EXAMPLES = 150
@@ -259,7 +257,7 @@ def test_citation_renderers_on_hostile_text() -> None:
     def show(answer: Answer) -> None:
         seen["examples"] += 1
         seen["citations"] += len(answer.citations)
-        lookup = {f.number: f for c in answer.citations for f in c.footnotes}
+        lookup = Report.of_footnotes(f for c in answer.citations for f in c.footnotes).footnote_map
         plain, markdown = render_plain(answer, lookup), render_markdown(answer, lookup)
         data = json.loads(render_json(answer))
         assert data["answer"] == answer.text

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ijdqa.evaluate import CATEGORIES, GoldQuestion, load_gold
+from ijdqa.evaluation.gold import CATEGORIES, GoldQuestion, load_gold
 from ijdqa.types import Report
 
 EVAL = Path(__file__).resolve().parents[1] / "eval"

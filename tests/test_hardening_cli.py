@@ -10,13 +10,10 @@ copy of the repository's index in a temporary folder.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
-import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -26,70 +23,14 @@ from typing import Any
 
 import pytest
 
-from support import served_app
+from support import IJDQA, ROOT, clean_env, clip, record, served_app
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported
 
-from ijdqa.app import Assistant, build_assistant, ensure_index, load_corpus
-from ijdqa.config import Settings
+from ijdqa.app import Assistant
 
-ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "test-output" / "reliability"
-IJDQA = shutil.which("ijdqa", path=str(Path(sys.executable).parent)) or "ijdqa"
 FOUNDED = "When was the IHRC founded?"
 REFUSED = "The report does not say"
-
-# --- shared by the reliability tests (test_fuzz, test_faults, test_safe_defaults, test_load) --
-
-
-def record(table: str, tried: str, amount: str, happened: str) -> None:
-    """One row of a reliability table (re-running a test replaces its row)."""
-    OUT.mkdir(parents=True, exist_ok=True)
-    path = OUT / f"{table}.json"
-    rows = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    rows[tried] = {"tried": tried, "amount": amount, "happened": happened}
-    path.write_text(json.dumps(rows, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-
-
-def clip(text: str, limit: int = 110) -> str:
-    """One line for a Markdown cell: folders of temporary paths shortened to `…/`."""
-    text = re.sub(r"(?<![\w:/])(?!/dev/)(?:/[\w.-]+)+/(?=[\w.-])", "…/", " ".join(text.split()))
-    text = text.replace("|", "/")
-    if len(text) <= limit:
-        return text
-    text = text[: limit - 1]
-    if text.count("`") % 2:  # never cut inside `code`: the table would break
-        text = text[: text.rindex("`")].rstrip()
-    return text + "…"
-
-
-# --- a private index ------------------------------------------------------------------------
-
-
-def copy_index(dst: Path) -> Path:
-    """The repository's built index copied to `dst` (so the ONNX export is not repeated), then
-    brought up to date; this module never writes to the repository's index/."""
-    src = ROOT / "index"
-    dst.mkdir(parents=True, exist_ok=True)
-    for name in ("encoder", "reports", "builds", "sources", "report-cache"):
-        # missing, or being rebuilt right now: ensure_index below fills the gap
-        with contextlib.suppress(FileNotFoundError, shutil.Error):
-            shutil.copytree(src / name, dst / name, dirs_exist_ok=True)
-    if (src / "CURRENT").exists():
-        shutil.copy2(src / "CURRENT", dst / "CURRENT")
-    ensure_index(Settings(_env_file=None, index_dir=dst), load_corpus(None, dst))
-    return dst
-
-
-@pytest.fixture(scope="module")
-def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return copy_index(tmp_path_factory.mktemp("index"))
-
-
-@pytest.fixture(scope="module")
-def assistant(index_dir: Path) -> Assistant:
-    return build_assistant(Settings(_env_file=None, index_dir=index_dir), build=False)
-
 
 # --- hostile questions, shared by the CLI, the chat handler and the API ---------------------
 
@@ -398,11 +339,6 @@ def make_files(tmp: Path) -> dict[str, Path]:
         paths[folder] = tmp / folder
         paths[folder].mkdir()
     return paths
-
-
-def clean_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("IJDQA_")}
-    return {**env, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,14 +16,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from fakes import HashEmbedder
 from ijdqa.app import read_report_text
-from ijdqa.corpus import IndexedChunk, build_chunks
-from ijdqa.embed import HashEmbedder
 from ijdqa.errors import IndexCorruptError, IndexNotBuiltError, IndexStoreError, QueryError
-from ijdqa.index import BuildResult, Index, build_index, is_fresh, open_index, read_manifest
-from ijdqa.report import parse_report
-from ijdqa.store import ChromaStore
+from ijdqa.report.parse import parse_report
+from ijdqa.search.build import BuildResult, build_index, is_fresh, read_manifest
+from ijdqa.search.corpus import IndexedChunk, build_chunks
+from ijdqa.search.index import Index, open_index
+from ijdqa.search.lexical import tokenize
+from ijdqa.search.store import ChromaStore
 from ijdqa.types import Report
+from support import IJDQA
 
 MODEL = "hash-384"
 DIM = 384
@@ -187,11 +189,17 @@ def test_bad_mode_and_k_are_query_errors(index: Index) -> None:
 def test_filters(
     index: Index, filters: dict[str, object], check: Callable[..., bool], mode: str
 ) -> None:
-    hits = index.search(
-        "Khamenei Twitter Palestinian flag charity", k=8, filters=filters, mode=mode
-    )
-    assert hits or mode == "lexical"
+    query = "Khamenei Twitter Palestinian flag charity"
+    hits = index.search(query, k=8, filters=filters, mode=mode)
     assert all(check(h.chunk) for h in hits), [h.chunk for h in hits]
+    allowed = [i for i, c in enumerate(index.chunks) if check(c)]
+    assert allowed, "every filter of this test selects some chunks"
+    if mode == "lexical":  # BM25 finds only the allowed chunks that share a query term
+        terms = set(tokenize(query))
+        sharing = [i for i in allowed if terms & set(tokenize(index.search_texts[i]))]
+        assert len(hits) == min(8, len(sharing))
+    else:  # by meaning, every allowed chunk is a candidate
+        assert len(hits) == min(8, len(allowed))
 
 
 def test_footnote_filter_finds_every_carrier(index: Index) -> None:
@@ -516,8 +524,6 @@ def _field(chunk: object, name: str) -> object:
 
 
 # --- the index and search commands with the real model (slow) ------------------------------
-
-IJDQA = shutil.which("ijdqa", path=str(Path(sys.executable).parent)) or "ijdqa"
 
 
 def ijdqa(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

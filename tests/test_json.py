@@ -6,17 +6,15 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-from pathlib import Path
 
 import jsonschema
 import pytest
 
-from ijdqa.citations import answer_dict, citation_sources, timings_ms
 from ijdqa.cli_ask import batch_items
-from ijdqa.types import Answer, Citation, Footnote, Turn
-from test_cli import run
+from ijdqa.render import answer_dict, citation_sources, timings_ms
+from ijdqa.types import Answer, Citation, Footnote, Report, Turn
+from support import IJDQA, ROOT, run
 
-ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = json.loads((ROOT / "docs" / "answer.schema.json").read_text(encoding="utf-8"))
 VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
 FOUNDED = "When was the IHRC founded?"
@@ -57,7 +55,7 @@ def citation(marker: int, notes: tuple[Footnote, ...]) -> Citation:
 
 
 def test_sources_resolve_ibid_and_keep_notes_without_urls() -> None:
-    lookup = {n.number: n for n in (TWEET_NOTE, IBID, PROSE, TWO)}
+    lookup = Report.of_footnotes((TWEET_NOTE, IBID, PROSE, TWO)).footnote_map
     sources = citation_sources((IBID, PROSE, TWO), lookup)
     assert [s["footnote"] for s in sources] == [13, 19, 5, 5]
     assert sources[0]["url"] == "https://t.example/1" and sources[0]["date"] == "2020-05-19"
@@ -125,7 +123,7 @@ def test_ask_json_is_one_valid_line_and_the_short_form_matches(report) -> None:
     data.pop("timings_ms"), again.pop("timings_ms")
     assert data == again
     assert data["generator"]["answerer"] == "extractive" and data["generator"]["model"] is None
-    lookup = {f.number: f for f in report.footnotes}
+    lookup = report.footnote_map
     for c in data["citations"]:
         assert {s["footnote"] for s in c["sources"]} == set(c["footnotes"])
         for s in c["sources"]:
@@ -208,8 +206,6 @@ def test_common_options_go_before_or_after_the_command(where: str, tmp_path) -> 
 
 
 def run_argv(*args: str) -> list[str]:
-    from test_cli import IJDQA
-
     return [IJDQA, *args]
 
 

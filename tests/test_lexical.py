@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ijdqa.corpus import build_chunks
-from ijdqa.lexical import STOPWORDS, LexicalIndex, stem, tokenize
+from ijdqa.search.corpus import build_chunks
+from ijdqa.search.lexical import STOPWORDS, LexicalIndex, stem, tokenize
 from ijdqa.types import Report
 
 TOY = [

@@ -12,7 +12,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -29,17 +28,17 @@ from pydantic import Field
 from ijdqa import prompts
 from ijdqa.answer import ExtractiveAnswerer
 from ijdqa.app import Assistant, build_assistant
-from ijdqa.citations import CorpusView, is_verbatim
+from ijdqa.citations import is_verbatim
 from ijdqa.config import Settings
 from ijdqa.errors import LLMError
 from ijdqa.generate import LLMAnswerer
 from ijdqa.llm import make_chat_model
+from ijdqa.search.corpus import CorpusView
 from ijdqa.types import Answer, Chunk, Hit, Pending, Turn
 from ijdqa.writer import render_prompt
 from openai_stub import OpenAIStub
-from support import free_port
+from support import ROOT, free_port
 
-ROOT = Path(__file__).resolve().parents[1]
 INDEX = ROOT / "index"
 
 # the three passages the unit tests fix as P1, P2, P3 (found by their opening words)
@@ -116,11 +115,6 @@ def echo_question(messages: list[BaseMessage]) -> str:
 
 
 # --- fixtures --------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def assistant() -> Assistant:
-    return build_assistant(Settings(index_dir=INDEX))
 
 
 def chunk_id(assistant: Assistant, opening: str) -> str:

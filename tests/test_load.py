@@ -12,15 +12,13 @@ import importlib.util
 import json
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
 
-from test_hardening_cli import copy_index, record
+from support import ROOT, copy_index, record
 
-ROOT = Path(__file__).resolve().parents[1]
 CLIENTS = 50
 
 

@@ -29,12 +29,10 @@ from pathlib import Path
 import pytest
 
 from ijdqa.offline import OPT_OUTS, RUNTIME_DEFAULTS, opt_out
-from support import free_port, stop_process
-from test_hardening_cli import IJDQA, copy_index, record
+from support import IJDQA, ROOT, free_port, record, stop_process
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[1]
 STRACE = shutil.which("strace")
 CHAT_SECONDS = 15.0
 FOUNDED = "When was the IHRC founded?"
@@ -159,11 +157,6 @@ def stop_traced(proc: subprocess.Popen[bytes]) -> None:
         while time.monotonic() < deadline and any(Path(f"/proc/{p}").exists() for p in below):
             time.sleep(0.2)
     stop_process(proc)
-
-
-@pytest.fixture(scope="module")
-def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return copy_index(tmp_path_factory.mktemp("index"))
 
 
 @needs_strace

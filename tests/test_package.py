@@ -22,10 +22,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from support import free_port, stop_process
-from test_hardening_cli import copy_index
+from support import ROOT, copy_index, free_port, stop_process
 
-ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
 BUILD_FLAGS = ["-q", "--no-deps", "--no-build-isolation"]  # this environment's setuptools
 # --force-reinstall: pip sees the checkout's ijdqa dist-info (outside the venv) and leaves it be
@@ -136,7 +134,7 @@ def ask_json(venv: Path, outside: Path, env, question: str) -> dict:
 def test_ask_a_fact_a_count_and_a_refusal_from_outside_the_checkout(
     venv: Path, outside: Path, env, report
 ) -> None:
-    from ijdqa.organizations import filter_organizations
+    from ijdqa.report.organizations import filter_organizations
 
     fact = ask_json(venv, outside, env, "When was the IHRC founded?")
     assert not fact["refused"] and fact["citations"]

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from support import ROOT
+
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 COMMANDS = [
     line[2:]

@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 
 from ijdqa.errors import ReportFormatError
-from ijdqa.report import parse_report
+from ijdqa.report.parse import parse_report
 from ijdqa.types import Report
 
 
@@ -159,7 +159,7 @@ def test_markers_without_bodies_are_listed() -> None:
 
 
 def test_the_parse_cache_round_trips(report: Report) -> None:
-    from ijdqa import reportcache
+    from ijdqa.report import cache as reportcache
 
     assert reportcache.loads(reportcache.dumps(report)) == report
     assert reportcache.loads("{not json") is None

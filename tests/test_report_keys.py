@@ -159,7 +159,8 @@ def test_a_report_indexes_only_the_stored_sources_it_cites(
 ) -> None:
     """The sources folder is shared by the reports of an index folder: a copy imported for one
     report's footnote is no evidence in another report's index."""
-    from ijdqa.sources import SourceStore, import_source
+    from ijdqa.sources.collect import import_source
+    from ijdqa.sources.store import SourceStore
 
     harbour, archive = reports
     index_dir = index_folder(encoder, tmp_path / "index")

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ijdqa.errors import ReportFormatError
-from ijdqa.report import parse_report
+from ijdqa.report.parse import parse_report
 
 WORDS = ["harbour", "festival", "council", "campaign", "river", "lantern", "board", "city", "quay"]
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
-from ijdqa.report import parse_report
+from ijdqa.report.parse import parse_report
 from ijdqa.types import Report
+from support import DATA
 
-DATA = Path(__file__).resolve().parent / "data"
 EXPECTED = json.loads((DATA / "synthetic_expected.json").read_text(encoding="utf-8"))
 
 

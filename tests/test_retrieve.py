@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ijdqa.errors import QueryError
-from ijdqa.retrieve import (
+from ijdqa.search.fusion import (
     FILTER_FIELDS,
     KINDS,
     MAX_QUERY_CHARS,

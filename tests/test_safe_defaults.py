@@ -33,21 +33,9 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported
 from ijdqa import cli
 from ijdqa.app import Assistant, build_assistant
 from ijdqa.config import Settings
-from support import free_port, stop_process
-from test_hardening_cli import IJDQA, clean_env, copy_index, record
+from support import IJDQA, clean_env, free_port, record, stop_process
 
-ROOT = Path(__file__).resolve().parents[1]
 FOUNDED = "When was the IHRC founded?"
-
-
-@pytest.fixture(scope="module")
-def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return copy_index(tmp_path_factory.mktemp("index"))
-
-
-@pytest.fixture(scope="module")
-def assistant(index_dir: Path) -> Assistant:
-    return build_assistant(Settings(_env_file=None, index_dir=index_dir), build=False)
 
 
 # --- loopback by default ---------------------------------------------------------------------

@@ -18,13 +18,13 @@ import httpx
 import pytest
 
 from ijdqa.errors import SourceError
-from ijdqa.fetch import USER_AGENT, clean_text, is_public
-from ijdqa.sources import (
+from ijdqa.sources.collect import fetch_sources, import_source
+from ijdqa.sources.extract import clean_text
+from ijdqa.sources.fetch import USER_AGENT, is_public
+from ijdqa.sources.store import (
     FetchOutcome,
     SourceRecord,
     SourceStore,
-    fetch_sources,
-    import_source,
     indexed_texts,
     list_sources,
     provenance_label,

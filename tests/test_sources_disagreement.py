@@ -15,7 +15,8 @@ import pytest
 from ijdqa.app import Assistant, build_assistant, load_report
 from ijdqa.citations import disagreement
 from ijdqa.config import Settings
-from ijdqa.sources import SourceStore, import_source
+from ijdqa.sources.collect import import_source
+from ijdqa.sources.store import SourceStore
 from ijdqa.types import Citation
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -5,16 +5,14 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from ijdqa.app import build_assistant
 from ijdqa.config import Settings
+from support import IJDQA, ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
-IJDQA = str(Path(sys.executable).parent / "ijdqa")
 PAGE = """<html><head><title>About us</title></head><body><nav>Home | Donate | Contact</nav>
 <article><h1>About the Commission</h1>
 <p>The Commission has held special consultative status with the United Nations Economic and
@@ -24,7 +22,7 @@ Social Council since 2007, and it reports to the Human Rights Council every sess
 
 
 @pytest.fixture(scope="module")
-def index_dir(tmp_path_factory, assistant) -> Path:
+def sourced_index(tmp_path_factory, assistant) -> Path:
     """A private index folder with one imported source (the packaged encoder is reused)."""
     folder = tmp_path_factory.mktemp("index")
     shutil.copytree(ROOT / "index" / "encoder", folder / "encoder")
@@ -51,9 +49,9 @@ def index_dir(tmp_path_factory, assistant) -> Path:
     return folder
 
 
-def test_source_listing_shows_the_import(index_dir: Path) -> None:
+def test_source_listing_shows_the_import(sourced_index: Path) -> None:
     result = subprocess.run(
-        [IJDQA, "sources", "--json", "--index-dir", str(index_dir)],
+        [IJDQA, "sources", "--json", "--index-dir", str(sourced_index)],
         capture_output=True,
         text=True,
         timeout=120,
@@ -64,8 +62,8 @@ def test_source_listing_shows_the_import(index_dir: Path) -> None:
     assert sum(r["status"] == "not fetched" for r in records.values()) == len(records) - 1
 
 
-def test_citation_shows_the_sources_own_words(index_dir: Path) -> None:
-    helper = build_assistant(Settings(index_dir=index_dir))
+def test_citation_shows_the_sources_own_words(sourced_index: Path) -> None:
+    helper = build_assistant(Settings(index_dir=sourced_index))
     answer = helper.ask("Since when has the IHRC been cooperating with the U.N.?")
     first = answer.citations[0]
     assert [f.number for f in first.footnotes] == [1]
@@ -74,8 +72,8 @@ def test_citation_shows_the_sources_own_words(index_dir: Path) -> None:
     assert "1850" not in answer.text  # the planted instruction is data
 
 
-def test_scope_selects_report_or_sources(index_dir: Path) -> None:
-    helper = build_assistant(Settings(index_dir=index_dir))
+def test_scope_selects_report_or_sources(sourced_index: Path) -> None:
+    helper = build_assistant(Settings(index_dir=sourced_index))
     in_sources = helper.index.search("consultative status", k=3, filters={"scope": "sources"})
     assert in_sources and all(h.chunk.source != "report" for h in in_sources)
     in_report = helper.index.search("consultative status", k=3, filters={"scope": "report"})
@@ -92,14 +90,14 @@ def test_unfetched_sources_are_said_to_be_unfetched(assistant) -> None:
 IMPORTED = "imported copy, not fetched: about.html (sha256 "
 
 
-def test_an_imported_source_is_labelled_as_such_everywhere(index_dir: Path) -> None:
+def test_an_imported_source_is_labelled_as_such_everywhere(sourced_index: Path) -> None:
     """CLI text, Markdown, JSON and the web panel: the source's words beside a report citation
     and a source passage cited itself both say the copy is a local file, not the URL's page."""
-    from ijdqa.citations import answer_dict, render_markdown, render_plain
+    from ijdqa.render import answer_dict, render_markdown, render_plain
     from ijdqa.web_render import citation_cards
 
-    helper = build_assistant(Settings(index_dir=index_dir))
-    lookup = {f.number: f for f in helper.report.footnotes}
+    helper = build_assistant(Settings(index_dir=sourced_index))
+    lookup = helper.report.footnote_map
     beside = helper.ask("Since when has the IHRC been cooperating with the U.N.?")
     own = helper.ask(
         "Since when has the Commission held consultative status with the Economic and Social "
@@ -115,16 +113,16 @@ def test_an_imported_source_is_labelled_as_such_everywhere(index_dir: Path) -> N
         assert IMPORTED in citation_cards(answer, lookup, turn=1)
     assert IMPORTED in render_markdown(own, lookup)
     done = subprocess.run(
-        [IJDQA, "ask", "--index-dir", str(index_dir), "--scope", "sources", "--markdown",
+        [IJDQA, "ask", "--index-dir", str(sourced_index), "--scope", "sources", "--markdown",
          "What status has the Commission held with the Economic and Social Council?"],
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert done.returncode == 0 and IMPORTED in done.stdout, done.stdout + done.stderr
 
 
-def test_the_source_listing_says_how_each_copy_got_here(index_dir: Path) -> None:
+def test_the_source_listing_says_how_each_copy_got_here(sourced_index: Path) -> None:
     done = subprocess.run(
-        [IJDQA, "sources", "--index-dir", str(index_dir)],
+        [IJDQA, "sources", "--index-dir", str(sourced_index)],
         capture_output=True,
         text=True,
         timeout=120,
@@ -142,7 +140,8 @@ def test_a_source_giving_another_year_is_pointed_out_and_the_report_kept(assista
     the answer text and the quote stay the report's. Agreeing or unrelated words: no note."""
     from dataclasses import replace
 
-    from ijdqa.citations import CorpusView, label_provenance
+    from ijdqa.citations import label_provenance
+    from ijdqa.search.corpus import CorpusView
     from ijdqa.types import Answer, Citation
 
     url = "https://www.ihrc.org.uk/about/about-us/"
@@ -169,8 +168,8 @@ def test_a_source_giving_another_year_is_pointed_out_and_the_report_kept(assista
         assert label_provenance(Answer("q", "t", (other,)), view).notes == ()
 
 
-def test_an_agreeing_imported_source_adds_no_note(index_dir: Path) -> None:
-    helper = build_assistant(Settings(index_dir=index_dir))
+def test_an_agreeing_imported_source_adds_no_note(sourced_index: Path) -> None:
+    helper = build_assistant(Settings(index_dir=sourced_index))
     answer = helper.ask("Since when has the IHRC been cooperating with the U.N.?")
     assert answer.citations[0].source_excerpt  # shown beside the quote ...
     assert not any("its cited source" in n for n in answer.notes)  # ... and both say 2007

@@ -18,11 +18,12 @@ import httpx
 import numpy as np
 import pytest
 
-from ijdqa.corpus import IndexedChunk, build_chunks
-from ijdqa.embed import HashEmbedder
+from fakes import HashEmbedder
 from ijdqa.errors import IndexCorruptError, StoreUnavailableError
-from ijdqa.index import build_index, open_index, read_manifest
-from ijdqa.store import ArrayVectors, ChromaStore, chroma_where, chunk_metadata
+from ijdqa.search.build import build_index, read_manifest
+from ijdqa.search.corpus import IndexedChunk, build_chunks
+from ijdqa.search.index import open_index
+from ijdqa.search.store import ArrayVectors, ChromaStore, chroma_where, chunk_metadata
 from ijdqa.types import Chunk, Report
 
 DIM = 384

@@ -6,10 +6,8 @@ from __future__ import annotations
 import json
 import os
 import platform
-import shutil
 import statistics
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -20,31 +18,22 @@ from typing import Any
 
 import pytest
 
-from support import free_port, served_app, stop_process
+from support import IJDQA, ROOT, free_port, served_app, stop_process
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported
 
 from ijdqa import web
 from ijdqa import web_render as render
-from ijdqa.app import Assistant, build_assistant
-from ijdqa.citations import answer_dict, render_markdown
-from ijdqa.config import Settings
+from ijdqa.app import Assistant
 from ijdqa.errors import IndexNotBuiltError, QueryError
-from ijdqa.organizations import filter_organizations
+from ijdqa.render import answer_dict, render_markdown
+from ijdqa.report.organizations import filter_organizations
 from ijdqa.types import Citation, Footnote, Turn
 
-ROOT = Path(__file__).resolve().parents[1]
-IJDQA = shutil.which("ijdqa", path=str(Path(sys.executable).parent)) or "ijdqa"
 FOUNDED = "When was the IHRC founded?"
 TWEET = "Which tweet is cited for Khamenei's call to arm the west bank?"
 TWEET_URL = "https://twitter.com/khamenei_ir/status/1262513122532896771"
 OFF_TOPIC = "Who is the president of France?"
-
-
-@pytest.fixture(scope="session")
-def assistant() -> Assistant:
-    """The real assistant over the default index (built on first use, ~20 s)."""
-    return build_assistant(Settings())
 
 
 @pytest.fixture()
@@ -81,7 +70,7 @@ def test_answer_shows_at_once_then_links_markers_to_citation_cards(
     quote = answer.citations[0].quote
     assert f"<mark>{render.esc(quote)}</mark>" in panel
     assert "page 1" in panel
-    assert markdown == render_markdown(answer, {f.number: f for f in assistant.report.footnotes})
+    assert markdown == render_markdown(answer, assistant.report.footnote_map)
 
 
 def test_sourced_answer_shows_footnote_date_and_url_in_a_new_tab(chat: web.WebChat) -> None:
@@ -181,7 +170,7 @@ def test_citation_card_escapes_corpus_text_and_marks_the_quote() -> None:
 
 
 def test_ibid_footnote_shows_the_url_it_repeats(assistant: Assistant) -> None:
-    lookup = {f.number: f for f in assistant.report.footnotes}
+    lookup = assistant.report.footnote_map
     ibid = lookup[15]
     assert ibid.same_as == 14 and not ibid.urls
     line = render.footnote_html(ibid, lookup)
@@ -288,7 +277,7 @@ def test_ask_api_returns_the_cli_json(served: str, assistant: Assistant) -> None
     from gradio_client import Client
 
     client = Client(served, verbose=False)
-    lookup = {f.number: f for f in assistant.report.footnotes}
+    lookup = assistant.report.footnote_map
     for question, k in ((FOUNDED, 6), (TWEET, 4), (OFF_TOPIC, 6)):
         got = client.predict(question, k, api_name="/ask")
         assert roundtrip(got) == roundtrip(answer_dict(assistant.ask(question, k=k), lookup))
@@ -389,7 +378,7 @@ def test_twenty_concurrent_clients_get_complete_answers(
 ) -> None:
     from gradio_client import Client
 
-    lookup = {f.number: f for f in assistant.report.footnotes}
+    lookup = assistant.report.footnote_map
     expected = {q: roundtrip(answer_dict(assistant.ask(q, k=6), lookup)) for q in LOAD_QUESTIONS}
     assert "1997" in str(expected[FOUNDED]["answer"])  # type: ignore[index]
     clients, start = 20, threading.Barrier(20)
@@ -479,7 +468,7 @@ def test_api_ask_returns_the_cli_json_and_follows_history(
 
     from test_json import valid
 
-    lookup = {f.number: f for f in assistant.report.footnotes}
+    lookup = assistant.report.footnote_map
     got = httpx.post(f"{served}api/ask", json={"question": TWEET, "k": 4}, timeout=30)
     assert got.status_code == 200, got.text
     valid(got.json())
@@ -534,7 +523,7 @@ def test_chat_endpoint_takes_history_and_is_typed(served: str, assistant: Assist
     history = [{"role": "user", "content": FOUNDED}, {"role": "assistant", "content": "1997."}]
     got = client.predict("And where?", history, 6, api_name="/chat")
     turns = (Turn("user", FOUNDED), Turn("assistant", "1997."))
-    lookup = {f.number: f for f in assistant.report.footnotes}
+    lookup = assistant.report.footnote_map
     assert roundtrip(got) == roundtrip(
         answer_dict(assistant.ask("And where?", history=turns), lookup)
     )

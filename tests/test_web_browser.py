@@ -17,6 +17,8 @@ from urllib.parse import urlparse
 
 import pytest
 
+from support import ROOT
+
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported
 
 from ijdqa import web
@@ -25,7 +27,6 @@ from ijdqa.config import Settings
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
-ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",

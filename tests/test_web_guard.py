@@ -22,8 +22,7 @@ import pytest
 from ijdqa import web_guard
 from ijdqa.errors import QueryError
 from ijdqa.web_guard import MAX_QUESTION_CHARS, Guard, check_question, exposure_warning
-from support import free_port
-from test_hardening_cli import copy_index, record
+from support import copy_index, free_port, record
 
 FOUNDED = "When was the IHRC founded?"
 

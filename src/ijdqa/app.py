@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import shutil
 import threading
 import time
@@ -16,26 +15,22 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from ijdqa import reportcache
 from ijdqa.answer import Answerer, ExtractiveAnswerer
-from ijdqa.citations import CorpusView, label_provenance
-from ijdqa.corpus import CHUNKER_VERSION, build_chunks
-from ijdqa.embed import (
-    QueryEncoder,
-    export_query_encoder,
-    model_name,
-    resolve_model_path,
-    sweep_staging,
-)
+from ijdqa.citations import label_provenance
 from ijdqa.errors import IndexNotBuiltError, ReportError, ReportFormatError
-from ijdqa.fileio import read_capped
-from ijdqa.index import BuildResult, Index, Progress, build_index, is_fresh, open_index
-from ijdqa.report import parse_report
+from ijdqa.fileio import atomic_write, read_capped
+from ijdqa.report import cache as reportcache
+from ijdqa.report.parse import parse_report
+from ijdqa.search.build import BuildResult, Progress, build_index, is_fresh
+from ijdqa.search.corpus import CHUNKER_VERSION, CorpusView, build_chunks
+from ijdqa.search.embed import QueryEncoder
+from ijdqa.search.index import Index, open_index
+from ijdqa.search.model import export_query_encoder, model_name, resolve_model_path, sweep_staging
 from ijdqa.types import Answer, Pending, Report, Turn
 
 if TYPE_CHECKING:
     from ijdqa.config import Settings
-    from ijdqa.sources import SourceText
+    from ijdqa.sources.store import SourceText
     from ijdqa.writer import Writer
 
 log = logging.getLogger(__name__)
@@ -111,12 +106,11 @@ def _cited_sources(sources: tuple[SourceText, ...], report: Report) -> tuple[Sou
     copies (or footnote numbers) are not another's."""
     if not sources:
         return ()
-    from ijdqa.sources import cited_urls
+    from ijdqa.sources.store import cited_urls
 
-    by_number = {f.number: f for f in report.footnotes}
     citing: dict[str, list[int]] = {}
     for note in report.footnotes:
-        for url in cited_urls(note, by_number):
+        for url in cited_urls(note, report.footnote_map):
             citing.setdefault(url, []).append(note.number)
     kept = []
     for source in sources:
@@ -140,9 +134,7 @@ def _parsed(text: str, name: str, index_dir: Path) -> Report:
     report = parse_report(text, name=name)
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(reportcache.dumps(report), encoding="utf-8")
-        os.replace(tmp, cache)
+        atomic_write(cache, reportcache.dumps(report))
     except OSError:
         pass  # a read-only index folder only costs the parse next time
     return report
@@ -151,7 +143,7 @@ def _parsed(text: str, name: str, index_dir: Path) -> Report:
 def _source_texts(root: Path) -> tuple[SourceText, ...]:
     if not (root / "manifest.json").exists():
         return ()  # nothing fetched or imported: skip importing the HTTP stack
-    from ijdqa.sources import SourceStore, indexed_texts
+    from ijdqa.sources.store import SourceStore, indexed_texts
 
     return tuple(indexed_texts(SourceStore(root)))
 

@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ijdqa import __version__
-from ijdqa.cli_ask import k_option, progress
+from ijdqa.cli_ask import add_ask
+from ijdqa.cli_eval import add_eval
+from ijdqa.cli_options import (
+    common_options,
+    k_option,
+    llm_options,
+    no_build_option,
+    print_json,
+    progress,
+)
+from ijdqa.cli_sources import add_sources
 from ijdqa.errors import IjdqaError, LLMError
 
 if TYPE_CHECKING:
@@ -45,7 +53,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _log_to_stderr() -> None:
-    """ijdqa's own notices ("preparing the embedding model ...") as `ijdqa: ...` lines."""
+    """ijdqa's own notices ("preparing the embedding model ...") as `ijdqa: ...` lines; pypdf,
+    which logs every flaw of a damaged PDF, is silenced (the error says it once)."""
+    logging.getLogger("pypdf").setLevel(logging.CRITICAL)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("ijdqa: %(message)s"))
     logger = logging.getLogger("ijdqa")
@@ -110,7 +120,7 @@ def _add_footnotes(sub: Any) -> None:
 def cmd_footnotes(args: argparse.Namespace, settings: Settings) -> int:
     report = _report(settings)
     if args.json:
-        _print_json([f.as_dict() for f in report.footnotes])
+        print_json([f.as_dict() for f in report.footnotes])
         return 0
     for f in report.footnotes:
         extra = f" (Ibid: same as {f.same_as})" if f.same_as else ""
@@ -128,12 +138,12 @@ def _add_organizations(sub: Any) -> None:
 
 
 def cmd_organizations(args: argparse.Namespace, settings: Settings) -> int:
-    from ijdqa.organizations import filter_organizations
+    from ijdqa.report.organizations import filter_organizations
 
     report = _report(settings)
     orgs = filter_organizations(report.organizations, country=args.country, region=args.region)
     if args.json:
-        _print_json([o.as_dict() for o in orgs])
+        print_json([o.as_dict() for o in orgs])
         return 0
     for o in orgs:
         where = ", ".join(x for x in (o.city, o.country, o.region) if x)
@@ -159,7 +169,7 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
         if not pages:
             raise IjdqaError(f"no page {args.page}; the report has pages 1 to {len(report.pages)}")
     if args.json:
-        _print_json([_page_json(report, page.number) for page in pages])
+        print_json([_page_json(report, page.number) for page in pages])
         return 0
     if args.page is None:
         print(report.text)
@@ -193,57 +203,6 @@ def _page_json(report: Report, number: int) -> dict[str, object]:
 # --- index and search ------------------------------------------------------------------
 
 
-def common_options(p: Any) -> None:
-    """Options every command takes, before or after its name: `ijdqa --report R ask ...` and
-    `ijdqa ask ... --report R` are the same. SUPPRESS leaves an option unset unless given, so
-    a subcommand's parser never overwrites what the main parser read."""
-    group = p.add_argument_group("common options (before or after the command)")
-    group.add_argument(
-        "--report",
-        type=Path,
-        default=argparse.SUPPRESS,
-        help="a report-style text file instead of the bundled report (IJDQA_REPORT)",
-    )
-    group.add_argument(
-        "--index-dir",
-        type=Path,
-        default=argparse.SUPPRESS,
-        help="where the index lives (default: index/; IJDQA_INDEX_DIR)",
-    )
-    group.add_argument(
-        "--embedding-model",
-        type=Path,
-        default=argparse.SUPPRESS,
-        help="a local sentence-transformers folder (IJDQA_EMBEDDING_MODEL)",
-    )
-    group.add_argument(
-        "--chroma-url",
-        default=argparse.SUPPRESS,
-        help="http://HOST:PORT of a Chroma server instead of the local store (IJDQA_CHROMA_URL)",
-    )
-
-
-def _llm_options(p: Any) -> None:
-    p.add_argument(
-        "--llm",
-        choices=["none", "local", "openai", "ollama"],
-        help="answer with a model: local = the bundled Gemma 3 270M (make llm) (IJDQA_LLM)",
-    )
-    p.add_argument("--llm-model", help="model name sent to the endpoint (IJDQA_LLM_MODEL)")
-    p.add_argument(
-        "--llm-base-url", help="OpenAI-compatible or Ollama base URL (IJDQA_LLM_BASE_URL)"
-    )
-    p.add_argument(
-        "--llm-timeout", type=float, help="seconds before falling back (IJDQA_LLM_TIMEOUT)"
-    )
-    p.add_argument(
-        "--llm-context",
-        type=int,
-        metavar="TOKENS",
-        help="the model's context window; prompts are cut to fit (IJDQA_LLM_CONTEXT)",
-    )
-
-
 def _add_index(sub: Any) -> None:
     p = sub.add_parser("index", help="build the index (only what changed is embedded)")
     common_options(p)
@@ -264,7 +223,7 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     result = ensure_index(settings, corpus, rebuild=args.rebuild, progress=progress("embedding"))
     folder = report_index_dir(settings.index_dir, corpus)
     if args.json:
-        _print_json(
+        print_json(
             {
                 **result.as_dict(),
                 "report": corpus.report.name,
@@ -303,7 +262,7 @@ def cmd_model(args: argparse.Namespace, settings: Settings) -> int:
     import time
 
     from ijdqa.app import encoder_dir, prepare_encoder
-    from ijdqa.embed import model_name, resolve_model_path
+    from ijdqa.search.model import model_name, resolve_model_path
 
     started = time.perf_counter()
     path = resolve_model_path(settings.embedding_model)
@@ -319,7 +278,7 @@ def cmd_model(args: argparse.Namespace, settings: Settings) -> int:
         result["llm"] = _prepare_llm(settings, force=args.force)
     result["seconds"] = round(time.perf_counter() - started, 2)
     if args.json:
-        _print_json(result)
+        print_json(result)
         return 0
     state = "exported" if exported else "already prepared"
     print(f"model {result['embedding_model']} ({path}): {state} in {encoder}")
@@ -371,9 +330,7 @@ def _add_search(sub: Any) -> None:
         help="report, sources or all",
     )
     p.add_argument("--mode", choices=["hybrid", "dense", "lexical"], default="hybrid")
-    p.add_argument(
-        "--no-build", action="store_true", help="fail instead of building a missing index"
-    )
+    no_build_option(p)
     p.add_argument(
         "--json", action="store_true", help="accepted for symmetry; output is always JSON"
     )
@@ -396,7 +353,7 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
         filters={f: v for f, v in filters.items() if v is not None},
         mode=args.mode,
     )
-    _print_json(
+    print_json(
         [
             {
                 "chunk_id": h.chunk.chunk_id,
@@ -414,125 +371,6 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-# --- eval --------------------------------------------------------------------------------
-
-
-def _add_eval(sub: Any) -> None:
-    p = sub.add_parser("eval", help="run the gold questions and score answers and citations")
-    p.add_argument(
-        "--gold",
-        type=Path,
-        metavar="FILE",
-        help="one gold JSONL file (default: the sets dev, test and blind under --eval-dir)",
-    )
-    p.add_argument(
-        "--sets",
-        default="dev,test,blind",
-        metavar="NAMES",
-        help="question sets to run side by side, comma-separated (default dev,test,blind)",
-    )
-    p.add_argument(
-        "--eval-dir", type=Path, default=Path("eval"), metavar="DIR", help="where the sets live"
-    )
-    p.add_argument("--k", type=int, default=None, help="passages per question (default 6)")
-    p.add_argument("--label", metavar="NAME", help="run name suffix (default: the answerer)")
-    p.add_argument("--out", type=Path, default=Path("eval/runs"), metavar="DIR", help="runs root")
-    p.add_argument("--json", action="store_true", help="print metrics.json to stdout")
-    p.add_argument("--limit", type=int, default=None, metavar="N", help="first N questions only")
-    p.add_argument(
-        "--sample",
-        type=int,
-        default=None,
-        metavar="N",
-        help="N questions spread evenly over each set (every len/N-th), for slow answerers",
-    )
-    p.add_argument("--check", type=Path, metavar="FILE", help="exit 1 below these minimums")
-    p.add_argument("--compare", nargs=2, metavar=("RUN_A", "RUN_B"), help="diff two runs")
-    common_options(p)
-    _llm_options(p)
-    p.add_argument(
-        "--no-build", action="store_true", help="fail instead of building a missing index"
-    )
-    p.set_defaults(handler=cmd_eval)
-
-
-def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    import time
-
-    from ijdqa import eval_report
-    from ijdqa.app import build_assistant
-    from ijdqa.evaluate import load_gold, run_gold
-
-    if args.compare:
-        runs = [eval_report.resolve_run(r, root=args.out) for r in args.compare]
-        comparison = eval_report.compare_runs(*runs)
-        if args.json:
-            _print_json(comparison)
-        else:
-            print(eval_report.format_comparison(comparison))
-        return 0
-    thresholds = eval_report.read_thresholds(args.check) if args.check else None
-    sets = _eval_sets(args)
-    assistant = build_assistant(settings, build=not args.no_build, progress=progress("embedding"))
-    k = k_option(args.k, settings)
-    answerer = str(getattr(assistant.answerer, "name", "assistant"))
-    by_set: dict[str, dict[str, Any]] = {}
-    failures: list[str] = []
-    for name, path in sets.items():
-        questions = load_gold(path, limit=args.limit)
-        if args.sample:
-            step = max(1, len(questions) // args.sample)
-            questions = questions[::step][: args.sample]
-        started = time.perf_counter()
-        results = run_gold(assistant, questions, k=k, progress=progress(f"evaluating {name}"))
-        info = {
-            "gold": str(path),
-            "set": name,
-            "k": k,
-            "limit": args.limit,
-            "sample": args.sample,
-            "answerer": answerer,
-        }
-        info["seconds"] = round(time.perf_counter() - started, 2)
-        label = f"{name}-{args.label or answerer}"
-        folder, metrics = eval_report.write_run(results, root=args.out, label=label, info=info)
-        print(f"ijdqa: {name} run written to {folder}", file=sys.stderr)
-        by_set[name] = metrics
-        if thresholds:
-            gate = eval_report.thresholds_for(thresholds, name)
-            failures += [f"{name} {f}" for f in eval_report.check_thresholds(metrics, gate)]
-    if args.json:
-        _print_json(by_set if len(by_set) > 1 else next(iter(by_set.values())))
-    elif len(by_set) > 1:
-        print(eval_report.format_side_by_side(by_set))
-    else:
-        print(eval_report.format_metrics(next(iter(by_set.values()))))
-    for failure in failures:
-        print(f"ijdqa: below threshold: {failure}", file=sys.stderr)
-    if thresholds and not failures:
-        print("ijdqa: every threshold met", file=sys.stderr)
-    return 1 if failures else 0
-
-
-def _eval_sets(args: argparse.Namespace) -> dict[str, Path]:
-    """The question sets of one eval run, by name: --gold alone, or the named sets that exist."""
-    from ijdqa.errors import EvalError
-
-    if args.gold:
-        return {args.gold.stem: args.gold}
-    names = [n.strip() for n in args.sets.split(",") if n.strip()]
-    sets = {n: args.eval_dir / f"{n}.jsonl" for n in names}
-    missing = [str(p) for p in sets.values() if not p.is_file()]
-    if missing and len(missing) == len(sets):
-        raise EvalError(
-            f"no question set found ({', '.join(missing)}); run from the repository root, "
-            "or pass --eval-dir or --gold"
-        )
-    for path in missing:
-        print(f"ijdqa: skipping missing set {path}", file=sys.stderr)
-    return {n: p for n, p in sets.items() if p.is_file()}
-
-
 # --- chat --------------------------------------------------------------------------------
 
 
@@ -542,16 +380,12 @@ def _add_chat(sub: Any) -> None:
     p.add_argument("--port", type=int, help="port to serve on (default 7860; IJDQA_PORT)")
     p.add_argument("--auth", help="USER:PASS to require a login (IJDQA_AUTH)")
     common_options(p)
-    _llm_options(p)
-    p.add_argument(
-        "--no-build", action="store_true", help="fail instead of building a missing index"
-    )
+    llm_options(p)
+    no_build_option(p)
     p.set_defaults(handler=cmd_chat)
 
 
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
-    import os
-
     from ijdqa.app import build_assistant
     from ijdqa.web_render import parse_auth
 
@@ -561,7 +395,6 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
         raise IjdqaError(f"--port must be between 1 and 65535, got {port}")
     auth = parse_auth(args.auth or settings.auth)
     assistant = build_assistant(settings, build=not args.no_build, progress=progress("embedding"))
-    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported: no phoning home
     from ijdqa.web_guard import private_cache
 
     private_cache()  # Gradio's cache in a folder of this process's own, removed at exit
@@ -569,18 +402,6 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
 
     web.launch(web.create_app(assistant), host=host, port=port, auth=auth)
     return 0
-
-
-def _add_ask(sub: Any) -> None:
-    from ijdqa.cli_ask import add_ask
-
-    add_ask(sub, common_options, _llm_options)
-
-
-def _add_sources(sub: Any) -> None:
-    from ijdqa.cli_sources import add_sources
-
-    add_sources(sub, common_options)
 
 
 # --- helpers -----------------------------------------------------------------------------
@@ -601,11 +422,6 @@ def _warn(report: Report) -> None:
         print(f"ijdqa: warning: {warning}", file=sys.stderr)
 
 
-def _print_json(data: object) -> None:
-    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
-    sys.stdout.write("\n")
-
-
 _COMMANDS: list[Callable[[Any], None]] = [
     _add_footnotes,
     _add_organizations,
@@ -613,8 +429,8 @@ _COMMANDS: list[Callable[[Any], None]] = [
     _add_index,
     _add_model,
     _add_search,
-    _add_ask,
-    _add_sources,
-    _add_eval,
+    add_ask,
+    add_sources,
+    add_eval,
     _add_chat,
 ]

@@ -11,11 +11,18 @@ import argparse
 import json
 import re
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ijdqa.cli_options import (
+    common_options,
+    k_option,
+    llm_options,
+    no_build_option,
+    progress,
+)
 from ijdqa.errors import IjdqaError, QueryError
 from ijdqa.fileio import read_capped
 
@@ -40,7 +47,7 @@ class Item:
     error: str | None = None  # set when the line itself is unusable
 
 
-def add_ask(sub: Any, common: Callable[[Any], None], llm_options: Callable[[Any], None]) -> None:
+def add_ask(sub: Any) -> None:
     p = sub.add_parser("ask", help="answer questions with footnote-level citations")
     p.add_argument("question", nargs="*", help="the question (quote it); several are asked in turn")
     p.add_argument(
@@ -68,11 +75,9 @@ def add_ask(sub: Any, common: Callable[[Any], None], llm_options: Callable[[Any]
     p.add_argument(
         "--scope", choices=["report", "sources", "all"], help="what to answer from (default report)"
     )
-    common(p)
+    common_options(p)
     llm_options(p)
-    p.add_argument(
-        "--no-build", action="store_true", help="fail instead of building a missing index"
-    )
+    no_build_option(p)
     p.set_defaults(handler=cmd_ask)
 
 
@@ -85,7 +90,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         raise QueryError("give a question, or --batch FILE with one question a line")
     k = k_option(args.k, settings)
     assistant = build_assistant(settings, build=not args.no_build, progress=progress("embedding"))
-    lookup = {f.number: f for f in assistant.report.footnotes}
+    lookup = assistant.report.footnote_map
     several = args.batch is not None or len(items) > 1
     failed = 0
     for n, item in enumerate(items, 1):
@@ -218,7 +223,7 @@ def render(
     """One result as text, Markdown or a JSON line; `n` numbers the results of a batch."""
     if fmt == "json":
         return json.dumps(result_dict(item, answer, error, lookup, batch=n is not None)) + "\n"
-    from ijdqa.citations import render_markdown, render_plain
+    from ijdqa.render import render_markdown, render_plain
 
     title = item.question if item.question is not None else f"(line {item.line})"
     if fmt == "markdown":
@@ -240,37 +245,9 @@ def result_dict(
     *,
     batch: bool,
 ) -> dict[str, object]:
-    from ijdqa.citations import answer_dict
+    from ijdqa.render import answer_dict
 
     head: dict[str, object] = {"id": item.id, "line": item.line} if batch else {}
     if answer is None:
         return {**head, "question": item.question, "error": error}
     return {**head, **answer_dict(answer, lookup)}
-
-
-# --- shared with the other commands -------------------------------------------------------
-
-
-def k_option(value: int | None, settings: Settings) -> int:
-    k = settings.k if value is None else value
-    if not 1 <= k <= 50:
-        raise IjdqaError(f"--k must be between 1 and 50, got {k}")
-    return k
-
-
-def progress(label: str) -> Callable[[int, int], None]:
-    """A counter redrawn in place on a terminal; in a log, a line per quarter done."""
-    tty = sys.stderr.isatty()
-    shown = [-1]
-
-    def show(done: int, total: int) -> None:
-        if tty:
-            end = "\n" if done >= total else ""
-            print(f"\rijdqa: {label} {done}/{total}", end=end, file=sys.stderr, flush=True)
-            return
-        quarter = 4 * done // max(total, 1)
-        if quarter > shown[0]:
-            shown[0] = quarter
-            print(f"ijdqa: {label} {done}/{total}", file=sys.stderr, flush=True)
-
-    return show

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ijdqa.cli_options import common_options, print_json
 from ijdqa.errors import IjdqaError
 
 if TYPE_CHECKING:
     from ijdqa.config import Settings
 
 
-def add_sources(sub: Any, index_options: Any) -> None:
+def add_sources(sub: Any) -> None:
     p = sub.add_parser("sources", help="the cited sources: list, fetch, import")
-    index_options(p)
+    common_options(p)
     p.add_argument("--json", action="store_true", help="print a JSON array")
     p.set_defaults(handler=cmd_sources)
     actions = p.add_subparsers(dest="action", metavar="ACTION")
@@ -47,23 +47,23 @@ def add_sources(sub: Any, index_options: Any) -> None:
     add.add_argument("--json", action="store_true", help="print the record as JSON")
     add.set_defaults(handler=cmd_sources_add)
     for action in (fetch, add):  # the common options after the action too
-        index_options(action)
+        common_options(action)
 
 
 def _store_and_report(settings: Settings) -> tuple[Any, Any]:
     from ijdqa.app import load_report
-    from ijdqa.sources import SourceStore
+    from ijdqa.sources.store import SourceStore
 
     return SourceStore(settings.index_dir / "sources"), load_report(settings.report)
 
 
 def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
-    from ijdqa.sources import list_sources
+    from ijdqa.sources.store import list_sources
 
     store, report = _store_and_report(settings)
     records = list_sources(report.footnotes, store)
     if args.json:
-        _dump([r.as_dict() for r in records])
+        print_json([r.as_dict() for r in records])
         return 0
     for r in records:
         notes = ",".join(str(n) for n in r.footnotes)
@@ -76,7 +76,8 @@ def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_sources_fetch(args: argparse.Namespace, settings: Settings) -> int:
-    from ijdqa.sources import DEFAULT_ARCHIVE, fetch_sources, list_sources
+    from ijdqa.sources.collect import fetch_sources
+    from ijdqa.sources.store import DEFAULT_ARCHIVE, list_sources
 
     store, report = _store_and_report(settings)
     records = list_sources(report.footnotes, store)
@@ -107,7 +108,7 @@ def cmd_sources_fetch(args: argparse.Namespace, settings: Settings) -> int:
         progress=progress,
     )
     if args.json:
-        _dump([o.as_dict() for o in outcomes])
+        print_json([o.as_dict() for o in outcomes])
     failed = [o for o in outcomes if o.status == "failed"]
     print(
         f"{total - len(failed)} of {total} source(s) available; the index picks them up on the next question",
@@ -117,7 +118,7 @@ def cmd_sources_fetch(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_sources_add(args: argparse.Namespace, settings: Settings) -> int:
-    from ijdqa.sources import import_source
+    from ijdqa.sources.collect import import_source
 
     store, report = _store_and_report(settings)
     note = report.footnote(args.footnote)
@@ -127,12 +128,7 @@ def cmd_sources_add(args: argparse.Namespace, settings: Settings) -> int:
         )
     record = import_source(args.file, note, store, footnotes=report.footnotes)
     if args.json:
-        _dump(record.as_dict())
+        print_json(record.as_dict())
     else:
         print(f"imported {args.file} as the source of footnote {args.footnote}: {record.url}")
     return 0
-
-
-def _dump(data: object) -> None:
-    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
-    sys.stdout.write("\n")

@@ -30,10 +30,11 @@ from typing import TYPE_CHECKING, Any
 
 from ijdqa import claims, prompts
 from ijdqa.answer.question import resolve_followup, strip_instructions
-from ijdqa.citations import CorpusView, keep_valid, make_citation
+from ijdqa.citations import keep_valid, make_citation
 from ijdqa.errors import LLMError
-from ijdqa.lexical import tokenize
-from ijdqa.retrieve import clean_query
+from ijdqa.search.corpus import CorpusView
+from ijdqa.search.fusion import clean_query
+from ijdqa.search.lexical import tokenize
 from ijdqa.text import normalize, sentence_spans
 from ijdqa.types import Answer, Chunk, Citation, Pending, Turn
 from ijdqa.writer import KEYS, KEYS_RE, ChatWriter, Writer, fit, plain

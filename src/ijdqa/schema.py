@@ -1,4 +1,4 @@
-"""The answer JSON of docs/json.md as types: what `citations.answer_dict` returns, what the
+"""The answer JSON of docs/json.md as types: what `render.answer_dict` returns, what the
 gradio_client endpoints and POST /api/ask declare (so their schemas are typed, not `Any`).
 
 docs/answer.schema.json is the same contract as a JSON Schema; tests check the two agree.

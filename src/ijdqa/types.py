@@ -1,8 +1,11 @@
-"""Frozen value types shared by every layer. No behaviour beyond small derived properties."""
+"""Frozen value types shared by every layer. No behaviour beyond small derived properties,
+and the one place an "Ibid." footnote is followed to the footnote it repeats (`ibid_chain`)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 ParagraphKind = Literal["body", "heading", "caption", "appendix", "about"]
@@ -85,6 +88,36 @@ class Footnote:
         }
 
 
+def ibid_chain(note: Footnote, notes: Mapping[int, Footnote]) -> list[Footnote]:
+    """`note`, then the footnote it repeats (Ibid.), then the one that one repeats, and so on;
+    it stops at a footnote that is no Ibid, is not in `notes` or was already reached."""
+    chain, seen = [note], {note.number}
+    while chain[-1].same_as is not None:
+        repeated = notes.get(chain[-1].same_as)
+        if repeated is None or repeated.number in seen:
+            break
+        chain.append(repeated)
+        seen.add(repeated.number)
+    return chain
+
+
+def ibid_target(note: Footnote, notes: Mapping[int, Footnote]) -> Footnote | None:
+    """The footnote an Ibid repeats (the end of its chain); None for a footnote that is no
+    Ibid or whose target is unknown."""
+    chain = ibid_chain(note, notes)
+    return chain[-1] if len(chain) > 1 else None
+
+
+def footnote_urls(notes: Iterable[Footnote], lookup: Mapping[int, Footnote]) -> list[str]:
+    """The URLs behind footnotes, each once, as printed: a footnote's own, then (for an Ibid)
+    those of the footnotes it repeats."""
+    urls: list[str] = []
+    for note in notes:
+        for link in ibid_chain(note, lookup):
+            urls += [u for u in link.urls if u not in urls]
+    return urls
+
+
 @dataclass(frozen=True)
 class Organization:
     number: int
@@ -124,8 +157,24 @@ class Report:
     def markers(self) -> tuple[Marker, ...]:
         return tuple(m for p in self.paragraphs for m in p.markers)
 
+    @cached_property
+    def footnote_map(self) -> Mapping[int, Footnote]:
+        """Number -> footnote, built once per report."""
+        return {f.number: f for f in self.footnotes}
+
     def footnote(self, number: int) -> Footnote | None:
-        return next((f for f in self.footnotes if f.number == number), None)
+        return self.footnote_map.get(number)
+
+    def resolve(self, number: int) -> Footnote | None:
+        """The footnote whose source footnote `number` cites: itself, or for an Ibid the one
+        it repeats (followed to the end of a chain of Ibids)."""
+        note = self.footnote_map.get(number)
+        return ibid_chain(note, self.footnote_map)[-1] if note else None
+
+    @classmethod
+    def of_footnotes(cls, notes: Iterable[Footnote]) -> Report:
+        """A report that holds only footnotes: enough to follow the Ibids among them."""
+        return cls(text="", paragraphs=(), pages=(), footnotes=tuple(notes), organizations=())
 
 
 @dataclass(frozen=True)

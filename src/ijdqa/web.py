@@ -22,9 +22,9 @@ import gradio as gr
 from ijdqa import web_api, web_guard
 from ijdqa import web_render as render
 from ijdqa import web_style as style
-from ijdqa.citations import answer_dict, render_markdown
 from ijdqa.errors import IjdqaError, QueryError
-from ijdqa.organizations import filter_organizations
+from ijdqa.render import answer_dict, render_markdown
+from ijdqa.report.organizations import filter_organizations
 from ijdqa.schema import AnswerJSON, Message
 from ijdqa.types import Answer, Pending, Turn
 
@@ -72,7 +72,7 @@ class WebChat:
     slots: threading.BoundedSemaphore = field(init=False)
 
     def __post_init__(self) -> None:
-        self.lookup = {f.number: f for f in self.assistant.report.footnotes}
+        self.lookup = dict(self.assistant.report.footnote_map)
         # POST /api/ask bypasses Gradio's queue; it answers at most CONCURRENCY at a time too
         self.slots = threading.BoundedSemaphore(CONCURRENCY)
 
@@ -180,8 +180,9 @@ class WebChat:
         """Score the answerer on a gold set, as `ijdqa eval --gold` does; the run's folder."""
         import time
 
-        from ijdqa import eval_report
-        from ijdqa.evaluate import load_gold, run_gold
+        from ijdqa.evaluation import runs as eval_report
+        from ijdqa.evaluation.gold import load_gold
+        from ijdqa.evaluation.score import run_gold
 
         try:
             questions = load_gold(gold)

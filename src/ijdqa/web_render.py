@@ -15,9 +15,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ijdqa.citations import MARKER_RE, footnote_urls
+from ijdqa.citations import MARKER_RE
 from ijdqa.errors import IjdqaError
-from ijdqa.types import Answer, Citation, Footnote, Organization, Report
+from ijdqa.types import Answer, Citation, Footnote, Organization, Report, footnote_urls, ibid_target
 
 CONTEXT_CHARS = 360  # how much of the paragraph to show on each side of a quote
 _URL_RE = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:)\]]")
@@ -183,7 +183,7 @@ def quote_in_context(c: Citation) -> str:
 
 def footnote_html(note: Footnote, lookup: Mapping[int, Footnote]) -> str:
     """Footnote number, date, kind and URL links; an Ibid shows the URL of the note it repeats."""
-    target = lookup.get(note.same_as) if note.same_as else None
+    target = ibid_target(note, lookup)
     shown = target or note
     ibid = f" (Ibid., repeats footnote {target.number})" if target else ""
     date = f' · <span class="ijdqa-date">{esc(shown.date)}</span>' if shown.date else ""
@@ -229,7 +229,7 @@ def page_html(report: Report, number: int) -> str:
     page = next((p for p in report.pages if p.number == number), None)
     if page is None:
         return f'<p class="ijdqa-empty">No page {number}.</p>'
-    lookup = {f.number: f for f in report.footnotes}
+    lookup = report.footnote_map
     paras = [report.paragraphs[i] for i in page.paragraphs if 0 <= i < len(report.paragraphs)]
     blocks, cited = [], list(page.footnotes)
     for para in paras:
@@ -261,12 +261,12 @@ FOOTNOTE_HEADERS = ["#", "page", "date", "kind", "text", "URL(s)", "Ibid"]
 def footnote_rows(report: Report) -> list[list[object]]:
     """One row per footnote: number, page, date (an Ibid's from its target), kind, the text
     without its URLs, the URLs (an Ibid's are its target's), the footnote an Ibid repeats."""
-    lookup = {f.number: f for f in report.footnotes}
+    lookup = report.footnote_map
     return [
         [
             f.number,
             f.page,
-            f.date or (lookup[f.same_as].date if f.same_as in lookup else None) or "",
+            f.date or getattr(ibid_target(f, lookup), "date", None) or "",
             f.kind,
             " ".join(_URL_RE.sub("", f.text).split()) or "—",  # the URLs have their own column
             "\n".join(footnote_urls([f], lookup)),
@@ -297,7 +297,7 @@ ORGANIZATION_HEADERS = ["#", "name", "city", "country", "region", "page", "repea
 
 def region(org: Organization) -> str | None:
     """The region shown for a row: the report's own label, else the continent of its country."""
-    from ijdqa.answer.appendix import region_of
+    from ijdqa.answer.places import region_of
 
     return region_of(org)
 

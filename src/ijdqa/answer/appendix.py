@@ -15,15 +15,23 @@ Pure: the question and the table in, an `AppendixQuery` and its rows out.
 from __future__ import annotations
 
 import re
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from functools import cache
 from typing import Literal
 
-from ijdqa.answer.spelling import lexicon
-from ijdqa.lexical import related_forms, tokenize
-from ijdqa.organizations import DEMONYMS, canonical_country
+from ijdqa.answer.places import (
+    BASED,
+    ROW_NOUN,
+    Place,
+    describe,
+    link_places,
+    matches,
+    place_named,
+    place_spans,
+    ranked,
+    region_of,
+)
+from ijdqa.search.lexical import related_forms, tokenize
 from ijdqa.text import normalize
 from ijdqa.types import Organization, Paragraph
 
@@ -36,12 +44,6 @@ Operation = Literal[
 # "no ..." as contradicting the rows, which say nothing of the kind)
 NO_COUNTRY = "without a country"
 NO_REGION = "without a region"
-
-
-@dataclass(frozen=True)
-class Place:
-    kind: Literal["country", "region", "city"]
-    name: str
 
 
 @dataclass(frozen=True)
@@ -61,14 +63,6 @@ class AppendixQuery:
         return self.include + self.exclude
 
 
-# nouns a question uses for the rows of such a table
-_ROW_NOUN = re.compile(
-    r"\b(?:"
-    + "|".join(map(re.escape, sorted(lexicon("row_nouns.txt"), key=len, reverse=True)))
-    + r")\b",
-    re.I,
-)
-_BASED = re.compile(r"([A-Za-z]+)[- ]based\b", re.I)
 _COUNT = re.compile(
     r"\b(how many|number of|count|tally|total|how much|percent\w*|share|proportion|fraction)\b",
     re.I,
@@ -117,146 +111,6 @@ _NAMED_CUE = re.compile(
 )
 # "how many from each", "respectively": one count per place asked about
 _EACH = re.compile(r"\b(each|respectively|separately|apiece|per country|individually)\b", re.I)
-_WORD = re.compile(r"[A-Za-z][A-Za-z.'’]*")
-LONGEST_PLACE = 3  # words in the longest place name looked up ("united arab emirates")
-
-
-@cache
-def regions() -> dict[str, frozenset[str]]:
-    """Region name -> the ISO alpha-2 codes of its countries (lexicon/regions.txt)."""
-    out = {}
-    for line in lexicon("regions.txt"):
-        name, _, codes = line.partition(":")
-        out[name.strip()] = frozenset(codes.split())
-    return out
-
-
-@cache
-def _region_words() -> dict[str, str]:
-    words = {name.lower(): name for name in regions()}
-    for line in lexicon("region_words.txt"):
-        word, _, name = line.partition("=")
-        words[word.strip().lower()] = name.strip()
-    return words
-
-
-@cache
-def _alpha2(country: str) -> str | None:
-    import pycountry  # local: the ISO tables load only for a region question
-
-    try:
-        return str(pycountry.countries.lookup(country).alpha_2)
-    except LookupError:
-        return None
-
-
-def regions_of(org: Organization) -> set[str]:
-    """Every region a row is in: those of its country, and the one the report gives."""
-    found = {org.region} if org.region else set()
-    code = _alpha2(org.country) if org.country else None
-    if code:
-        found |= {name for name, codes in regions().items() if code in codes}
-    return found
-
-
-def region_of(org: Organization) -> str | None:
-    """The continent of a row, for display: the report's own label, else the country's."""
-    if org.region:
-        return org.region
-    continents = [
-        n
-        for n in ("Africa", "Asia", "Europe", "North America", "South America", "Oceania")
-        if n in regions_of(org)
-    ]
-    return continents[0] if continents else None
-
-
-_SUFFIXES = (
-    ("ian", ""),
-    ("ian", "ia"),
-    ("ian", "a"),
-    ("an", ""),
-    ("an", "a"),
-    ("n", ""),
-    ("i", ""),
-    ("ese", ""),
-    ("ish", ""),
-)
-
-
-def country_of(phrase: str) -> str | None:
-    """The country a phrase names: its name in any common form, or its demonym."""
-    found = canonical_country(phrase)
-    if found:
-        return found
-    lower = normalize(phrase).strip(".")
-    if lower in DEMONYMS:
-        return DEMONYMS[lower]
-    # the longest name that fits: "Nigerian" is Nigeria, not Niger
-    stems = sorted(
-        (
-            lower[: -len(s)] + r
-            for s, r in _SUFFIXES
-            if lower.endswith(s) and len(lower) > len(s) + 2
-        ),
-        key=len,
-        reverse=True,
-    )
-    return next((c for stem in stems if (c := canonical_country(stem))), None)
-
-
-def is_place_word(word: str) -> bool:
-    """A country, a demonym or a region word ("Malaysian", "African")."""
-    return bool(country_of(word)) or normalize(word) in _region_words()
-
-
-def link_places(question: str, orgs: Sequence[Organization]) -> list[tuple[Place, int]]:
-    """Every place the question mentions, with the offset where it starts, longest first and
-    never overlapping: "South Africa" is one place, not Africa."""
-    return [(place, start) for place, start, _ in place_spans(question, orgs)]
-
-
-def place_spans(question: str, orgs: Sequence[Organization]) -> list[tuple[Place, int, int]]:
-    """`link_places` with the offset where each mention ends too."""
-    text = _BASED.sub(lambda m: f"{m.group(1)} based", question)
-    cities = {normalize(o.city): o.city for o in orgs if o.city}
-    spans = [(m.start(), m.end(), m.group(0)) for m in _WORD.finditer(text)]
-    taken: set[int] = set()
-    found: list[tuple[Place, int, int]] = []
-    for size in range(LONGEST_PLACE, 0, -1):
-        for i in range(len(spans) - size + 1):
-            if any(j in taken for j in range(i, i + size)):
-                continue
-            phrase = " ".join(s[2] for s in spans[i : i + size]).strip(".")
-            place = _place(phrase, cities)
-            if place is None and size == 1 and normalize(phrase) == "us":
-                place = _us_country(text, spans, i)
-            if place is not None:
-                taken.update(range(i, i + size))
-                found.append((place, spans[i][0], spans[i + size - 1][1]))
-    return sorted(found, key=lambda p: p[1])
-
-
-def _us_country(text: str, spans: list[tuple[int, int, str]], i: int) -> Place | None:
-    """A lowercase "us" is the country where a country stands: "the us", "us-based", "us
-    groups"; elsewhere it is the pronoun ("tell us")."""
-    before = text[: spans[i][0]].lower()
-    after = text[spans[i][1] :].lower()
-    if before.endswith("the ") or re.match(r"\s+based\b", after) or _ROW_NOUN.match(after.strip()):
-        return Place("country", "United States")
-    return None
-
-
-def _place(phrase: str, cities: dict[str, str]) -> Place | None:
-    key = normalize(phrase)
-    if key in ("us",) and phrase != phrase.upper():  # the pronoun, not the country
-        return None
-    if key in _region_words():
-        return Place("region", _region_words()[key])
-    if key in cities:
-        return Place("city", cities[key])
-    country = country_of(phrase)
-    return Place("country", country) if country else None
 
 
 INTRO_WORDS = 4  # "Organizations that partnered up", "Groups that co-signed the": what a row is
@@ -273,7 +127,7 @@ class TableWords:
     def names_rows(self, question: str) -> bool:
         """Whether the question calls the rows by a word of the intro ("co-signers" for
         "Groups that co-signed") or by a common word for them ("partners", "orgs")."""
-        if _ROW_NOUN.search(question) or _BASED.search(question):
+        if ROW_NOUN.search(question) or BASED.search(question):
             return True
         stems = [t for t in tokenize(question) if len(t) >= SHORTEST_STEM]
         return any(t == w or related_forms(t, w) for t in stems for w in self.rows)
@@ -352,7 +206,7 @@ def _parse(question: str, orgs: Sequence[Organization], words: TableWords) -> Ap
     if asked_member and not places:
         member = re.sub(r"^(?:the|a|an|any)\s+", "", asked_member.group(1).strip(" ,"), flags=re.I)
         named_like = member[:1].isupper() or member.startswith("al-") or question.islower()
-        if member and named_like and not _ROW_NOUN.fullmatch(member):
+        if member and named_like and not ROW_NOUN.fullmatch(member):
             return AppendixQuery("rows", False, member=member)
     about_table = _about_table(question, words)
     if _DUPLICATES.search(question) and about_table:
@@ -364,11 +218,11 @@ def _parse(question: str, orgs: Sequence[Organization], words: TableWords) -> Ap
             return AppendixQuery("by_region", count, exclude=exclude)
         if _BY_COUNTRY.search(question):
             return AppendixQuery("by_country", count, exclude=exclude)
-    based = [m.group(1) for m in _BASED.finditer(question) if not _place(m.group(1), {})]
+    based = [m.group(1) for m in BASED.finditer(question) if not place_named(m.group(1), {})]
     if based and not places:
         return AppendixQuery("rows", count, words=tuple(based))
     if places:
-        asked = count or _LIST.search(question) or _BASED.search(question)
+        asked = count or _LIST.search(question) or BASED.search(question)
         if not (asked or _about_table(question, words, strict=True)):
             return None
         if not _about_table(question, words, places_only=True):
@@ -421,7 +275,7 @@ def _about_table(
 ) -> bool:
     """Whether a question asks about the table: most of its content words (places aside) are
     the report's own words for it, or generic words for a total."""
-    rows = set(tokenize(" ".join(m.group(0) for m in _ROW_NOUN.finditer(question)))) | words.rows
+    rows = set(tokenize(" ".join(m.group(0) for m in ROW_NOUN.finditer(question)))) | words.rows
     for _, start, end in place_spans(question, []):
         rows |= set(tokenize(question[start:end]))
     content = [
@@ -445,14 +299,6 @@ def _about_table(
 class Selection:
     rows: list[Organization]
     groups: list[tuple[str, int]] = field(default_factory=list)  # (country or region, rows)
-
-
-def matches(org: Organization, place: Place) -> bool:
-    if place.kind == "country":
-        return org.country is not None and normalize(org.country) == normalize(place.name)
-    if place.kind == "city":
-        return org.city is not None and normalize(org.city) == normalize(place.name)
-    return place.name in regions_of(org)
 
 
 def select(query: AppendixQuery, orgs: Sequence[Organization]) -> Selection:
@@ -479,9 +325,9 @@ def select(query: AppendixQuery, orgs: Sequence[Organization]) -> Selection:
             rows = [o for o in rows if any(matches(o, p) for p in query.include)]
         return Selection(rows)
     if query.operation in ("by_country", "countries"):
-        return Selection(rows, _ranked(o.country or NO_COUNTRY for o in rows))
+        return Selection(rows, ranked(o.country or NO_COUNTRY for o in rows))
     if query.operation == "by_region":
-        return Selection(rows, _ranked(region_of(o) or NO_REGION for o in rows))
+        return Selection(rows, ranked(region_of(o) or NO_REGION for o in rows))
     return Selection(rows)
 
 
@@ -508,12 +354,3 @@ def asks_whether(question: str) -> bool:
     if re.match(r"^\W*(?:which|what|who|how|where|when|list|name)\b", asked, re.I):
         return False
     return bool(_WHETHER.search(asked))
-
-
-def _ranked(names: Iterable[str]) -> list[tuple[str, int]]:
-    """(name, rows) most rows first, then by name."""
-    return sorted(Counter(names).items(), key=lambda kv: (-kv[1], kv[0]))
-
-
-def describe(places: Sequence[Place]) -> str:
-    return " or ".join(p.name for p in places)

@@ -31,8 +31,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from ijdqa import claims, prompts
-from ijdqa.answer.appendix import region_of, regions_of
-from ijdqa.citations import MARKER_RE, CorpusView, keep_valid
+from ijdqa.answer.places import region_of, regions_of
+from ijdqa.citations import MARKER_RE, keep_valid
+from ijdqa.search.corpus import CorpusView
 from ijdqa.types import Answer, Chunk, Citation, Organization
 
 _GROUP_RE = re.compile(r"(?:\s*\[\d{1,3}\])+")

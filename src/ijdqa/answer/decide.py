@@ -2,7 +2,7 @@
 
 The general answerer finds its best sentence whatever the question; whether that sentence
 answers is a logistic regression over what the scorer measured (`FEATURES`), fitted on the
-dev set by `python -m ijdqa.calibrate` and shipped as decision.json. Its threshold was
+dev set by `python -m ijdqa.evaluation.calibrate` and shipped as decision.json. Its threshold was
 chosen from the dev precision/recall curve, which the same file keeps for the eval report.
 
 Pure: features in, a probability out; numpy only (scikit-learn fits, it does not run here).
@@ -72,7 +72,7 @@ class Decision:
             if names != FEATURES:
                 raise PackageDataError(
                     f"{DECISION_FILE} was fitted on other features ({', '.join(names)}); "
-                    "refit it with python -m ijdqa.calibrate"
+                    "refit it with python -m ijdqa.evaluation.calibrate"
                 )
             decision = cls(
                 weights=tuple(float(x) for x in data["weights"]),

@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from ijdqa.answer.appendix import country_of
-from ijdqa.answer.appendix import is_place_word as known_place_word
+from ijdqa.answer.places import country_of
+from ijdqa.answer.places import is_place_word as known_place_word
 from ijdqa.answer.spelling import lexicon
-from ijdqa.lexical import tokenize
+from ijdqa.search.lexical import tokenize
 from ijdqa.types import Turn
 
 CONTEXT_OPEN = " (context: "  # how a follow-up carries the earlier question along

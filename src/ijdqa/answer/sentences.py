@@ -17,8 +17,8 @@ import numpy as np
 from ijdqa.answer.params import PARAMS
 from ijdqa.answer.question import split_context
 from ijdqa.answer.spelling import lexicon
-from ijdqa.corpus import scoring_text, sentence_units
-from ijdqa.lexical import PREFIX_MIN, related_forms, tokenize
+from ijdqa.search.corpus import scoring_text, sentence_units
+from ijdqa.search.lexical import PREFIX_MIN, related_forms, tokenize
 from ijdqa.text import is_prose
 from ijdqa.types import Chunk, Hit
 

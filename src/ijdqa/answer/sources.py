@@ -17,7 +17,7 @@ from urllib.parse import urlparse
 
 from ijdqa import prompts
 from ijdqa.text import MONTHS
-from ijdqa.types import Footnote
+from ijdqa.types import Footnote, ibid_target
 
 MOST_NOTES = 6  # footnotes listed for one site or date, at most
 TWO_DIGIT_YEAR = 2  # "19.5.20": a two-digit year is this century's
@@ -104,7 +104,7 @@ def by_site_or_date(question: str, notes: Sequence[Footnote]) -> list[Footnote]:
 def describe(note: Footnote, lookup: Mapping[int, Footnote]) -> str:
     """What a footnote says, with its kind and date: the note as printed, so a reader sees
     the URL and the date in the report's own form."""
-    target = lookup.get(note.same_as) if note.same_as else None
+    target = ibid_target(note, lookup)
     shown = target or note
     kind = "a tweet" if shown.kind == "tweet" else f"a {shown.kind}"
     kind_date = f" ({kind}{', ' + shown.date if shown.date else ''})"

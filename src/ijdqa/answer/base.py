@@ -1,0 +1,131 @@
+"""What every kind of extractive answer shares: the answerer's state (the corpus view, the
+index, the speller, the acronyms, the appendix rows' chunks, the decision), the refusal, and
+the sentence scoring that general and source answers both use. Each answer kind is a mixin of
+its own module (table.py, sources.py, general.py) over `AnswererBase`; answerer.py routes a
+question to one of them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any, NamedTuple, Protocol
+
+import numpy as np
+
+from ijdqa import prompts
+from ijdqa.answer import appendix, composed, places
+from ijdqa.answer import sentences as extractive
+from ijdqa.answer.aliases import find_aliases
+from ijdqa.answer.decide import Decision, shipped
+from ijdqa.answer.params import PARAMS, ScoringParams
+from ijdqa.answer.sentences import Candidate
+from ijdqa.answer.spelling import Speller
+from ijdqa.search.corpus import CorpusView
+from ijdqa.search.lexical import LexicalIndex, tokenize
+from ijdqa.text import is_prose
+from ijdqa.types import (
+    Answer,
+    Chunk,
+    Hit,
+)
+
+_NAME_RE = re.compile(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-z][\w’'-]+)")
+
+
+class Searcher(Protocol):
+    chunks: list[Chunk]
+
+    @property
+    def lexical(self) -> LexicalIndex: ...
+    def lexical_for(self, scope: str | None) -> LexicalIndex: ...
+
+    @property
+    def query_embedder(self) -> Any: ...
+
+    def embed_sentences(self, texts: list[str]) -> np.ndarray: ...
+
+    def search(
+        self, query: str, *, k: int = 6, filters: dict[str, Any] | None = None, mode: str = "hybrid"
+    ) -> list[Hit]: ...
+
+
+class Scoring(NamedTuple):
+    """What sentences of one question are scored with: its vector, its scope's BM25 stats."""
+
+    vector: np.ndarray
+    lexical: LexicalIndex
+
+
+class AnswererBase:
+    """The state and the shared steps of the extractive answerer (see answerer.py)."""
+
+    def __init__(
+        self,
+        view: CorpusView,
+        index: Searcher,
+        *,
+        params: ScoringParams = PARAMS,
+        decision: Decision | None = None,
+        decide: bool = True,
+    ) -> None:
+        self.view = view
+        self.index = index
+        self.params = params
+        self._decision = decision
+        self.decide = decide  # False: answer with the best sentence always (calibration)
+        self.trace: dict[str, Any] | None = None  # the last general answer's features
+        self._by_org = {o: c for c in index.chunks for o in c.organizations}
+        self._rows = composed.Rows(index.chunks, view.report.organizations)
+        self._table_words = appendix.table_words(view.report.paragraphs)
+        self.speller = Speller(c.text for c in index.chunks)
+        self._names = extractive.name_stems(c.text for c in index.chunks if c.source == "report")
+        self.aliases = find_aliases(c.text for c in index.chunks if c.source == "report")
+        self._notes: dict[int, list[Chunk]] = {}  # footnote number -> its footnote chunks
+        for chunk in index.chunks:
+            if chunk.kind == "footnote":
+                for number in chunk.footnotes:
+                    self._notes.setdefault(number, []).append(chunk)
+
+    @property
+    def decision(self) -> Decision:
+        """The answer-or-refuse model: the one given, else the one the package ships (read
+        on first use, so calibration can run while it is being refitted)."""
+        if self._decision is None:
+            self._decision = shipped()
+        return self._decision
+
+    def unknown_names(self, question: str) -> list[str]:
+        """Capitalized words of the question that occur nowhere in the corpus."""
+        known = self.index.lexical.idf
+        names = [m.group(1) for m in _NAME_RE.finditer(question)]
+        return [
+            n
+            for n in dict.fromkeys(names)
+            if tokenize(n)
+            and all(known(t) is None for t in tokenize(n))
+            and not places.is_place_word(n)
+        ]
+
+    def refuse(self, base: Answer, query: str, *, k: int, names: Sequence[str] = ()) -> Answer:
+        text = prompts.refusal()
+        if names:
+            text += " " + prompts.render("refusal_detail", names=", ".join(names))
+        see_also = tuple(self.index.search(query, k=min(k, 3)))
+        return replace(base, text=text, refused=True, see_also=see_also)
+
+    def _score(self, query: str, cands: Sequence[Candidate], scoring: Scoring) -> list[Candidate]:
+        return extractive.score(
+            query,
+            cands,
+            idf=scoring.lexical.idf,
+            max_idf=scoring.lexical.max_idf,
+            related=scoring.lexical.related,
+            embed=self.index.embed_sentences,
+            query_vector=scoring.vector,
+        )
+
+    def _usable(self, chunk: Chunk) -> bool:
+        """Footnotes answer only where they say something beyond the citation itself."""
+        return chunk.kind != "footnote" or is_prose(chunk.text)

@@ -1,0 +1,204 @@
+"""General questions: the one to three report sentences that answer best, if the calibrated
+decision takes them for an answer (else a refusal with the closest passages), and a prose
+footnote a chosen sentence cites when it names what the question asks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from ijdqa.answer import sentences as extractive
+from ijdqa.answer.base import AnswererBase, Scoring
+from ijdqa.answer.question import (
+    addresses_reader,
+    answer_type,
+    asks_why,
+    fits_type,
+    split_context,
+    why_verb,
+)
+from ijdqa.answer.sentences import Candidate
+from ijdqa.citations import keep_valid, make_citation
+from ijdqa.referents import with_referent
+from ijdqa.search.lexical import tokenize
+from ijdqa.types import (
+    Answer,
+    Hit,
+)
+
+
+class GeneralAnswers(AnswererBase):
+    """Answers from the best-scoring report sentences."""
+
+    def _general(
+        self,
+        base: Answer,
+        query: str,
+        *,
+        k: int,
+        filters: dict[str, Any] | None,
+        names: Sequence[str] = (),
+    ) -> Answer:
+        """The best sentences for the question, if the calibrated decision takes them for an
+        answer; else a refusal with the closest passages."""
+        # the k best passages that can answer: citing footnotes (a URL, "Ibid") match dates
+        # and names well but hold no answer, so they must not crowd the others out
+        hits = [
+            h for h in self.index.search(query, k=2 * k, filters=filters) if self._usable(h.chunk)
+        ]
+        cands = [
+            c
+            for c in extractive.candidates(hits[:k], usable=self._usable, base=self.view.base)
+            if not addresses_reader(c.text)  # an instruction in the corpus is evidence, not fact
+        ]
+        vector = np.asarray(self.index.query_embedder.embed_query(query), dtype=np.float32)
+        scoring = Scoring(vector, self.index.lexical_for((filters or {}).get("scope")))
+        scored = self._score(query, cands, scoring)
+        own = split_context(query)[0]
+        wanted = answer_type(own)
+        strict = [c for c in scored if _fits(c, query, wanted)]
+        fitting = strict or [c for c in scored if _fits(c, query, wanted, loose=True)]
+        chosen = extractive.select(fitting, floor=0.0)
+        if not chosen:
+            self.trace = None
+            return self.refuse(base, query, k=k, names=names)
+        features = self._features(own, scored, fitting, scoring, names)
+        features["loose_type"] = float(not strict)
+        probability = self.decision.probability(features) if self.decide else None
+        self.trace = {"features": features, "probability": probability}
+        if probability is not None and probability < self.decision.threshold:
+            return self.refuse(base, query, k=k, names=names)
+        chosen += self._followed_note(query, chosen, scoring, wanted)
+        parts, citations = [], []
+        for marker, cand in enumerate(chosen, start=1):
+            citation = make_citation(self.view, cand.chunk, cand.start, cand.end, marker=marker)
+            if citation is None:
+                continue
+            parts.append(f"{with_referent(cand.text, cand.referent)} [{marker}]")
+            citations.append(citation)
+        return keep_valid(replace(base, text=" ".join(parts), citations=tuple(citations)))
+
+    def _features(
+        self,
+        own: str,
+        scored: Sequence[Candidate],
+        fitting: Sequence[Candidate],
+        scoring: Scoring,
+        names: Sequence[str],
+    ) -> dict[str, float]:
+        """What the decision weighs, measured on the best fitting sentence."""
+        best = fitting[0]
+        lexical = scoring.lexical
+        named, plain = extractive.split_terms(own, self._names)
+        have = set(tokenize(best.scoring_text))
+
+        def covered(terms: Sequence[str]) -> float:
+            if not terms:
+                return 1.0
+            weights = {
+                t: max(lexical.idf(t) or lexical.max_idf, self.params.least_weight) for t in terms
+            }
+            total = sum(weights.values())
+            return sum(w * extractive.credit(t, have) for t, w in weights.items()) / total
+
+        wanted = answer_type(own)
+        why = asks_why(own)
+        top = lexical.max_idf or 1.0  # a scope of one or two passages: every idf can be 0
+        return {
+            "score": best.score,
+            "coverage": best.coverage,
+            "similarity": best.similarity,
+            "predicate_coverage": covered(plain),
+            "name_coverage": covered(named),
+            "unknown_terms": float(
+                extractive.unknown_terms(own, idf=lexical.idf, related=lexical.related)
+            ),
+            "unknown_names": float(len(names)),
+            "typed": float(wanted is not None),
+            "type_gap": float(extractive.type_gap(scored, fitting)),
+            "premise_missing": float(why and not extractive.premise_stated(scored, why_verb(own))),
+            "anchored": float(best.anchored),
+            "margin": best.score - (fitting[1].score if len(fitting) > 1 else 0.0),
+            "footnote": float(best.chunk.kind == "footnote"),
+            "terms": float(len(named) + len(plain)),
+            "predicate_similarity": self._predicate_similarity(own, named, best),
+            "missing_name_weight": max(
+                (
+                    (lexical.idf(t) or lexical.max_idf) / top
+                    for t in named
+                    if not extractive.credit(t, have)
+                ),
+                default=0.0,
+            ),
+            "missing_weight": max(
+                (
+                    (lexical.idf(t) or lexical.max_idf) / top
+                    for t in plain
+                    if not extractive.credit(t, have)
+                ),
+                default=0.0,
+            ),
+            **{
+                f"asks_{kind}": float(wanted == kind)
+                for kind in ("number", "time", "person", "place")
+            },
+        }
+
+    def _predicate_similarity(self, own: str, named: Sequence[str], best: Candidate) -> float:
+        """How close the sentence is to what the question asks, its names left out: "How old
+        is X?" asks about an age, which a sentence about X need not be."""
+        names = set(named)
+        rest = " ".join(w for w in own.split() if not set(tokenize(w)) & names)
+        if not rest.strip() or rest.strip() == own.strip():
+            return best.similarity
+        vector = np.asarray(self.index.query_embedder.embed_query(rest), dtype=np.float32)
+        sentence = self.index.embed_sentences([best.scoring_text])[0]
+        return float(np.dot(sentence, vector))
+
+    def _followed_note(
+        self, query: str, chosen: Sequence[Candidate], scoring: Scoring, wanted: str | None
+    ) -> list[Candidate]:
+        """The best sentence of a prose footnote that a chosen sentence cites, as a reader
+        follows a marker: "... were western academics ...19" -> note 19 names them.
+
+        Only one (an answer stays within four sentences), sharing a question word and holding
+        the kind of answer asked for.
+        """
+        taken = {(c.chunk.chunk_id, c.start) for c in chosen}
+        notes = [
+            n
+            for n in self._cited_notes(query, chosen, scoring)
+            if n.coverage > 0
+            and (n.chunk.chunk_id, n.start) not in taken
+            and fits_type(n.text, query, wanted)
+        ]
+        return notes[:1]
+
+    def _cited_notes(
+        self, query: str, cands: Sequence[Candidate], scoring: Scoring
+    ) -> list[Candidate]:
+        """The sentences of the prose footnotes that `cands` cite, scored for `query`."""
+        markers = self.view.report.markers
+        cited = {
+            m.number
+            for c in cands
+            if c.chunk.kind != "footnote" and c.chunk.source == "report"
+            for m in markers
+            if c.start <= m.offset <= c.end
+        }
+        hits = [Hit(chunk, 0.0) for n in sorted(cited) for chunk in self._notes.get(n, [])]
+        return self._score(
+            query, extractive.candidates(hits, usable=self._usable, base=self.view.base), scoring
+        )
+
+
+def _fits(cand: Candidate, question: str, wanted: str | None, *, loose: bool = False) -> bool:
+    """Whether a sentence holds the kind of answer asked for; the person a sentence's "he" or
+    "she" refers to counts as a person it names ("which speaker said ..." -> "He said ...")."""
+    if fits_type(cand.scoring_text, question, wanted, anchored=cand.anchored, loose=loose):
+        return True
+    who = cand.referent
+    return wanted == "person" and who is not None and who.lower() not in question.lower()

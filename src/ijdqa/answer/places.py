@@ -1,0 +1,196 @@
+"""Places in a question about the organizations table: a country however written (its name,
+demonym or adjective, "X-based", a city of the table), a continent or sub-region derived from
+the country, and whether a table row lies in a place. Pure."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Literal
+
+from ijdqa.answer.spelling import lexicon
+from ijdqa.report.organizations import DEMONYMS, canonical_country
+from ijdqa.text import normalize
+from ijdqa.types import Organization
+
+
+@dataclass(frozen=True)
+class Place:
+    kind: Literal["country", "region", "city"]
+    name: str
+
+
+# nouns a question uses for the rows of such a table
+ROW_NOUN = re.compile(
+    r"\b(?:"
+    + "|".join(map(re.escape, sorted(lexicon("row_nouns.txt"), key=len, reverse=True)))
+    + r")\b",
+    re.I,
+)
+
+
+BASED = re.compile(r"([A-Za-z]+)[- ]based\b", re.I)
+
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z.'’]*")
+
+
+LONGEST_PLACE = 3  # words in the longest place name looked up ("united arab emirates")
+
+
+@cache
+def regions() -> dict[str, frozenset[str]]:
+    """Region name -> the ISO alpha-2 codes of its countries (lexicon/regions.txt)."""
+    out = {}
+    for line in lexicon("regions.txt"):
+        name, _, codes = line.partition(":")
+        out[name.strip()] = frozenset(codes.split())
+    return out
+
+
+@cache
+def _region_words() -> dict[str, str]:
+    words = {name.lower(): name for name in regions()}
+    for line in lexicon("region_words.txt"):
+        word, _, name = line.partition("=")
+        words[word.strip().lower()] = name.strip()
+    return words
+
+
+@cache
+def _alpha2(country: str) -> str | None:
+    import pycountry  # local: the ISO tables load only for a region question
+
+    try:
+        return str(pycountry.countries.lookup(country).alpha_2)
+    except LookupError:
+        return None
+
+
+def regions_of(org: Organization) -> set[str]:
+    """Every region a row is in: those of its country, and the one the report gives."""
+    found = {org.region} if org.region else set()
+    code = _alpha2(org.country) if org.country else None
+    if code:
+        found |= {name for name, codes in regions().items() if code in codes}
+    return found
+
+
+def region_of(org: Organization) -> str | None:
+    """The continent of a row, for display: the report's own label, else the country's."""
+    if org.region:
+        return org.region
+    continents = [
+        n
+        for n in ("Africa", "Asia", "Europe", "North America", "South America", "Oceania")
+        if n in regions_of(org)
+    ]
+    return continents[0] if continents else None
+
+
+_SUFFIXES = (
+    ("ian", ""),
+    ("ian", "ia"),
+    ("ian", "a"),
+    ("an", ""),
+    ("an", "a"),
+    ("n", ""),
+    ("i", ""),
+    ("ese", ""),
+    ("ish", ""),
+)
+
+
+def country_of(phrase: str) -> str | None:
+    """The country a phrase names: its name in any common form, or its demonym."""
+    found = canonical_country(phrase)
+    if found:
+        return found
+    lower = normalize(phrase).strip(".")
+    if lower in DEMONYMS:
+        return DEMONYMS[lower]
+    # the longest name that fits: "Nigerian" is Nigeria, not Niger
+    stems = sorted(
+        (
+            lower[: -len(s)] + r
+            for s, r in _SUFFIXES
+            if lower.endswith(s) and len(lower) > len(s) + 2
+        ),
+        key=len,
+        reverse=True,
+    )
+    return next((c for stem in stems if (c := canonical_country(stem))), None)
+
+
+def is_place_word(word: str) -> bool:
+    """A country, a demonym or a region word ("Malaysian", "African")."""
+    return bool(country_of(word)) or normalize(word) in _region_words()
+
+
+def link_places(question: str, orgs: Sequence[Organization]) -> list[tuple[Place, int]]:
+    """Every place the question mentions, with the offset where it starts, longest first and
+    never overlapping: "South Africa" is one place, not Africa."""
+    return [(place, start) for place, start, _ in place_spans(question, orgs)]
+
+
+def place_spans(question: str, orgs: Sequence[Organization]) -> list[tuple[Place, int, int]]:
+    """`link_places` with the offset where each mention ends too."""
+    text = BASED.sub(lambda m: f"{m.group(1)} based", question)
+    cities = {normalize(o.city): o.city for o in orgs if o.city}
+    spans = [(m.start(), m.end(), m.group(0)) for m in _WORD.finditer(text)]
+    taken: set[int] = set()
+    found: list[tuple[Place, int, int]] = []
+    for size in range(LONGEST_PLACE, 0, -1):
+        for i in range(len(spans) - size + 1):
+            if any(j in taken for j in range(i, i + size)):
+                continue
+            phrase = " ".join(s[2] for s in spans[i : i + size]).strip(".")
+            place = place_named(phrase, cities)
+            if place is None and size == 1 and normalize(phrase) == "us":
+                place = _us_country(text, spans, i)
+            if place is not None:
+                taken.update(range(i, i + size))
+                found.append((place, spans[i][0], spans[i + size - 1][1]))
+    return sorted(found, key=lambda p: p[1])
+
+
+def _us_country(text: str, spans: list[tuple[int, int, str]], i: int) -> Place | None:
+    """A lowercase "us" is the country where a country stands: "the us", "us-based", "us
+    groups"; elsewhere it is the pronoun ("tell us")."""
+    before = text[: spans[i][0]].lower()
+    after = text[spans[i][1] :].lower()
+    if before.endswith("the ") or re.match(r"\s+based\b", after) or ROW_NOUN.match(after.strip()):
+        return Place("country", "United States")
+    return None
+
+
+def place_named(phrase: str, cities: dict[str, str]) -> Place | None:
+    key = normalize(phrase)
+    if key in ("us",) and phrase != phrase.upper():  # the pronoun, not the country
+        return None
+    if key in _region_words():
+        return Place("region", _region_words()[key])
+    if key in cities:
+        return Place("city", cities[key])
+    country = country_of(phrase)
+    return Place("country", country) if country else None
+
+
+def matches(org: Organization, place: Place) -> bool:
+    if place.kind == "country":
+        return org.country is not None and normalize(org.country) == normalize(place.name)
+    if place.kind == "city":
+        return org.city is not None and normalize(org.city) == normalize(place.name)
+    return place.name in regions_of(org)
+
+
+def ranked(names: Iterable[str]) -> list[tuple[str, int]]:
+    """(name, rows) most rows first, then by name."""
+    return sorted(Counter(names).items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def describe(places: Sequence[Place]) -> str:
+    return " or ".join(p.name for p in places)

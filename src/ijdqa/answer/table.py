@@ -1,0 +1,177 @@
+"""Questions about the appendix table of partner organizations: counts, lists, shares and
+breakdowns by country or region, each row cited by its appendix entry (appendix.py reads the
+question and selects the rows)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+from ijdqa import prompts
+from ijdqa.answer import appendix
+from ijdqa.answer.base import AnswererBase
+from ijdqa.answer.question import (
+    split_context,
+)
+from ijdqa.citations import make_citation
+from ijdqa.types import (
+    Citation,
+    Organization,
+)
+
+
+class TableAnswers(AnswererBase):
+    """Answers computed over the organizations table."""
+
+    def _organizations(
+        self, core: str, resolved: str, earlier: str | None = None
+    ) -> dict[str, Any] | None:
+        orgs = self.view.report.organizations
+        own, context = split_context(resolved)
+        query = appendix.parse(core, orgs, self._table_words, context=context or earlier)
+        if query is None and own != core:
+            query = appendix.parse(own, orgs, self._table_words)
+        if query is None:
+            return None
+        chosen = appendix.select(query, orgs)
+        if query.operation in ("by_country", "countries", "by_region") or query.each:
+            return self._org_groups(query, chosen)
+        if query.operation == "total" and not query.exclude:
+            return self._org_total(orgs)
+        if query.names and appendix.asks_missing_field(core, chosen.rows):
+            return {"refused": True}  # "which city is X in" where the table gives none
+        whether = appendix.asks_whether(core)
+        if not chosen.rows:
+            where = query.member or appendix.describe(query.include) or " ".join(query.words)
+            text = prompts.render("organizations_none", what=where, count=len(orgs))
+            return {
+                "text": ("No. " if whether else "") + text,
+                "citations": (),
+                "notes": (prompts.render("organizations_whole"),),
+            }
+        listed = self._org_list(chosen.rows, query, orgs)
+        return {**listed, "text": "Yes. " + listed["text"]} if whether else listed
+
+    def _org_list(
+        self, found: list[Organization], query: appendix.AppendixQuery, orgs: Sequence[Organization]
+    ) -> dict[str, Any]:
+        repeats = query.operation == "duplicates"
+        if repeats:
+            place = "listed twice"
+        else:
+            place = f"in {appendix.describe(query.include)}" if query.include else ""
+            if query.names:
+                place = f"named {' or '.join(query.names)} {place}"
+            if query.words:
+                place = f"whose entry names {' or '.join(query.words)} {place}"
+        distinct = len({(o.name, o.country, o.city) for o in found})
+        note = (
+            ""
+            if distinct == len(found) or repeats
+            else f" ({distinct} distinct; one is listed twice)"
+        )
+        head = (
+            prompts.render(
+                "organizations_count",
+                count=len(found),
+                plural="" if len(found) == 1 else "s",
+                place=place.strip(),
+                repeat_note=note,
+            )
+            .replace("  ", " ")
+            .replace(" :", ":")
+        )
+        citations: list[Citation] = []
+        if query.share:  # a share of the whole table rests on the whole table
+            table = self._rows_citation(orgs, marker=1)
+            citations += [table] if table else []
+            head = head.rstrip(":") + prompts.render(
+                "organizations_share",
+                count=len(found),
+                total=len(orgs),
+                percent=f"{100 * len(found) / len(orgs):.1f}",
+            )
+            head = head.rstrip(":") + (" [1]:" if table else ":")
+        lines = [head]
+        for marker, org in enumerate(found, start=len(citations) + 1):
+            citation = self._entry_citation(org, marker)
+            suffix = f" [{marker}]" if citation else ""
+            where = ", ".join(x for x in (org.city, org.country or org.region) if x)
+            lines.append(f"- {org.number}. {org.name}{f' ({where})' if where else ''}{suffix}")
+            if citation:
+                citations.append(citation)
+        return {
+            "text": "\n".join(lines),
+            "citations": tuple(citations),
+            "notes": _excluded_note(query),
+        }
+
+    def _org_total(self, orgs: Sequence[Organization]) -> dict[str, Any]:
+        distinct = len({(o.name, o.country, o.city) for o in orgs})
+        note = (
+            ""
+            if distinct == len(orgs)
+            else f", {distinct} of them distinct (one entry repeats another)"
+        )
+        text = prompts.render("organizations_total", count=len(orgs), repeat_note=note)
+        citation = self._rows_citation(orgs, marker=1)  # the count rests on every row
+        return {
+            "text": text + (" [1]" if citation else ""),
+            "citations": (citation,) if citation else (),
+        }
+
+    def _org_groups(
+        self, query: appendix.AppendixQuery, chosen: appendix.Selection
+    ) -> dict[str, Any]:
+        """A breakdown by country or region; "how many countries" leads with the number."""
+        breakdown = ", ".join(f"{name} {count}" for name, count in chosen.groups)
+        by = "region" if query.operation == "by_region" else "country"
+        if query.each:
+            head = prompts.render("organizations_each", breakdown=breakdown, count=len(chosen.rows))
+            listed = self._org_list(
+                chosen.rows, replace(query, each=False), self.view.report.organizations
+            )
+            return {**listed, "text": head + "\n" + listed["text"].split("\n", 1)[1]}
+        template = (
+            "organizations_distinct" if query.operation == "countries" else "organizations_groups"
+        )
+        real = [name for name, _ in chosen.groups if name != appendix.NO_COUNTRY]
+        text = prompts.render(
+            template,
+            by=by,
+            breakdown=breakdown,
+            count=len(real),
+            rows=len(chosen.rows),
+            excluded="",
+        )
+        citation = self._rows_citation(chosen.rows, marker=1)  # the counts rest on the rows
+        return {
+            "text": text + (" [1]" if citation else ""),
+            "citations": (citation,) if citation else (),
+            "notes": _excluded_note(query),
+        }
+
+    def _rows_citation(self, rows: Sequence[Organization], *, marker: int) -> Citation | None:
+        """One citation of the table from the first of `rows` to the last: a count or a
+        breakdown is checked against the rows its citation covers (answer/composed.py)."""
+        chunks = [self._by_org[o.number] for o in rows if o.number in self._by_org]
+        if not chunks:
+            return None
+        first = min(chunks, key=lambda c: c.start)
+        last = max(chunks, key=lambda c: c.end)
+        return make_citation(self.view, first, first.start, last.end, marker=marker)
+
+    def _entry_citation(self, org: Organization, marker: int) -> Citation | None:
+        chunk = self._by_org.get(org.number)
+        if chunk is None:
+            return None
+        return make_citation(self.view, chunk, chunk.start, chunk.end, marker=marker)
+
+
+def _excluded_note(query: appendix.AppendixQuery) -> tuple[str, ...]:
+    """What a table answer leaves out, as asked: a note beside the answer, not a claim in it
+    (no row it cites is in the places left out, so none could back their names)."""
+    if not query.exclude:
+        return ()
+    return (f"Not counted, as asked: {appendix.describe(query.exclude)}.",)

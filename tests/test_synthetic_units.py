@@ -1,0 +1,175 @@
+"""Unit tests on the second report (tests/data/synthetic_report.txt, written by us) indexed in
+tmp_path with the fake embedder: question analysis, footnotes and their Ibids, citations, and
+the appendix table answered end to end. Fast (no model), and nothing here knows the bundled
+report. The answers checked here do not go through the calibrated decision (footnote and table
+questions), so the fake vectors cannot change them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fakes import HashEmbedder
+from ijdqa.answer import ExtractiveAnswerer
+from ijdqa.answer.question import (
+    answer_type,
+    asks_why,
+    explicit_footnote,
+    split_compound,
+    split_context,
+    wants_source,
+)
+from ijdqa.citations import keep_valid, make_citation
+from ijdqa.render import describe_footnote, render_markdown
+from ijdqa.report.parse import parse_report
+from ijdqa.search.build import build_index
+from ijdqa.search.corpus import CorpusView, build_chunks, corpus_hash
+from ijdqa.search.index import Index, open_index
+from ijdqa.types import Answer, Report, footnote_urls
+from support import DATA
+
+
+@pytest.fixture(scope="module")
+def second() -> Report:
+    return parse_report((DATA / "synthetic_report.txt").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def index(second: Report, tmp_path_factory: pytest.TempPathFactory) -> Index:
+    items = build_chunks(second)
+    root: Path = tmp_path_factory.mktemp("second-hash-index")
+    build_index(
+        root, items, embedder=lambda: HashEmbedder(64), model="hash", inputs=corpus_hash(items)
+    )
+    return open_index(root, query_embedder=HashEmbedder(64))
+
+
+@pytest.fixture(scope="module")
+def answerer(second: Report, index: Index) -> ExtractiveAnswerer:
+    return ExtractiveAnswerer(CorpusView(second), index)
+
+
+def assert_verbatim(view: CorpusView, index: Index, answer: Answer) -> None:
+    for c in answer.citations:
+        chunk = index.chunk(c.chunk_id)
+        assert chunk is not None
+        base = view.base(chunk)
+        assert base is not None and base[c.start : c.end] == c.quote
+
+
+# --- question analysis ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "wanted"),
+    [
+        ("When was the Trust founded?", "time"),
+        ("Who chaired the Trust?", "person"),
+        ("How many members did the choir recruit?", "number"),
+        ("Where will the next festival be held?", "place"),
+        ("What did the harbour master promise?", None),
+    ],
+)
+def test_the_kind_of_answer_a_question_asks_for(question: str, wanted: str | None) -> None:
+    assert answer_type(question) == wanted
+
+
+def test_questions_about_sources_and_footnotes_are_recognized() -> None:
+    assert explicit_footnote("What does footnote 14 say?") == 14
+    assert explicit_footnote("What did the harbour master promise?") is None
+    assert wants_source("Which tweet is cited for the projection?")
+    assert wants_source("What does footnote 14 say?")
+    assert not wants_source("How many members did the choir recruit?")
+
+
+def test_two_questions_in_one_are_split_and_why_is_seen() -> None:
+    both = "What did the harbour master promise and where will the next festival be held?"
+    assert len(split_compound(both)) == 2
+    assert split_compound("Who chaired the Trust?") == ["Who chaired the Trust?"]
+    assert asks_why("Why did the festival move online?")
+    assert not asks_why("When did the festival move online?")
+    assert split_context("When? (context: Who chaired the Trust?)") == (
+        "When?",
+        "Who chaired the Trust?",
+    )
+
+
+# --- footnotes -----------------------------------------------------------------------------
+
+
+def test_every_ibid_of_the_second_report_resolves_to_a_footnote_with_a_url(second: Report) -> None:
+    ibids = [f for f in second.footnotes if f.same_as is not None]
+    assert len(ibids) == 2  # "Ibid" and "Ibid." in the file
+    for note in ibids:
+        target = second.resolve(note.number)
+        assert target is not None and target.same_as is None and target.urls
+        assert target.number < note.number
+        assert footnote_urls([note], second.footnote_map) == list(target.urls)
+        assert f"(Ibid: fn {target.number})" in describe_footnote(note, second.footnote_map)
+
+
+def test_a_footnote_question_cites_the_sentence_its_marker_closes(
+    answerer: ExtractiveAnswerer, second: Report, index: Index
+) -> None:
+    ibid = next(f for f in second.footnotes if f.same_as is not None)
+    answer = answerer.answer(f"What is the source of footnote {ibid.number}?")
+    assert not answer.refused
+    [citation] = answer.citations
+    assert citation.quote == ibid.cited_in  # the sentence the marker closes
+    assert [n.number for n in citation.footnotes] == [ibid.number, ibid.same_as]
+    assert second.resolve(ibid.number).urls[0] in answer.text  # the URL of the note it repeats
+    assert_verbatim(answerer.view, index, answer)
+
+
+# --- citations -----------------------------------------------------------------------------
+
+
+def test_a_citation_is_cut_from_its_base_text_and_carries_the_markers_inside(
+    second: Report, index: Index
+) -> None:
+    view = CorpusView(second)
+    chunk = next(c for c in index.chunks if c.kind == "body" and c.footnotes)
+    citation = make_citation(view, chunk, chunk.start, chunk.end, marker=1)
+    assert citation is not None and citation.quote == chunk.text
+    inside = {m.number for m in second.markers if chunk.start <= m.offset <= chunk.end}
+    assert {n.number for n in citation.footnotes} == inside
+    assert make_citation(view, chunk, chunk.end, chunk.start, marker=1) is None  # empty span
+    past = len(second.text) + 1
+    assert make_citation(view, chunk, chunk.start, past, marker=1) is None
+
+
+def test_markers_without_a_citation_are_dropped(second: Report, index: Index) -> None:
+    view = CorpusView(second)
+    chunk = next(c for c in index.chunks if c.kind == "body")
+    citation = make_citation(view, chunk, chunk.start, chunk.end, marker=1)
+    assert citation is not None
+    kept = keep_valid(Answer(question="q", text="Said [1]. Made up [2].", citations=(citation,)))
+    assert kept.text == "Said [1]. Made up ." and kept.dropped_markers == 1
+    assert render_markdown(kept, second.footnote_map).startswith("Said [^1]. Made up .")
+
+
+# --- the appendix table, end to end ----------------------------------------------------------
+
+
+def test_the_table_total_is_every_row_cited_by_its_first_and_last_entry(
+    answerer: ExtractiveAnswerer, second: Report, index: Index
+) -> None:
+    answer = answerer.answer("How many organizations are listed in the appendix?")
+    orgs = second.organizations
+    assert not answer.refused and f" {len(orgs)} " in answer.text
+    assert [c.quote for c in answer.citations] == [orgs[0].line, orgs[-1].line]
+    assert_verbatim(answerer.view, index, answer)
+
+
+def test_a_country_question_lists_exactly_the_rows_of_that_country(
+    answerer: ExtractiveAnswerer, second: Report, index: Index
+) -> None:
+    countries = [o.country for o in second.organizations if o.country]
+    country = min(sorted(set(countries)), key=countries.count)  # one with the fewest rows
+    answer = answerer.answer(f"Which partner organizations are in {country}?")
+    rows = [o for o in second.organizations if o.country == country]
+    assert not answer.refused and len(answer.citations) == len(rows)
+    assert [c.quote for c in answer.citations] == [o.line for o in rows]
+    assert all(o.name in answer.text for o in rows)
+    assert_verbatim(answerer.view, index, answer)
