@@ -10,24 +10,36 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import cast
+from typing import NamedTuple, cast
 
 from ijdqa.citations import MARKER_RE
 from ijdqa.schema import AnswerJSON, CitationJSON, FootnoteDetail, Generator, Source
 from ijdqa.types import Answer, Citation, Footnote, footnote_urls, ibid_target
 
 
+class FootnoteFacts(NamedTuple):
+    """What every description of a footnote shows, whatever its format."""
+
+    note: Footnote
+    repeats: Footnote | None  # the footnote an Ibid repeats
+    shown: Footnote  # the footnote whose date, kind and text stand for it
+    urls: list[str]  # its URLs, an Ibid's from the footnotes it repeats
+
+
+def footnote_facts(note: Footnote, lookup: Mapping[int, Footnote]) -> FootnoteFacts:
+    target = ibid_target(note, lookup)
+    return FootnoteFacts(note, target, target or note, footnote_urls([note], lookup))
+
+
 def describe_footnote(note: Footnote, lookup: Mapping[int, Footnote]) -> str:
     """One footnote in a line: number, the footnote an Ibid repeats, date, URLs (or the note)."""
-    target = ibid_target(note, lookup)
-    shown = target or note
-    urls = footnote_urls([note], lookup)
+    facts = footnote_facts(note, lookup)
     parts = [f"fn {note.number}"]
-    if target:
-        parts.append(f"(Ibid: fn {target.number})")
-    if shown.date:
-        parts.append(shown.date)
-    parts.append(", ".join(urls) if urls else f"note: {shown.text}")
+    if facts.repeats:
+        parts.append(f"(Ibid: fn {facts.repeats.number})")
+    if facts.shown.date:
+        parts.append(facts.shown.date)
+    parts.append(", ".join(facts.urls) if facts.urls else f"note: {facts.shown.text}")
     return " ".join(parts)
 
 
@@ -123,10 +135,9 @@ def citation_sources(notes: Sequence[Footnote], lookup: Mapping[int, Footnote]) 
     a footnote with no URL still gets one entry, url null, so its note is not lost."""
     out: list[Source] = []
     for note in notes:
-        target = ibid_target(note, lookup)
-        shown = target or note
+        _, target, shown, urls = footnote_facts(note, lookup)
         text = f"Ibid. (footnote {target.number}): {target.text}" if target else note.text
-        for url in footnote_urls([note], lookup) or (None,):
+        for url in urls or (None,):
             out.append({"footnote": note.number, "url": url, "date": shown.date, "note": text})
     return out
 

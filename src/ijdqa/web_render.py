@@ -17,7 +17,8 @@ from pathlib import Path
 
 from ijdqa.citations import MARKER_RE
 from ijdqa.errors import IjdqaError
-from ijdqa.types import Answer, Citation, Footnote, Organization, Report, footnote_urls, ibid_target
+from ijdqa.render import footnote_facts
+from ijdqa.types import Answer, Citation, Footnote, Organization, Report
 
 CONTEXT_CHARS = 360  # how much of the paragraph to show on each side of a quote
 _URL_RE = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:)\]]")
@@ -183,11 +184,9 @@ def quote_in_context(c: Citation) -> str:
 
 def footnote_html(note: Footnote, lookup: Mapping[int, Footnote]) -> str:
     """Footnote number, date, kind and URL links; an Ibid shows the URL of the note it repeats."""
-    target = ibid_target(note, lookup)
-    shown = target or note
+    _, target, shown, urls = footnote_facts(note, lookup)
     ibid = f" (Ibid., repeats footnote {target.number})" if target else ""
     date = f' · <span class="ijdqa-date">{esc(shown.date)}</span>' if shown.date else ""
-    urls = footnote_urls([note], lookup)
     links = " ".join(external_link(u) for u in urls) if urls else esc(shown.text)
     return (
         f'<span class="ijdqa-fn">footnote {note.number}</span>{ibid}{date}'
@@ -261,19 +260,21 @@ FOOTNOTE_HEADERS = ["#", "page", "date", "kind", "text", "URL(s)", "Ibid"]
 def footnote_rows(report: Report) -> list[list[object]]:
     """One row per footnote: number, page, date (an Ibid's from its target), kind, the text
     without its URLs, the URLs (an Ibid's are its target's), the footnote an Ibid repeats."""
-    lookup = report.footnote_map
-    return [
-        [
-            f.number,
-            f.page,
-            f.date or getattr(ibid_target(f, lookup), "date", None) or "",
-            f.kind,
-            " ".join(_URL_RE.sub("", f.text).split()) or "—",  # the URLs have their own column
-            "\n".join(footnote_urls([f], lookup)),
-            f.same_as or "",
-        ]
-        for f in report.footnotes
-    ]
+    rows: list[list[object]] = []
+    for f in report.footnotes:
+        facts = footnote_facts(f, report.footnote_map)
+        rows.append(
+            [
+                f.number,
+                f.page,
+                f.date or facts.shown.date or "",
+                f.kind,
+                " ".join(_URL_RE.sub("", f.text).split()) or "—",  # the URLs have their own column
+                "\n".join(facts.urls),
+                f.same_as or "",
+            ]
+        )
+    return rows
 
 
 def footnotes_html(report: Report) -> str:
