@@ -69,9 +69,11 @@ check: lint test
 eval: install
 	$(IJDQA) eval --check eval/thresholds.json --json > eval/summary.json
 
-# the same sets answered by the local LLM (make llm), beside the extractive runs
+# the local LLM (make llm) beside the extractive answerer, on the same 60 questions of each set
+# (spread evenly; every question would take the model about 16 minutes on an idle machine)
 eval-llm: llm
-	$(IJDQA) eval --llm local --label llm-local --json > eval/summary-llm.json
+	$(IJDQA) eval --sample 60 --label extractive-s60 --json > eval/summary-extractive-s60.json
+	$(IJDQA) eval --llm local --llm-timeout 120 --sample 60 --label llm-local-s60 --json > eval/summary-llm.json
 
 # refit the answer-or-refuse decision on dev only (writes src/ijdqa/answer/decision.json)
 calibrate: install
