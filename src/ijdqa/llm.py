@@ -100,18 +100,27 @@ def stream_reply(
     """
     from langchain_core.messages import HumanMessage, SystemMessage
 
-    deadline = time.monotonic() + timeout if timeout else None
     messages = [SystemMessage(content=system), HumanMessage(content=user)]
+    yield from _within((_text(chunk.content) for chunk in model.stream(messages)), timeout)
+
+
+def _within(
+    texts: Iterator[str], timeout: float | None, *, started: float | None = None
+) -> Iterator[str]:
+    """The non-empty texts as they come, until `timeout` seconds after `started` (default:
+    now). Every failure, of the provider, the transport or llama.cpp, is an LLMError with a
+    short reason."""
+    start = time.monotonic() if started is None else started
+    deadline = start + timeout if timeout else None
     try:
-        for chunk in model.stream(messages):
-            text = _text(chunk.content)
+        for text in texts:
             if text:
                 yield text
             if deadline is not None and time.monotonic() > deadline:
                 raise LLMError(f"the model timed out after {timeout:g} s")
     except LLMError:
         raise
-    except Exception as exc:  # any provider or transport failure becomes one error type
+    except Exception as exc:  # any failure becomes one error type
         raise LLMError(describe_failure(exc, timeout=timeout)) from exc
 
 
@@ -249,7 +258,7 @@ class LocalModel:
         `grammar` (GBNF) limits what may be written. `timeout` bounds the wait for the model
         and the whole completion. Failures are LLMError.
         """
-        deadline = time.monotonic() + timeout if timeout else None
+        started = time.monotonic()
         if not self._lock.acquire(timeout=timeout if timeout else -1):
             raise LLMError(f"the local model was busy for {timeout:g} s")
         try:
@@ -261,16 +270,11 @@ class LocalModel:
                 stream=True,
                 grammar=self._grammar(grammar) if grammar else None,
             )
-            for piece in cast(Iterator[dict[str, Any]], pieces):
-                text = str(piece["choices"][0].get("text") or "")
-                if text:
-                    yield text
-                if deadline is not None and time.monotonic() > deadline:
-                    raise LLMError(f"the model timed out after {timeout:g} s")
-        except LLMError:
-            raise
-        except Exception as exc:  # llama.cpp reports decode failures as plain exceptions
-            raise LLMError(describe_failure(exc, timeout=timeout)) from exc
+            texts = (
+                str(piece["choices"][0].get("text") or "")
+                for piece in cast(Iterator[dict[str, Any]], pieces)
+            )
+            yield from _within(texts, timeout, started=started)  # the wait counts too
         finally:
             self._lock.release()
 
