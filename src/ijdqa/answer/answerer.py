@@ -88,7 +88,7 @@ class ExtractiveAnswerer(TableAnswers, SourceAnswers, GeneralAnswers):
         )
         users = [t.content for t in history if t.role == "user"]
         orgs = self._organizations(core, resolved, users[-1] if users else None)
-        if orgs is not None and orgs.get("refused"):
+        if orgs is not None and orgs.get("refused") and not orgs.get("text"):
             return self.refuse(base, resolved, k=k)
         if orgs is not None:
             return keep_valid(replace(base, **orgs))
@@ -117,6 +117,11 @@ class ExtractiveAnswerer(TableAnswers, SourceAnswers, GeneralAnswers):
             answers.append(self._answer(part, history=turns, k=k, filters=filters, context=others))
             turns += [Turn("user", part), Turn("assistant", answers[-1].text)]
         if all(a.refused for a in answers):
+            # each part alone too weak: one passage may still answer the question whole
+            # ("what post did X hold and when was he killed?" -> one sentence says both)
+            whole = self._answer(asked, history=history, k=k, filters=filters, context="")
+            if not whole.refused:
+                return whole
             base = Answer(question=asked, text="")
             return self.refuse(base, " ".join(parts), k=k)
         texts: list[str] = []

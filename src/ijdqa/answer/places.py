@@ -32,7 +32,8 @@ ROW_NOUN = re.compile(
 )
 
 
-BASED = re.compile(r"([A-Za-z]+)[- ]based\b", re.I)
+# "Manchester-based" (not "are based", where the place follows)
+BASED = re.compile(r"\b(?!(?:are|is|was|were|be|been|being)\b)([A-Za-z]+)[- ]based\b", re.I)
 
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z.'’]*")
@@ -139,7 +140,7 @@ def link_places(question: str, orgs: Sequence[Organization]) -> list[tuple[Place
 def place_spans(question: str, orgs: Sequence[Organization]) -> list[tuple[Place, int, int]]:
     """`link_places` with the offset where each mention ends too."""
     text = BASED.sub(lambda m: f"{m.group(1)} based", question)
-    cities = {normalize(o.city): o.city for o in orgs if o.city}
+    cities = _cities(tuple(orgs))
     spans = [(m.start(), m.end(), m.group(0)) for m in _WORD.finditer(text)]
     taken: set[int] = set()
     found: list[tuple[Place, int, int]] = []
@@ -147,7 +148,7 @@ def place_spans(question: str, orgs: Sequence[Organization]) -> list[tuple[Place
         for i in range(len(spans) - size + 1):
             if any(j in taken for j in range(i, i + size)):
                 continue
-            phrase = " ".join(s[2] for s in spans[i : i + size]).strip(".")
+            phrase = " ".join(s[2] for s in spans[i : i + size]).strip(".'’")
             place = place_named(phrase, cities)
             if place is None and size == 1 and normalize(phrase) == "us":
                 place = _us_country(text, spans, i)
@@ -155,6 +156,12 @@ def place_spans(question: str, orgs: Sequence[Organization]) -> list[tuple[Place
                 taken.update(range(i, i + size))
                 found.append((place, spans[i][0], spans[i + size - 1][1]))
     return sorted(found, key=lambda p: p[1])
+
+
+@cache
+def _cities(orgs: tuple[Organization, ...]) -> dict[str, str]:
+    """The table's cities (normalized -> as written), read once per table."""
+    return {normalize(o.city): o.city for o in orgs if o.city}
 
 
 def _us_country(text: str, spans: list[tuple[int, int, str]], i: int) -> Place | None:
@@ -187,10 +194,21 @@ def matches(org: Organization, place: Place) -> bool:
     return place.name in regions_of(org)
 
 
+def refers_to(org: Organization, place: Place) -> bool:
+    """Whether a row's name refers to a place: names it or its people ("Bahraini Community
+    in UK" refers to Bahrain)."""
+    for word in _WORD.findall(org.name):
+        if place.kind == "country" and country_of(word.strip(".")) == place.name:
+            return True
+        if normalize(word.strip(".")) == normalize(place.name):
+            return True
+    return False
+
+
 def ranked(names: Iterable[str]) -> list[tuple[str, int]]:
     """(name, rows) most rows first, then by name."""
     return sorted(Counter(names).items(), key=lambda kv: (-kv[1], kv[0]))
 
 
 def describe(places: Sequence[Place]) -> str:
-    return " or ".join(p.name for p in places)
+    return " or ".join(dict.fromkeys(p.name for p in places))

@@ -126,10 +126,64 @@ def resolve_followup(question: str, history: Sequence[Turn]) -> str:
             resolved,
             count=1,
         )
+    if match := _DEMONSTRATIVE.search(resolved):
+        named = _named_by_noun(match.group(0).split()[-1], history)
+        if named:
+            resolved = resolved[: match.start()] + named + resolved[match.end() :]
     users = [t.content for t in reversed(history) if t.role == "user"]
     if resolved == question:  # nothing to substitute: carry the last question along
         resolved = f"{resolved}{CONTEXT_OPEN}{users[0] if users else turns[0]})"
     return resolved
+
+
+_DETERMINER = frozenset({"the", "a", "an", "its", "his", "her", "their"})
+_AFTER_NOUN = re.compile(r"\s+(?:(?:in|of)\s+)?(?:al-)?[A-Z][\w’'-]*")
+MODIFIERS = 3  # words before a noun read as its modifiers ("the Shiite Islamic movement")
+
+
+def _noun_phrase(text: str, match: re.Match[str]) -> str:
+    """The phrase built on a noun: the words back to its determiner (at most `MODIFIERS`;
+    capitalized ones only without a determiner), and a name or "in/of Name" after it."""
+    before = text[: match.start()].split()
+    modifiers: list[str] = []
+    for word in reversed(before[-MODIFIERS - 1 :]):
+        if word.lower() in _DETERMINER:
+            break
+        if not re.fullmatch(r"[\w’'-]+", word):
+            modifiers = [m for m in modifiers if m[:1].isupper()]
+            break
+        modifiers.insert(0, word)
+    else:
+        modifiers = [m for m in modifiers if m[:1].isupper()]
+    after = _AFTER_NOUN.match(text, match.end())
+    return " ".join([*modifiers, match.group(0)]) + (after.group(0) if after else "")
+
+
+def _named_by_noun(noun: str, history: Sequence[Turn]) -> str | None:
+    """What "that newspaper" / "that movement" means in a conversation: the phrase an
+    earlier turn built on that noun ("the Iranian newspaper al-Kayhan", "the Shiite Islamic
+    movement in Nigeria"; "paper" finds "newspaper"), latest turn first; else, when the last
+    question asked "which newspaper ...", the name its short answer gives."""
+    noun = noun.lower().removesuffix("s")
+    if len(noun) < SHORTEST_NOUN:
+        return None
+    pattern = re.compile(rf"\b\w*{re.escape(noun)}s?\b", re.I)
+    recent = list(reversed(history[-4:]))
+    for turn in recent:
+        for match in pattern.finditer(turn.content):
+            if re.search(r"(?i)\b(which|what)\s+\w*$", turn.content[: match.start()]):
+                continue  # "Which newspaper ...": what the earlier question asked for
+            phrase = _noun_phrase(turn.content, match)
+            if len(phrase.split()) > 1:
+                return "the " + phrase
+    answers = [t.content for t in recent if t.role == "assistant"][:1]
+    asked = [t.content for t in recent if t.role == "user"][:1]
+    if answers and asked and re.search(rf"(?i)\b(?:which|what)\s+\w*{re.escape(noun)}", asked[0]):
+        return answer_entity(answers[0])
+    return None
+
+
+SHORTEST_NOUN = 3  # letters of a noun "that ..." is looked up by ("that one" is not)
 
 
 _QUOTED_NAME = re.compile(r"[“\"]([^”\"]{3,60})[”\"]")

@@ -31,6 +31,11 @@ LONG_WORD = 7  # from this length on, two edits are allowed
 COUNT_DIGITS = 4
 
 
+# word lists whose words steer a question (sources, the rows of a table), so a word of
+# theirs is known to the speller even when the report and the dictionary lack it
+LISTENED = ("source_words.txt", "row_nouns.txt")
+
+
 def lexicon(name: str) -> list[str]:
     """Entries of a word list in lexicon/, comments and blank lines dropped."""
     text = resources.files("ijdqa.answer").joinpath("lexicon", name).read_text(encoding="utf-8")
@@ -64,7 +69,12 @@ class Speller:
         counts = Counter(w for text in texts for w in words(text) if w.isalpha())
         self.vocabulary = counts
         self._choices = sorted(set(counts) | {w for w in lexicon("question_words.txt")})
-        self._question_words = frozenset(lexicon("question_words.txt"))
+        # the words the answerer itself listens for ("url", "orgs") are never typos: the
+        # question words, and every word of the lists that steer a question
+        listened = [w for name in LISTENED for line in lexicon(name) for w in line.split()]
+        self._question_words = frozenset(lexicon("question_words.txt")) | {
+            w.lower() for w in listened if w.isalpha()
+        }
 
     def known(self, word: str) -> bool:
         lower = word.lower()

@@ -29,9 +29,11 @@ class TableAnswers(AnswererBase):
     ) -> dict[str, Any] | None:
         orgs = self.view.report.organizations
         own, context = split_context(resolved)
-        query = appendix.parse(core, orgs, self._table_words, context=context or earlier)
-        if query is None and own != core:
-            query = appendix.parse(own, orgs, self._table_words)
+        # a follow-up whose pronoun was resolved reads as resolved ("how many entries does
+        # it have?" -> "... does Malaysia have?"), else as asked, with the earlier question
+        query = appendix.parse(own, orgs, self._table_words) if own != core else None
+        if query is None:
+            query = appendix.parse(core, orgs, self._table_words, context=context or earlier)
         if query is None:
             return None
         chosen = appendix.select(query, orgs)
@@ -39,12 +41,31 @@ class TableAnswers(AnswererBase):
             return self._org_groups(query, chosen)
         if query.operation == "total" and not query.exclude:
             return self._org_total(orgs)
-        if query.names and appendix.asks_missing_field(core, chosen.rows):
+        if chosen.rows and appendix.asks_missing_field(own, chosen.rows, named=bool(query.names)):
             return {"refused": True}  # "which city is X in" where the table gives none
         whether = appendix.asks_whether(core)
-        if not chosen.rows:
-            where = query.member or appendix.describe(query.include) or " ".join(query.words)
+        if not chosen.rows or chosen.named_after:
+            where = (
+                query.member
+                or " ".join(query.terms + tuple(p.name for p in query.include))
+                or " ".join(query.words)
+            )
             text = prompts.render("organizations_none", what=where, count=len(orgs))
+            if chosen.named_after:  # none is there; some name it
+                named = self._org_list(chosen.rows, replace(query, include=()), orgs)
+                # the absence and what the rows' names refer to are the answerer's own
+                # uncited statement, on a line of its own: the heading over the rows is a
+                # claim they must back (composed.py), and they do not place them there
+                text += (
+                    f" Entries whose name refers to {appendix.describe(query.include)}"
+                    " follow.\n" + named["text"]
+                )
+            # "Which German groups ...?" takes for granted that there are some: with none
+            # (or none located there when asked where they are based) the report does not say
+            if not whether and appendix.presupposes(core, located=chosen.named_after):
+                return {"text": prompts.refusal() + " " + text, "refused": True, "citations": ()}
+            if chosen.named_after:
+                return {**named, "text": ("No. " if whether else "") + text}
             return {
                 "text": ("No. " if whether else "") + text,
                 "citations": (),
@@ -65,6 +86,10 @@ class TableAnswers(AnswererBase):
                 place = f"named {' or '.join(query.names)} {place}"
             if query.words:
                 place = f"whose entry names {' or '.join(query.words)} {place}"
+            if query.terms:
+                terms = " ".join(appendix.term_as_written(t, found) for t in query.terms)
+                place = f"whose name holds {terms} {place}"
+            place = appendix.describe_fields(query) + place
         distinct = len({(o.name, o.country, o.city) for o in found})
         note = (
             ""
@@ -172,6 +197,9 @@ class TableAnswers(AnswererBase):
 def _excluded_note(query: appendix.AppendixQuery) -> tuple[str, ...]:
     """What a table answer leaves out, as asked: a note beside the answer, not a claim in it
     (no row it cites is in the places left out, so none could back their names)."""
-    if not query.exclude:
+    left_out = [appendix.describe(query.exclude)] if query.exclude else []
+    if query.exclude_labels:  # "not counting groups labelled 'UK'"
+        left_out.append(f"entries labelled {' or '.join(query.exclude_labels)}")
+    if not left_out:
         return ()
-    return (f"Not counted, as asked: {appendix.describe(query.exclude)}.",)
+    return (f"Not counted, as asked: {'; '.join(left_out)}.",)
