@@ -285,8 +285,9 @@ def test_every_index_file_corrupted_at_start_up(
     assert set(outcomes) == set(names)
     assert all(set(by_how) == set(CORRUPTIONS) for by_how in outcomes.values())
     # what every read needs cannot answer when damaged: a clear error, never a wrong index
+    current = str((report_folder(template) / "CURRENT").relative_to(template))
     needed = [
-        "CURRENT",
+        current,  # the report's pointer to its build: reports/KEY/CURRENT
         *(f"{build}/{n}" for n in ("manifest.json", "chunks.jsonl", "vectors.npy")),
     ]
     for name in needed:
