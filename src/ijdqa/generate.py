@@ -227,16 +227,16 @@ class Validator:
 
     def evidence(self, key: str) -> list[str]:
         """What may back a fact of a sentence citing `key`: the passage (instructions left out),
-        its footnotes' bodies and dates (an Ibid's too), and where it sits."""
+        its footnotes' bodies and dates (for an Ibid, those of the footnote it ends at too,
+        however long the chain), and where it sits."""
         chunk = self.passages[key]
         texts = [self._facts[key], f"page {chunk.page}", chunk.section]
         for number in chunk.footnotes:
             texts.append(f"footnote {number}")
             note = self.view.footnote(number)
-            target = self.view.footnote(note.same_as) if note and note.same_as else None
-            for shown in (note, target):
-                if shown is not None:
-                    texts += [strip_instructions(shown.text), shown.date or ""]
+            target = self.view.report.resolve(number)  # the one Ibid walk (types.Report)
+            for shown in dict.fromkeys(n for n in (note, target) if n is not None):
+                texts += [strip_instructions(shown.text), shown.date or ""]
         return texts
 
     def keys(self, sentence: str) -> list[str]:
