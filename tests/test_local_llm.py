@@ -44,8 +44,9 @@ else:
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
 
-# generous: the answers take about a second on an idle machine, but make test shares its two
-# cores with whatever else runs; a timeout here would test the fallback, not the model
+# generous: an answer takes about 11 s on 2 idle cores (most of it reading the prompt), and
+# make test shares its two cores with whatever else runs; a timeout here would test the
+# fallback, not the model
 TIMEOUT = 240
 
 

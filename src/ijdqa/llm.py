@@ -160,8 +160,9 @@ def describe_failure(exc: BaseException, *, timeout: float | None = None) -> str
 # extra), assembled once into the index folder, run in-process by llama-cpp-python.
 LOCAL_NAME = "gemma-3-270m-q4_k_m"
 LOCAL_FILE = f"{LOCAL_NAME}.gguf"
-LOCAL_CONTEXT = 2048  # tokens the model's context holds here (the model allows more; this is
-# what a 2-core machine answers in about a second, and what the prompt is cut down to)
+LOCAL_CONTEXT = 2048  # tokens of context: the model allows more, but reading the prompt is
+# what an answer costs here (about 125 prompt tokens a second on 2 idle cores: a 900-token
+# prompt takes 7 s), so the prompt is cut down to this
 LOCAL_MAX_TOKENS = 160
 _EXTRA = "the local model needs the llm extra: run `make llm` (pip install 'ijdqa[llm]')"
 
