@@ -460,7 +460,7 @@ def make_writer(settings: Settings) -> Writer:
     from ijdqa.writer import ChatWriter, CompletionWriter
 
     if settings.llm == "local":
-        custom = settings.llm_model != "local-model"
+        custom = settings.llm_model != type(settings).model_fields["llm_model"].default
         path = Path(settings.llm_model) if custom else prepare_local_model(settings.index_dir)[0]
         return CompletionWriter(LocalModel(path, context=settings.llm_context or LOCAL_CONTEXT))
     chat = make_chat_model(

@@ -46,7 +46,6 @@ if TYPE_CHECKING:
 
 SUPPORT = 0.5  # share of a sentence's content words its passage must contain
 
-_KEYS_RE = KEYS_RE
 _KEY_AFTER_STOP_RE = re.compile(r"([.?!][\"”’')]*)((?:\s*" + KEYS + r")+)", re.I)
 _WORD_RE = re.compile(r"\w")
 _BOUNDARY_RE = re.compile(r"[.?!\n]")
@@ -242,7 +241,7 @@ class Validator:
     def keys(self, sentence: str) -> list[str]:
         """The known passage keys a sentence cites, in order; unknown keys are counted."""
         keys: list[str] = []
-        for match in _KEYS_RE.finditer(sentence):
+        for match in KEYS_RE.finditer(sentence):
             for item in re.split(r"[,;]", match.group(0).strip("[] \t")):
                 key = re.sub(r"\s+", "", item).upper()
                 if key not in self.passages:
