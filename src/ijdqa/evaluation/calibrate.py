@@ -6,12 +6,19 @@ the question is unanswerable or the answer wrong. A logistic regression (scikit-
 dependency) over `decide.FEATURES` is fitted on those rows, and the threshold is the point of
 the dev precision/recall curve that gets the most dev questions right as the evaluation
 counts them: right answers given plus unanswerable questions refused. Only dev is read; test and blind stay sealed.
+
+The dev set was written in batches, by different writers (its ids say which: `devx-...`,
+`devy-...`; the first gold set has plain ids). Fitting on all batches but one and scoring the
+one left out (`cross_batch`) estimates what the decision is worth on questions by a writer it
+never saw, which is what test, blind and every unseen set ask of it. `--dry-run` prints that
+estimate and writes nothing.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -53,17 +60,79 @@ def collect(assistant: Any, questions: Sequence[GoldQuestion]) -> list[dict[str,
     return rows
 
 
+_BATCH = re.compile(r"^(dev[a-z])-")
+
+
+def batch_of(question_id: str) -> str:
+    """The batch a dev question was written in: its id's `devX-` prefix, else "gold" (the
+    first set, whose ids name a category)."""
+    match = _BATCH.match(question_id)
+    return match.group(1) if match else "gold"
+
+
+def _matrix(rows: Sequence[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    x = np.array([[r["features"][f] for f in FEATURES] for r in rows], dtype=float)
+    y = np.array([r["label"] for r in rows])
+    unanswerable = np.array([bool(r.get("refuse")) for r in rows])
+    return x, y, unanswerable
+
+
+def _model(x: np.ndarray, y: np.ndarray) -> tuple[Any, np.ndarray, np.ndarray]:
+    """A logistic regression on standardized features, with the mean and scale it used."""
+    from sklearn.linear_model import LogisticRegression
+
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    model = LogisticRegression(C=REGULARIZATION, max_iter=1000)
+    model.fit((x - mean) / scale, y)
+    return model, mean, scale
+
+
+def best_threshold(p: np.ndarray, y: np.ndarray, unanswerable: np.ndarray) -> float:
+    """The threshold that gets the most questions right, as the evaluation counts them:
+    right answers given plus unanswerable questions refused (an answerable question answered
+    wrongly is wrong either way and does not move it); an answer to what the report does not
+    say is an invention, which costs INVENTION_COST times a refusal of what it does say."""
+    candidates = np.unique(p)
+    scored = [
+        ((p >= t) & (y == 1)).sum() + INVENTION_COST * ((p < t) & unanswerable).sum()
+        for t in candidates
+    ]
+    return float(candidates[int(np.argmax(scored))])
+
+
+def cross_batch(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Each batch of dev questions scored by a decision fitted (weights and threshold) on the
+    other batches: the share of its rows decided right (right answers given, unanswerable
+    questions refused, wrong answers refused), per batch and over all."""
+    x, y, unanswerable = _matrix(rows)
+    batches = np.array([batch_of(r["id"]) for r in rows])
+    per: dict[str, float] = {}
+    right = 0
+    for batch in sorted(set(batches)):
+        train, held = batches != batch, batches == batch
+        if len(set(y[train])) < 2:  # two classes to fit on
+            continue
+        model, mean, scale = _model(x[train], y[train])
+        threshold = best_threshold(
+            model.predict_proba((x[train] - mean) / scale)[:, 1], y[train], unanswerable[train]
+        )
+        p = model.predict_proba((x[held] - mean) / scale)[:, 1]
+        ok = int(
+            ((p >= threshold) & (y[held] == 1)).sum() + ((p < threshold) & (y[held] == 0)).sum()
+        )
+        per[batch] = round(ok / int(held.sum()), 4)
+        right += ok
+    return {"accuracy": round(right / len(rows), 4) if rows else None, "batches": per}
+
+
 def fit(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import precision_recall_curve
     from sklearn.model_selection import cross_val_score
 
-    x = np.array([[r["features"][f] for f in FEATURES] for r in rows], dtype=float)
-    y = np.array([r["label"] for r in rows])
-    mean, scale = x.mean(axis=0), x.std(axis=0)
-    scale[scale == 0] = 1.0
-    model = LogisticRegression(C=REGULARIZATION, max_iter=1000)
-    model.fit((x - mean) / scale, y)
+    x, y, unanswerable = _matrix(rows)
+    model, mean, scale = _model(x, y)
     p = model.predict_proba((x - mean) / scale)[:, 1]
     # what the fit is worth on dev questions it did not see: 5-fold accuracy at 0.5
     folds = cross_val_score(
@@ -71,16 +140,8 @@ def fit(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     )
     precision, recall, thresholds = precision_recall_curve(y, p)
     right = [int(((p >= t) & (y == 1)).sum() + ((p < t) & (y == 0)).sum()) for t in thresholds]
-    # the threshold gets the most questions right, as the evaluation counts them: right
-    # answers given plus unanswerable questions refused (an answerable question answered
-    # wrongly is wrong either way and does not move it); an answer to what the report does
-    # not say is an invention, which costs INVENTION_COST times a refusal of what it does say
-    unanswerable = np.array([bool(r.get("refuse")) for r in rows])
-    scored = [
-        ((p >= t) & (y == 1)).sum() + INVENTION_COST * ((p < t) & unanswerable).sum()
-        for t in thresholds
-    ]
-    best = int(np.argmax(scored))
+    threshold = best_threshold(p, y, unanswerable)
+    best = int(np.searchsorted(thresholds, threshold))
     keep = np.unique(np.linspace(0, len(thresholds) - 1, CURVE_POINTS).astype(int))
     return {
         "features": list(FEATURES),
@@ -88,7 +149,7 @@ def fit(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "bias": round(float(model.intercept_[0]), 6),
         "mean": [round(float(m), 6) for m in mean],
         "scale": [round(float(s), 6) for s in scale],
-        "threshold": round(float(thresholds[best]), 6),
+        "threshold": round(threshold, 6),
         "fitted_on": {
             "rows": len(rows),
             "answerable_correct": int(y.sum()),
@@ -97,6 +158,7 @@ def fit(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
             "recall_at_threshold": round(float(recall[best]), 4),
             "cross_validated_accuracy": round(float(folds.mean()), 4),
             "in_sample_accuracy": round(right[best] / len(rows), 4),
+            "cross_batch": cross_batch(rows),
         },
         "curve": {
             "precision": [round(float(precision[i]), 4) for i in keep],
@@ -132,6 +194,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="decision JSON (default: the one the package ships)",
     )
     parser.add_argument("--plot", type=Path, default=Path("eval/decision_pr.png"))
+    parser.add_argument(
+        "--dry-run", action="store_true", help="print what a refit gives; write nothing"
+    )
     args = parser.parse_args(argv)
     if args.dev.name != "dev.jsonl":
         print("calibrate: fit on the dev set only (eval/dev.jsonl)", file=sys.stderr)
@@ -140,6 +205,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     assistant = build_assistant(Settings(**overrides))
     rows = collect(assistant, load_gold(args.dev))
     decision = fit(rows)
+    if args.dry_run:
+        print(json.dumps({"threshold": decision["threshold"], **decision["fitted_on"]}))
+        return 0
     args.out.write_text(json.dumps(decision, indent=1) + "\n", encoding="utf-8")
     plot_curve(decision, args.plot)
     print(json.dumps({"threshold": decision["threshold"], **decision["fitted_on"]}))
