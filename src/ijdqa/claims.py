@@ -251,8 +251,21 @@ def name_slots(text: str, wanted: Iterable[str]) -> set[str]:
     }
 
 
+# a four-digit number in this span reads as a year (the report's are 1979 to 2020)
+YEARS = range(1800, 2101)
+# number words below a hundred are exact ("five" is 5); larger ones ("thousands") are
+# magnitudes that any number as large supports
+EXACT_BELOW = 100
+# two name forms one of which is the other plus an ending ("Iran"/"Iranian"): both at least
+# this long, differing by at most this many letters
+NAME_STEM_MIN = 4
+NAME_ENDING_MAX = 3
+# an error message lists at most this many items
+LISTED_MAX = 4
+
+
 def _is_year(number: str) -> bool:
-    return number.isdigit() and 1800 <= int(number) <= 2100
+    return number.isdigit() and int(number) in YEARS
 
 
 def names(text: str) -> list[str]:
@@ -319,7 +332,7 @@ def _number_word_in(word: str, have: Facts) -> bool:
     if word in have.words:
         return True
     value = _NUMBER_WORDS[word]
-    if value < 100 or word == "dozen":
+    if value < EXACT_BELOW or word == "dozen":
         return str(value) in have.numbers
     return any(_magnitude(n) >= value for n in have.numbers)
 
@@ -335,14 +348,16 @@ def _name_in(name: str, words: frozenset[str]) -> bool:
     if name in words:
         return True
     # "Iranian" and "Iran", "Malaysia" and "Malaysian": one is the other plus an ending
-    return len(name) >= 4 and any(
-        len(w) >= 4 and (w.startswith(name) or name.startswith(w)) and abs(len(w) - len(name)) <= 3
+    return len(name) >= NAME_STEM_MIN and any(
+        len(w) >= NAME_STEM_MIN
+        and (w.startswith(name) or name.startswith(w))
+        and abs(len(w) - len(name)) <= NAME_ENDING_MAX
         for w in words
     )
 
 
 def _join(items: list[str]) -> str:
-    return ", ".join(items[:4]) + (" ..." if len(items) > 4 else "")
+    return ", ".join(items[:LISTED_MAX]) + (" ..." if len(items) > LISTED_MAX else "")
 
 
 def _is(items: list[str]) -> str:

@@ -43,6 +43,7 @@ MAX_BODY_BYTES = 4_000_000  # a question, its k and a long conversation, not a d
 FREE_FAILURES = 5
 MAX_LOCKOUT_S = 300.0
 _TRACKED_CLIENTS = 10_000
+SUCCESS = range(200, 300)  # an HTTP status that clears a client's failures
 # Gradio routes that take files; the app has no file input, so none of them has a use
 _FILE_ROUTES = ("/gradio_api/upload", "/gradio_api/process_recording")
 
@@ -175,7 +176,7 @@ class Guard:
         await self.app(scope, receive, watch)
         if status and status[0] in (400, 401, 403):
             self._failed(client, count + 1, now)
-        elif status and 200 <= status[0] < 300:
+        elif status and status[0] in SUCCESS:
             self.failures.pop(client, None)
 
     def _failed(self, client: str, count: int, now: float) -> None:

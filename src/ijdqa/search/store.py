@@ -20,6 +20,7 @@ from ijdqa.types import Chunk
 _EXACT_EF_LIMIT = 4096
 _EF_CONSTRUCTION = 200
 _BATCH = 512
+ROWS_BY_COLUMNS = 2  # a vector matrix's ndim: one row per text
 
 
 class ArrayVectors:
@@ -33,7 +34,7 @@ class ArrayVectors:
 
     @property
     def dimension(self) -> int:
-        return int(self.matrix.shape[1]) if self.matrix.ndim == 2 else 0
+        return int(self.matrix.shape[1]) if self.matrix.ndim == ROWS_BY_COLUMNS else 0
 
     def search(
         self, vector: Sequence[float] | np.ndarray, n: int, *, mask: np.ndarray | None = None

@@ -185,7 +185,7 @@ def _check_peer(response: httpx.Response, limits: FetchLimits) -> None:
 
 
 def _read(response: httpx.Response, url: str, limits: FetchLimits, deadline: float) -> Download:
-    if not 200 <= response.status_code < 300:
+    if not response.is_success:
         raise FetchError(f"HTTP {response.status_code} {response.reason_phrase}".strip())
     media, charset = _content_type(response.headers.get("content-type", ""))
     if media and media not in ALLOWED_TYPES:
