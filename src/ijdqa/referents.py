@@ -1,5 +1,6 @@
-"""Who a sentence-initial "He", "She" or "They" means: the nearest name used as a grammatical
-subject before it. A heuristic of the chunker (search text, sentence scoring) and the
+"""Who a sentence's leading "He", "She" or "They" means: the nearest name used as a grammatical
+subject before it. Leading: the sentence's first word, or a "he"/"his"/"she"/"her" among its
+first few words with no name before it ("At the outset of his speech he said ..."). A heuristic of the chunker (search text, sentence scoring) and the
 answerer (an answer sentence reads on its own). Pure."""
 
 from __future__ import annotations
@@ -7,6 +8,11 @@ from __future__ import annotations
 import re
 
 PRONOUN_START = re.compile(r"^(He|She|His|Her|They|Their)\b")
+_PRONOUN = re.compile(r"\b(he|she|his|her)\b")
+# a pronoun this early in a sentence with no name before it is what the sentence is about;
+# later, the sentence has likely named someone in other words ("the cleric ... he")
+LEAD_WORDS = 8
+_CAPITALIZED_AFTER_START = re.compile(r"(?<=\s)(?:al-)?[A-Z]")
 _NAME = r"((?:al-)?[A-Z][a-z]+(?:\s(?:al-)?[A-Z][a-z]+){0,2})"
 _SUBJECT_PATTERNS = (
     re.compile(
@@ -16,6 +22,9 @@ _SUBJECT_PATTERNS = (
     re.compile(
         _NAME + r",\s[^,.]{1,60},\s+[a-z]+ed\b"
     ),  # "Massoud Shadjareh, its leader, condemned"
+    re.compile(
+        r"\b(?:was|were)\s+" + _NAME + r","
+    ),  # "among the attendees was Sayed Hashem al-Haidari, a senior cleric"
 )
 _NOT_NAMES = frozenset(
     [
@@ -76,9 +85,21 @@ def referent(base: str, before: int) -> str | None:
     return max(found)[1] if found else None
 
 
+def leading_pronoun(text: str) -> re.Match[str] | None:
+    """The pronoun a sentence leads with, if any (see the module's note)."""
+    if match := PRONOUN_START.match(text):
+        return match
+    match = _PRONOUN.search(text)
+    if match is None or len(text[: match.start()].split()) >= LEAD_WORDS:
+        return None
+    if _CAPITALIZED_AFTER_START.search(text[: match.start()]):
+        return None  # "In his speech al-Haidari ..." names him; "Khamenei said his ..." too
+    return match
+
+
 def with_referent(text: str, name: str | None) -> str:
     """'He stressed ...' -> 'He (Khamenei) stressed ...' so the sentence reads on its own."""
-    match = PRONOUN_START.match(text)
+    match = leading_pronoun(text)
     if not match or not name:
         return text
     return f"{text[: match.end()]} ({name}){text[match.end() :]}"

@@ -15,13 +15,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from ijdqa.referents import PRONOUN_START, referent
+from ijdqa.referents import leading_pronoun, referent
 from ijdqa.report.organizations import adjectives
 from ijdqa.text import is_prose, sentence_spans
 from ijdqa.types import Chunk, ChunkKind, Footnote, Organization, Paragraph, Report
 
 DEFAULT_MAX_CHARS = 600
-CHUNKER_VERSION = "6"
+CHUNKER_VERSION = "7"  # 7: a pronoun among the first words leads a sentence too (referents)
 
 
 class SourceDocument(Protocol):
@@ -161,15 +161,14 @@ def _with_sentences(item: IndexedChunk, base: str | None) -> IndexedChunk:
 def sentence_units(chunk: Chunk, base: str | None) -> list[tuple[int, int, str | None]]:
     """(start, end, referent) of each sentence of a chunk, offsets into its base text.
 
-    The referent is who a sentence-initial "He"/"She" means, read from the base text before it.
+    The referent is who a leading "He"/"She" means (referents.leading_pronoun), read from the base
+    text before it.
     """
     units: list[tuple[int, int, str | None]] = []
     for s, e in sentence_spans(chunk.text) or ((0, len(chunk.text)),):
         text = chunk.text[s:e]
         who = (
-            referent(base, chunk.start + s)
-            if base is not None and PRONOUN_START.match(text)
-            else None
+            referent(base, chunk.start + s) if base is not None and leading_pronoun(text) else None
         )
         units.append((chunk.start + s, chunk.start + e, who))
     return units
@@ -214,8 +213,8 @@ def _paragraph_chunks(para: Paragraph, max_chars: int) -> list[IndexedChunk]:
 def _referents(text: str, start: int, end: int) -> list[str]:
     """Names the pronoun-led sentences of text[start:end] refer to, so search finds them."""
     names = []
-    for s, _e in sentence_spans(text):
-        if start <= s < end and PRONOUN_START.match(text[s:]):
+    for s, e in sentence_spans(text):
+        if start <= s < end and leading_pronoun(text[s:e]):
             name = referent(text, s)
             if name and name not in names:
                 names.append(name)
