@@ -4,11 +4,13 @@ the type gap, and a follow-up's context; then what they change for real question
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from ijdqa import prompts
+from ijdqa.answer.params import PARAMS
 from ijdqa.answer.question import (
     answer_type,
     country_of,
@@ -17,10 +19,10 @@ from ijdqa.answer.question import (
     split_context,
     why_verb,
 )
-from ijdqa.answer.sentences import Candidate, score, type_gap
+from ijdqa.answer.sentences import Candidate, candidates, score, type_gap
 from ijdqa.search.lexical import related_forms
 from ijdqa.text import is_prose
-from ijdqa.types import Chunk
+from ijdqa.types import Chunk, Hit
 
 
 @pytest.mark.parametrize(
@@ -98,6 +100,35 @@ def test_a_followups_context_counts_less_than_the_question() -> None:
     by_text = {c.text: c.coverage for c in scored}
     assert by_text["It is a Farsi language daily."] > by_text["The newspaper printed it."]
     assert scored[0].unknown == 0  # "context" itself is no question word
+
+
+def test_a_name_only_the_sentence_before_holds_counts_half() -> None:
+    text = "The Orlan Trust was set up in Kiel. Its web site posts essays on tidal law."
+    chunk = Chunk("c", text, "body", 1, "S", 0, len(text), ())
+    first, second = candidates([Hit(chunk, 1.0)], usable=lambda c: True)
+    assert (first.before, second.before) == ("", first.text)
+    idf = {"orlan": 3.0, "trust": 2.0, "web": 1.0, "site": 1.0, "post": 1.0}.get
+    scored = score(
+        "What does the Orlan Trust's web site post?",
+        [second],
+        idf=idf,
+        max_idf=3.0,
+        embed=lambda texts: np.zeros((len(texts), 2), dtype=np.float32),
+        query_vector=np.zeros(2, dtype=np.float32),
+    )[0]
+    assert scored.credits["orlan"] == PARAMS.before_credit  # a name: from the sentence before
+    assert scored.credits["site"] == 1.0
+    alone = replace(second, before="")
+    bare = score(
+        "What does the Orlan Trust's web site post?",
+        [alone],
+        idf=idf,
+        max_idf=3.0,
+        embed=lambda texts: np.zeros((len(texts), 2), dtype=np.float32),
+        query_vector=np.zeros(2, dtype=np.float32),
+    )[0]
+    assert bare.credits["orlan"] == 0.0
+    assert bare.coverage < scored.coverage
 
 
 # --- on the real report ----------------------------------------------------------------------

@@ -124,6 +124,7 @@ class AnswererBase:
             related=scoring.lexical.related,
             embed=self.index.embed_sentences,
             query_vector=scoring.vector,
+            names=self._names,
         )
 
     def _usable(self, chunk: Chunk) -> bool:

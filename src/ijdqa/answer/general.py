@@ -102,7 +102,10 @@ class GeneralAnswers(AnswererBase):
                 t: max(lexical.idf(t) or lexical.max_idf, self.params.least_weight) for t in terms
             }
             total = sum(weights.values())
-            return sum(w * extractive.credit(t, have) for t, w in weights.items()) / total
+            return sum(w * held(t) for t, w in weights.items()) / total
+
+        def held(term: str) -> float:
+            return best.credits.get(term, extractive.credit(term, have))
 
         wanted = answer_type(own)
         why = asks_why(own)
@@ -126,11 +129,7 @@ class GeneralAnswers(AnswererBase):
             "terms": float(len(named) + len(plain)),
             "predicate_similarity": self._predicate_similarity(own, named, best),
             "missing_name_weight": max(
-                (
-                    (lexical.idf(t) or lexical.max_idf) / top
-                    for t in named
-                    if not extractive.credit(t, have)
-                ),
+                ((lexical.idf(t) or lexical.max_idf) / top for t in named if not held(t)),
                 default=0.0,
             ),
             "missing_weight": max(

@@ -27,6 +27,9 @@ class ScoringParams:
     context_weight: float = 0.25
     # a question word a sentence holds only in a related form ("leads" for "leader")
     related_credit: float = 0.8
+    # a name the question uses that only the sentence before holds: the sentence may go on
+    # about it ("Its web site ...") or about something else, so half
+    before_credit: float = 0.5
     # the least weight of a word, so a word in every text still counts a little
     least_weight: float = 0.05
     # --- selection ---------------------------------------------------------------------------

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -41,6 +41,10 @@ class Candidate:
     referent: str | None = None  # who a leading "He"/"She" refers to
     unknown: float = 0.0  # penalty for question words the corpus never uses
     anchored: bool = False  # holds words the question quotes ("... would “drive” away?")
+    before: str = ""  # the sentence before it in its passage, which it may go on from
+    # how much of each question term the sentence holds (1 as such, less in a related form
+    # or, for a name, in the sentence before); filled in by `score`
+    credits: Mapping[str, float] = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def score(self) -> float:
@@ -73,15 +77,17 @@ def candidates(
         chunk = hit.chunk
         if not usable(chunk):
             continue
+        before = ""
         for start, end, who in sentence_units(chunk, base(chunk)):
             text = chunk.text[start - chunk.start : end - chunk.start]
+            previous, before = before, text
             key = " ".join(text.split()).lower()
             if key in seen or len(text) < SHORTEST_SENTENCE:
                 continue
             if chunk.kind == "footnote" and not is_prose(text):  # the citation part of a note
                 continue
             seen.add(key)
-            out.append(Candidate(chunk, start, end, text, rank, referent=who))
+            out.append(Candidate(chunk, start, end, text, rank, referent=who, before=previous))
     return out
 
 
@@ -146,13 +152,18 @@ def score(
     embed: Callable[[list[str]], np.ndarray],
     query_vector: np.ndarray,
     related: Callable[[str], bool] = lambda t: False,
+    names: frozenset[str] = frozenset(),
 ) -> list[Candidate]:
     """Candidates with coverage and similarity filled in, best first.
 
     A question word a sentence holds only in a related form ("attended" for "attendees",
     "leads" for "leader") counts `related_credit` of its weight; `related(term)` tells whether
     the corpus uses such a form of a word it never uses as such (then it is not unknown).
+    A name of the question (see `split_terms`; `names` are the corpus's) that only the
+    sentence before holds counts `before_credit`: "Its web site ... posted articles on X"
+    goes on about the organization the sentence before names.
     """
+    named = set(split_terms(split_context(question)[0], names)[0])
     own, context = split_context(question)
     terms = query_terms(own)
     weights = {t: _weight(idf(t), max_idf) for t in terms}
@@ -168,7 +179,13 @@ def score(
     scored = []
     for cand, vec in zip(cands, vectors, strict=True):
         have = set(tokenize(cand.scoring_text))
-        coverage = sum(max(w, least) * credit(t, have) for t, w in weights.items()) / total
+        credits = {t: credit(t, have) for t in weights}
+        if cand.before:
+            before = set(tokenize(cand.before))
+            for t in named:
+                if not credits.get(t, 1.0) and credit(t, before):
+                    credits[t] = PARAMS.before_credit
+        coverage = sum(max(w, least) * credits[t] for t, w in weights.items()) / total
         similarity = float(np.dot(vec, query_vector))
         scored.append(
             Candidate(
@@ -178,6 +195,7 @@ def score(
                     "similarity": similarity,
                     "unknown": unknown,
                     "anchored": any(q in " ".join(cand.text.split()).lower() for q in quoted),
+                    "credits": credits,
                 }
             )
         )
