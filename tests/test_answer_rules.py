@@ -131,6 +131,21 @@ def test_a_name_only_the_sentence_before_holds_counts_half() -> None:
     assert bare.coverage < scored.coverage
 
 
+def test_two_question_words_the_sentence_writes_as_one_are_both_held() -> None:
+    cands = [_cand("The Ahlulbayt Mission opened in Leeds.", 0, 0)]
+    kwargs = {
+        "idf": {"ahlul": 3.0, "bayt": 3.0, "mission": 2.0, "open": 1.0}.get,
+        "max_idf": 3.0,
+        "embed": lambda texts: np.zeros((len(texts), 2), dtype=np.float32),
+        "query_vector": np.zeros(2, dtype=np.float32),
+    }
+    split = score("when did the ahlul bayt mission open", cands, **kwargs)[0]
+    assert split.credits["ahlul"] == split.credits["bayt"] == 1.0
+    apart = score("when did the ahlul mission open", cands, **kwargs)[0]
+    assert apart.credits["ahlul"] == 0.0  # one half alone is not the word
+    assert split.coverage > apart.coverage
+
+
 # --- on the real report ----------------------------------------------------------------------
 
 

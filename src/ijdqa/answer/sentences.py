@@ -11,6 +11,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import numpy as np
 
@@ -18,8 +19,8 @@ from ijdqa.answer.params import PARAMS
 from ijdqa.answer.question import split_context
 from ijdqa.answer.spelling import lexicon
 from ijdqa.search.corpus import scoring_text, sentence_units
-from ijdqa.search.lexical import PREFIX_MIN, related_forms, tokenize
-from ijdqa.text import is_prose
+from ijdqa.search.lexical import PREFIX_MIN, STOPWORDS, related_forms, stem, tokenize
+from ijdqa.text import is_prose, normalize, words
 from ijdqa.types import Chunk, Hit
 
 NOISE_TERMS = frozenset(t for line in lexicon("noise.txt") for t in tokenize(line))
@@ -164,6 +165,7 @@ def score(
     goes on about the organization the sentence before names.
     """
     named = set(split_terms(split_context(question)[0], names)[0])
+    joined = _joined_pairs(split_context(question)[0])
     own, context = split_context(question)
     terms = query_terms(own)
     weights = {t: _weight(idf(t), max_idf) for t in terms}
@@ -180,6 +182,9 @@ def score(
     for cand, vec in zip(cands, vectors, strict=True):
         have = set(tokenize(cand.scoring_text))
         credits = {t: credit(t, have) for t in weights}
+        for first, second, whole in joined:  # "ahlul bayt" in a sentence that writes "Ahlulbayt"
+            if whole in have:
+                credits[first] = credits[second] = 1.0
         if cand.before:
             before = set(tokenize(cand.before))
             for t in named:
@@ -214,6 +219,15 @@ def credit(term: str, have: set[str]) -> float:
     if len(term) < PREFIX_MIN:
         return 0.0
     return PARAMS.related_credit if any(related_forms(term, word) for word in have) else 0.0
+
+
+def _joined_pairs(question: str) -> list[tuple[str, str, str]]:
+    """Each two neighbouring question words with the term they make written as one word:
+    people split names the report writes as one ("ahlul bayt", "you tube")."""
+    found = [w for w in words(normalize(question)) if w not in STOPWORDS]
+    return [
+        (stem(a), stem(b), stem(a + b)) for a, b in pairwise(found) if a.isalpha() and b.isalpha()
+    ]
 
 
 def _weight(idf: float | None, max_idf: float) -> float:
