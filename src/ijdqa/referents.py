@@ -1,6 +1,6 @@
 """Who a sentence's leading "He", "She" or "They" means: the nearest name used as a grammatical
 subject before it. Leading: the sentence's first word, or a "he"/"his"/"she"/"her" among its
-first few words with no name before it ("At the outset of his speech he said ..."). A heuristic of the chunker (search text, sentence scoring) and the
+first few words, which name no one ("At the outset of his speech he said ..."). A heuristic of the chunker (search text, sentence scoring) and the
 answerer (an answer sentence reads on its own). Pure."""
 
 from __future__ import annotations
@@ -92,7 +92,8 @@ def leading_pronoun(text: str) -> re.Match[str] | None:
     match = _PRONOUN.search(text)
     if match is None or len(text[: match.start()].split()) >= LEAD_WORDS:
         return None
-    if _CAPITALIZED_AFTER_START.search(text[: match.start()]):
+    lead = " ".join(text.split()[:LEAD_WORDS])
+    if _CAPITALIZED_AFTER_START.search(lead):
         return None  # "In his speech al-Haidari ..." names him; "Khamenei said his ..." too
     return match
 

@@ -21,7 +21,7 @@ from ijdqa.text import is_prose, sentence_spans
 from ijdqa.types import Chunk, ChunkKind, Footnote, Organization, Paragraph, Report
 
 DEFAULT_MAX_CHARS = 600
-CHUNKER_VERSION = "7"  # 7: a pronoun among the first words leads a sentence too (referents)
+CHUNKER_VERSION = "8"  # 7, 8: a pronoun among the first words leads a sentence too (referents)
 
 
 class SourceDocument(Protocol):
