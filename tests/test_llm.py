@@ -30,7 +30,7 @@ from ijdqa.answer import ExtractiveAnswerer
 from ijdqa.app import Assistant, build_assistant
 from ijdqa.citations import is_verbatim
 from ijdqa.config import Settings
-from ijdqa.errors import LLMError
+from ijdqa.errors import AnswerStreamError, IjdqaError, LLMError
 from ijdqa.generate import LLMAnswerer
 from ijdqa.llm import make_chat_model
 from ijdqa.search.corpus import CorpusView
@@ -397,6 +397,20 @@ def test_empty_or_garbage_replies_fall_back(extractive, reply: str, reason: str)
     assert answer.answerer == "extractive"
     assert reason in answer.notes[-1]
     assert answer.text == extractive.answer(QUESTION).text
+
+
+class StopsShort(LLMAnswerer):
+    """An LLM answerer whose stream writes text and stops before its final Answer."""
+
+    def stream(self, question: str, **kwargs: Any) -> Any:
+        yield "IHRC was founded in London in 1997."
+
+
+def test_a_stream_without_its_final_answer_is_an_ijdqa_error(extractive) -> None:
+    short = StopsShort(extractive, GenericFakeChatModel(messages=iter([REPLY])), name="fake")
+    with pytest.raises(AnswerStreamError, match="ended without an answer") as raised:
+        short.answer(QUESTION)
+    assert isinstance(raised.value, IjdqaError)
 
 
 # --- the prompt -------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported
 from ijdqa import web
 from ijdqa import web_render as render
 from ijdqa.app import Assistant
-from ijdqa.errors import IndexNotBuiltError, QueryError
+from ijdqa.errors import AnswerStreamError, IndexNotBuiltError, QueryError
 from ijdqa.render import answer_dict, render_markdown
 from ijdqa.report.organizations import filter_organizations
 from ijdqa.types import Citation, Footnote, Turn
@@ -594,3 +594,30 @@ def test_llm_text_is_shown_as_it_is_written_then_the_final_answer(assistant: Ass
     assert len(drafts) == len(assistant.ask(FOUNDED).text.split(" "))
     assert all("Writing" in d for d in drafts) and "1997" in drafts[-1]
     assert "ijdqa-marker" in bubbles[-1] and "Writing" not in bubbles[-1]
+
+
+class StreamStopsShort(RecordingAssistant):
+    """An assistant whose stream writes a sentence and ends without its final Answer."""
+
+    def stream(self, question: str, *, history: Any = (), k: int | None = None) -> Any:
+        yield "IHRC was founded in London in 1997."
+
+
+def test_a_stream_without_its_answer_is_an_ijdqa_error_shown_in_the_chat(
+    assistant: Assistant, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    seen: list[BaseException] = []
+    shown = web.error_message
+
+    def recording(exc: BaseException) -> str:
+        seen.append(exc)
+        return shown(exc)
+
+    monkeypatch.setattr(web, "error_message", recording)
+    chat = web.WebChat(StreamStopsShort(assistant))  # type: ignore[arg-type]
+    bubble, _, _, conversation = final(list(chat.respond(FOUNDED, [], None, 6)))
+    assert [type(e) for e in seen] == [AnswerStreamError]
+    assert "ijdqa-error" in bubble and "the answer stream ended without an answer" in bubble
+    assert "Something went wrong" not in bubble  # an IjdqaError's own message, no traceback
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+    assert conversation.turns == ()

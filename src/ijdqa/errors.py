@@ -12,6 +12,8 @@ IjdqaError
 ├── QueryError                 a question or filter is unusable
 ├── SourceError                fetching or importing a cited source failed
 ├── EvalError                  a gold file is malformed
+├── AnswerStreamError          an answer stream ended without its final Answer (an answerer's
+│                              bug, shown as a message, never a traceback)
 └── PackageDataError           a file the package ships (template, word list, decision) is
                                missing or malformed: the install is broken
 """
@@ -64,6 +66,10 @@ class SourceError(IjdqaError):
 
 
 class EvalError(IjdqaError):
+    pass
+
+
+class AnswerStreamError(IjdqaError):
     pass
 
 

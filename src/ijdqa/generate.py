@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from ijdqa import claims, prompts
 from ijdqa.answer.question import resolve_followup, strip_instructions
 from ijdqa.citations import keep_valid, make_citation
-from ijdqa.errors import LLMError
+from ijdqa.errors import AnswerStreamError, LLMError
 from ijdqa.search.corpus import CorpusView
 from ijdqa.search.fusion import clean_query
 from ijdqa.search.lexical import tokenize
@@ -86,8 +86,8 @@ class LLMAnswerer:
         for item in self.stream(question, history=history, k=k, filters=filters):
             if isinstance(item, Answer):
                 final = item
-        if final is None:  # pragma: no cover - stream() always ends with an Answer
-            raise RuntimeError("the LLM answer stream ended without an answer")
+        if final is None:  # stream() ends with an Answer; a subclass's may not
+            raise AnswerStreamError("the LLM answer stream ended without an answer")
         return final
 
     def stream(

@@ -22,7 +22,7 @@ import gradio as gr
 from ijdqa import web_api, web_guard
 from ijdqa import web_render as render
 from ijdqa import web_style as style
-from ijdqa.errors import IjdqaError, QueryError
+from ijdqa.errors import AnswerStreamError, IjdqaError, QueryError
 from ijdqa.render import answer_dict, render_markdown
 from ijdqa.report.organizations import filter_organizations
 from ijdqa.schema import AnswerJSON, Message
@@ -107,8 +107,8 @@ class WebChat:
                     draft, pending = draft + item, ""
                 html = render.draft_html(draft, pending)
                 yield [*shown, _bot(html)], panel, conv.markdown, conv, ""
-            if answer is None:  # pragma: no cover - a stream always ends with its Answer
-                raise RuntimeError("the answer stream ended without an answer")
+            if answer is None:  # an assistant's stream that stops short is its bug, shown
+                raise AnswerStreamError("the answer stream ended without an answer")
         except Exception as exc:  # every failure becomes a message; the app keeps serving
             yield (
                 [*shown, _bot(render.error_html(error_message(exc)))],
