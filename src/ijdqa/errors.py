@@ -9,6 +9,7 @@ IjdqaError
 ├── ModelUnavailableError      the embedding model folder is missing or unreadable
 ├── StoreUnavailableError      the Chroma server cannot be reached
 ├── LLMError                   the chat model failed or is unreachable
+├── SettingsError              a setting is unknown or its value is out of range
 ├── QueryError                 a question or filter is unusable
 ├── SourceError                fetching or importing a cited source failed
 ├── EvalError                  a gold file is malformed
@@ -54,6 +55,10 @@ class StoreUnavailableError(IjdqaError):
 
 
 class LLMError(IjdqaError):
+    pass
+
+
+class SettingsError(IjdqaError):
     pass
 
 
