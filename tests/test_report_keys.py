@@ -3,7 +3,7 @@ index folder, switching between them rebuilds nothing, and an index of the older
 layout is taken over without embedding again.
 
 The reports: the first page of tests/data/synthetic_report.txt and a smaller one written here,
-footnotes and all. The encoder is copied from the repository's index/ when it is there.
+footnotes and all. The encoder is copied from the session's index (conftest.py).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from ijdqa import app, cli
 from ijdqa.app import build_assistant, ensure_index, load_corpus, report_index_dir
 from ijdqa.config import Settings
 from ijdqa.errors import IndexNotBuiltError
+from support import copy_encoder
 
 ROOT = Path(__file__).resolve().parents[1]
 ARCHIVE = """\
@@ -53,12 +54,9 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 @pytest.fixture(scope="module")
-def encoder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An index folder holding only the prepared encoder (exported here if index/ has none)."""
-    root = tmp_path_factory.mktemp("encoder")
-    if (ROOT / "index" / "encoder").is_dir():
-        shutil.copytree(ROOT / "index" / "encoder", root / "encoder")
-    return root
+def encoder(shared_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An index folder holding only the prepared encoder (the session's index's)."""
+    return copy_encoder(shared_index, tmp_path_factory.mktemp("encoder"))
 
 
 def index_folder(encoder: Path, dst: Path) -> Path:

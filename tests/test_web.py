@@ -325,13 +325,13 @@ LOAD_QUESTIONS = [
 ]
 
 
-def start_chat(port: int, log: Path) -> subprocess.Popen[bytes]:
+def start_chat(port: int, log: Path, index_dir: Path) -> subprocess.Popen[bytes]:
     """`ijdqa chat` in its own process, with defaults (no IJDQA_HOST/AUTH, analytics unset)."""
     dropped = ("IJDQA_HOST", "IJDQA_PORT", "IJDQA_AUTH", "GRADIO_ANALYTICS_ENABLED")
     env = {k: v for k, v in os.environ.items() if k not in dropped}
     with log.open("wb") as out:
         return subprocess.Popen(
-            [IJDQA, "chat", "--port", str(port)],
+            [IJDQA, "chat", "--port", str(port), "--index-dir", str(index_dir)],
             stdout=out,
             stderr=subprocess.STDOUT,
             env=env,
@@ -360,10 +360,10 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture(scope="module")
-def chat_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def chat_process(shared_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app as users run it: `ijdqa chat` on a free loopback port, in another process."""
     port, log = free_port(), tmp_path_factory.mktemp("chat") / "chat.log"
-    proc = start_chat(port, log)
+    proc = start_chat(port, log, shared_index)
     try:
         wait_ready(f"http://127.0.0.1:{port}/", proc, log)
         yield f"http://127.0.0.1:{port}/"
