@@ -185,7 +185,7 @@ def test_a_follow_up_pronoun_is_the_row_the_conversation_named(second: Report) -
 
 
 def test_that_noun_is_the_phrase_the_conversation_built_on_it() -> None:
-    from ijdqa.answer.question import resolve_followup
+    from ijdqa.answer.followup import resolve_followup
     from ijdqa.types import Turn
 
     history = [

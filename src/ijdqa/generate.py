@@ -29,7 +29,8 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ijdqa import claims, prompts
-from ijdqa.answer.question import resolve_followup, strip_instructions
+from ijdqa.answer.followup import resolve_followup
+from ijdqa.answer.question import strip_instructions
 from ijdqa.citations import keep_valid, make_citation
 from ijdqa.errors import AnswerStreamError, LLMError
 from ijdqa.search.corpus import CorpusView

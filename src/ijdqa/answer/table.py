@@ -11,9 +11,7 @@ from typing import Any
 from ijdqa import prompts
 from ijdqa.answer import appendix, appendix_asks, appendix_select, places
 from ijdqa.answer.base import AnswererBase
-from ijdqa.answer.question import (
-    split_context,
-)
+from ijdqa.answer.followup import split_context
 from ijdqa.citations import make_citation
 from ijdqa.types import (
     Citation,
