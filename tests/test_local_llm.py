@@ -262,7 +262,7 @@ def test_a_real_llama_cpp_server_killed_mid_answer_falls_back(
 
 
 def test_the_web_chat_shows_the_local_model_s_text_as_it_is_written(local) -> None:
-    from ijdqa.web import WebChat
+    from ijdqa.web_chat import WebChat
 
     chat = WebChat(local)
     updates = list(chat.respond(FOUNDED_Q, [], None, 6))

@@ -22,7 +22,7 @@ from support import IJDQA, ROOT, free_port, served_app, stop_process
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported
 
-from ijdqa import web
+from ijdqa import web, web_chat
 from ijdqa import web_render as render
 from ijdqa.app import Assistant
 from ijdqa.errors import AnswerStreamError, IndexNotBuiltError, QueryError
@@ -41,7 +41,7 @@ def chat(assistant: Assistant) -> web.WebChat:
     return web.WebChat(assistant)
 
 
-def final(updates: list[web.ChatUpdate]) -> tuple[str, str, str, web.Conversation]:
+def final(updates: list[web_chat.ChatUpdate]) -> tuple[str, str, str, web_chat.Conversation]:
     """The last bubble, the panel, the Markdown and the conversation of a finished respond."""
     messages, panel, markdown, conversation, cleared = updates[-1]
     assert cleared == ""
@@ -135,7 +135,7 @@ def test_bad_k_is_a_message(chat: web.WebChat) -> None:
     bubble, _, _, _ = final(list(chat.respond(FOUNDED, [], None, 0)))
     assert "ijdqa-error" in bubble and "between 1 and 50" in bubble
     with pytest.raises(QueryError):
-        web.checked_k("many")
+        web_chat.checked_k("many")
 
 
 def test_empty_question_changes_nothing(chat: web.WebChat) -> None:
@@ -607,13 +607,13 @@ def test_a_stream_without_its_answer_is_an_ijdqa_error_shown_in_the_chat(
     assistant: Assistant, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     seen: list[BaseException] = []
-    shown = web.error_message
+    shown = web_chat.error_message
 
     def recording(exc: BaseException) -> str:
         seen.append(exc)
         return shown(exc)
 
-    monkeypatch.setattr(web, "error_message", recording)
+    monkeypatch.setattr(web_chat, "error_message", recording)
     chat = web.WebChat(StreamStopsShort(assistant))  # type: ignore[arg-type]
     bubble, _, _, conversation = final(list(chat.respond(FOUNDED, [], None, 6)))
     assert [type(e) for e in seen] == [AnswerStreamError]
