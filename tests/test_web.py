@@ -22,7 +22,7 @@ from support import IJDQA, ROOT, free_port, served_app, stop_process
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported
 
-from ijdqa import web, web_chat
+from ijdqa import web, web_chat, web_eval, web_report
 from ijdqa import web_render as render
 from ijdqa.app import Assistant
 from ijdqa.errors import AnswerStreamError, IndexNotBuiltError, QueryError
@@ -194,7 +194,7 @@ def test_report_page_renders_markers_as_superscript_links(chat: web.WebChat) -> 
 
 
 def test_footnotes_table_has_every_footnote(assistant: Assistant) -> None:
-    rows = render.footnote_rows(assistant.report)
+    rows = web_report.footnote_rows(assistant.report)
     assert len(rows) == len(assistant.report.footnotes) == 24
     ibid = rows[14]
     assert ibid[0] == 15 and ibid[6] == 14 and "twitter.com" in str(ibid[5])
@@ -203,7 +203,7 @@ def test_footnotes_table_has_every_footnote(assistant: Assistant) -> None:
 
 
 def test_footnotes_tab_shows_urls_as_links(assistant: Assistant) -> None:
-    table = render.footnotes_html(assistant.report)
+    table = web_report.footnotes_html(assistant.report)
     urls = {u for f in assistant.report.footnotes for u in f.urls}
     assert table.count("<tr id=") == 24
     for url in urls:
@@ -229,23 +229,23 @@ def test_organizations_filter_by_country_and_region(
     assert malaysia and len(rows) == len(malaysia)
     assert chat.organizations("Malaysia", "Europe")[0] == []
     for o in orgs:  # the report's own label is kept where it gives one
-        assert o.region is None or render.region(o) == o.region
+        assert o.region is None or web_report.region(o) == o.region
 
 
 def test_eval_view_without_and_with_a_run(tmp_path: Path) -> None:
-    assert "No evaluation run yet" in render.eval_view(tmp_path).markdown
+    assert "No evaluation run yet" in web_eval.eval_view(tmp_path).markdown
     run = tmp_path / "20260101T000000Z-extractive"
     run.mkdir()
     (run / "metrics.json").write_text(json.dumps({"metrics": {"quote_validity": 1.0}}))
     (run / "report.md").write_text("# ijdqa evaluation\n\n![latency.png](latency.png)\n")
     (run / "latency.png").write_bytes(b"\x89PNG fake")
     (tmp_path / "latest").write_text(json.dumps({"run": run.name}))
-    view = render.eval_view(tmp_path)
+    view = web_eval.eval_view(tmp_path)
     assert run.name in view.markdown and "# ijdqa evaluation" in view.markdown
     assert "](data:image/png;base64," in view.markdown
     assert view.metrics == {"metrics": {"quote_validity": 1.0}}
     (tmp_path / "latest").write_text(json.dumps({"run": "gone"}))
-    assert "does not name an existing run" in render.eval_view(tmp_path).markdown
+    assert "does not name an existing run" in web_eval.eval_view(tmp_path).markdown
 
 
 def test_parse_auth() -> None:
@@ -562,14 +562,14 @@ def test_run_evaluation_from_the_web_writes_a_run_the_tab_shows(
     import gradio as gr
 
     runs = tmp_path / "runs"
-    assert "No evaluation run yet" in render.eval_view(runs).markdown
+    assert "No evaluation run yet" in web_eval.eval_view(runs).markdown
     seen: list[tuple[int, int]] = []
     folder = chat.run_evaluation(
         small_gold(tmp_path), runs, progress=lambda d, t: seen.append((d, t))
     )
     assert len((folder / "results.jsonl").read_text(encoding="utf-8").splitlines()) == 3
     assert seen and seen[-1] == (3, 3)
-    view = render.eval_view(runs)
+    view = web_eval.eval_view(runs)
     assert folder.name in view.markdown and view.metrics
     with pytest.raises(gr.Error, match="not found"):
         chat.run_evaluation(tmp_path / "missing.jsonl", runs)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, get_type_hints
 
 import gradio as gr
 
-from ijdqa import web_api, web_guard
+from ijdqa import web_api, web_eval, web_guard, web_report
 from ijdqa import web_render as render
 from ijdqa import web_style as style
 from ijdqa.errors import IjdqaError
@@ -62,7 +62,7 @@ def create_app(
                 _report_tab(chat)
             with gr.Tab("Footnotes", id="footnotes"):
                 gr.HTML(
-                    render.footnotes_html(assistant.report),
+                    web_report.footnotes_html(assistant.report),
                     elem_id="ijdqa-footnotes",
                     js_on_load=None,
                     padding=True,
@@ -173,16 +173,18 @@ def _organizations_tab(chat: WebChat) -> None:
     orgs = chat.assistant.report.organizations
     with gr.Row():
         country = gr.Dropdown(
-            [ALL, *render.choices(o.country for o in orgs)], value=ALL, label="Country"
+            [ALL, *web_report.choices(o.country for o in orgs)], value=ALL, label="Country"
         )
         region = gr.Dropdown(
-            [ALL, *render.choices(render.region(o) for o in orgs)], value=ALL, label="Region"
+            [ALL, *web_report.choices(web_report.region(o) for o in orgs)],
+            value=ALL,
+            label="Region",
         )
     rows, count = chat.organizations(ALL, ALL)
     counted = gr.Markdown(count)
     table = gr.Dataframe(
         rows,
-        headers=render.ORGANIZATION_HEADERS,
+        headers=web_report.ORGANIZATION_HEADERS,
         interactive=False,
         wrap=True,
         max_height=720,
@@ -196,14 +198,14 @@ def _organizations_tab(chat: WebChat) -> None:
 
 def _evaluation_tab(tab: gr.Tab, runs_dir: Path, chat: WebChat, gold: Path) -> None:
     def show() -> tuple[str, Any]:
-        view = render.eval_view(runs_dir)
+        view = web_eval.eval_view(runs_dir)
         return view.markdown, gr.JSON(value=view.metrics, visible=view.metrics is not None)
 
     def run(progress: gr.Progress = gr.Progress()) -> tuple[str, Any]:  # noqa: B008 - gradio's way
         chat.run_evaluation(gold, runs_dir, progress=lambda d, t: progress((d, t), desc="asking"))
         return show()
 
-    first = render.eval_view(runs_dir)
+    first = web_eval.eval_view(runs_dir)
     with gr.Row():
         refresh = gr.Button("Refresh", size="sm", scale=0, min_width=120)
         start = gr.Button(

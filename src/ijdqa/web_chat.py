@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
-from ijdqa import web_guard
+from ijdqa import web_guard, web_report
 from ijdqa import web_render as render
 from ijdqa.errors import AnswerStreamError, IjdqaError, QueryError
 from ijdqa.render import answer_dict, render_markdown
@@ -186,7 +186,7 @@ class WebChat:
         return folder
 
     def page(self, number: float) -> str:
-        return render.page_html(self.assistant.report, int(number))
+        return web_report.page_html(self.assistant.report, int(number))
 
     def organizations(self, country: str | None, region: str | None) -> tuple[list[Any], str]:
         """Rows of one country and/or region; a row's region is the report's label, else its
@@ -196,8 +196,8 @@ class WebChat:
             country=None if country in (None, ALL) else country,
         )
         if region not in (None, ALL):
-            orgs = [o for o in orgs if render.region(o) == region]
-        return render.organization_rows(orgs), f"{len(orgs)} organization(s)"
+            orgs = [o for o in orgs if web_report.region(o) == region]
+        return web_report.organization_rows(orgs), f"{len(orgs)} organization(s)"
 
 
 def _bot(content: str) -> dict[str, Any]:
