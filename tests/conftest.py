@@ -18,7 +18,7 @@ opt_out()  # before onnxruntime, chromadb or gradio is imported by any test modu
 
 import pytest  # noqa: E402 - after the opt-outs on purpose
 
-from ijdqa.app import load_report  # noqa: E402
+from ijdqa.app_corpus import load_report  # noqa: E402
 from ijdqa.types import Report  # noqa: E402
 from support import ROOT, build_index_into, copy_index  # noqa: E402
 

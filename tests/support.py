@@ -38,7 +38,8 @@ def clean_env() -> dict[str, str]:
 def build_index_into(dst: Path) -> Path:
     """The bundled report's index built into `dst` (the encoder exported there too, ~10 s):
     the session's shared index (conftest.py), so no test uses the repository's index/."""
-    from ijdqa.app import ensure_index, load_corpus
+    from ijdqa.app_corpus import load_corpus
+    from ijdqa.app_index import ensure_index
     from ijdqa.config import Settings
 
     dst.mkdir(parents=True, exist_ok=True)

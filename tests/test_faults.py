@@ -27,14 +27,9 @@ import pytest
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported
 
 from ijdqa import cli
-from ijdqa.app import (
-    Assistant,
-    build_assistant,
-    ensure_index,
-    load_corpus,
-    open_search_index,
-    report_index_dir,
-)
+from ijdqa.app import Assistant, build_assistant
+from ijdqa.app_corpus import load_corpus
+from ijdqa.app_index import ensure_index, open_search_index, report_index_dir
 from ijdqa.config import Settings
 from ijdqa.errors import (
     IjdqaError,

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from ijdqa.app import Assistant, build_assistant, load_report
+from ijdqa.app import Assistant, build_assistant
+from ijdqa.app_corpus import load_report
 from ijdqa.citations import disagreement
 from ijdqa.config import Settings
 from ijdqa.sources.collect import import_source

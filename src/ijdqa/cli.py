@@ -210,7 +210,8 @@ def _add_index(sub: Any) -> None:
 
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
-    from ijdqa.app import ensure_index, load_corpus, report_index_dir
+    from ijdqa.app_corpus import load_corpus
+    from ijdqa.app_index import ensure_index, report_index_dir
 
     corpus = load_corpus(settings.report, settings.index_dir)
     _warn(corpus.report)
@@ -255,7 +256,7 @@ def _add_model(sub: Any) -> None:
 def cmd_model(args: argparse.Namespace, settings: Settings) -> int:
     import time
 
-    from ijdqa.app import encoder_dir, prepare_encoder
+    from ijdqa.app_index import encoder_dir, prepare_encoder
     from ijdqa.search.model import model_name, resolve_model_path
 
     started = time.perf_counter()
@@ -332,7 +333,8 @@ def _add_search(sub: Any) -> None:
 
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
-    from ijdqa.app import load_corpus, open_search_index
+    from ijdqa.app_corpus import load_corpus
+    from ijdqa.app_index import open_search_index
 
     corpus = load_corpus(settings.report, settings.index_dir)
     index = open_search_index(
@@ -402,7 +404,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _report(settings: Settings) -> Report:
-    from ijdqa.app import load_report
+    from ijdqa.app_corpus import load_report
 
     report = load_report(settings.report)
     _warn(report)
