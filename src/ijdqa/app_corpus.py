@@ -22,7 +22,6 @@ if TYPE_CHECKING:
 
 
 BUNDLED_REPORT = "report.txt"
-
 MAX_REPORT_BYTES = 5_000_000  # 230 times the bundled report
 
 

@@ -44,7 +44,6 @@ def prepare_encoder(model_path: Path, encoder: Path, *, force: bool = False) -> 
 
 
 REPORTS = "reports"  # index_dir/reports/<key>/: the builds of one report (index.py's layout)
-
 MAX_REPORTS = 8  # reports whose builds an index folder keeps; the least recently built go
 
 

@@ -18,13 +18,9 @@ from ijdqa.validate import Validator, is_refusal
 from ijdqa.writer import KEYS, plain
 
 _KEY_AFTER_STOP_RE = re.compile(r"([.?!][\"”’')]*)((?:\s*" + KEYS + r")+)", re.I)
-
 _WORD_RE = re.compile(r"\w")
-
 _BOUNDARY_RE = re.compile(r"[.?!\n]")
-
 _THINK_RE = re.compile(r"<think>.*?</think>", re.I | re.S)
-
 _THINK_OPEN = "<think>"
 
 

@@ -30,7 +30,6 @@ log = logging.getLogger(__name__)
 
 
 ALL = "All"
-
 CONCURRENCY = 2  # answers are CPU-bound; the machines this runs on have 2 cores
 
 Messages = list[dict[str, Any]]

@@ -20,9 +20,7 @@ from ijdqa.render import footnote_facts
 from ijdqa.types import Answer, Citation, Footnote
 
 CONTEXT_CHARS = 360  # how much of the paragraph to show on each side of a quote
-
 URL_RE = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:)\]]")
-
 _TEMPLATE_CHARS = str.maketrans({"$": "&#36;", "{": "&#123;", "}": "&#125;"})
 
 

@@ -73,22 +73,18 @@ class AppendixQuery:
 
 
 _SHARE = re.compile(r"\b(percent\w*|share|proportion|fraction|%)", re.I)
-
 _LIST = re.compile(
     r"\b(which|list (?:the|all|of)|name|what are|who are|show|any|are there|is there|give|what(?:s|'s)? (?:the )?(?!(?:did|does|do|are|were|is|was|have|has)\b)\w+ (?:groups?|organi[sz]ations?|partners?|orgs?))\b",
     re.I,
 )
-
 _DUPLICATES = re.compile(
     r"\b(twice|duplicat\w*|repeated|repeats?|more than once|two times|double[ds]?)\b", re.I
 )
-
 _COUNTRIES = re.compile(
     r"\b(how many|number of|count)\s+(?:\w+\s+){0,2}?countr(?:y|ies)\b"
     r"|\bcountr(?:y|ies)\b.{0,40}\b(how many|number)\b",
     re.I,
 )
-
 _BY_COUNTRY = re.compile(
     r"\b(which|what)\s+(?:\w+\s+)?countr(?:y|ies)\b|\b(by|per|each|every)\s+country\b"
     r"|\bbreak\s?down\b|\bmost\b|\bfewest\b|\bleast\b|\b(?:second|third)\W+(?:largest|biggest|most)\b"
@@ -96,37 +92,30 @@ _BY_COUNTRY = re.compile(
     r"|\bcountr(?:y|ies)\b.{0,30}\b(represented|come from|from)\b",
     re.I,
 )
-
 _BY_REGION = re.compile(
     r"\b(which|what)\s+(?:\w+\s+)?(continents?|regions?)\b|\b(by|per|each)\s+(continent|region)\b",
     re.I,
 )
-
 # "not counting the UK", "outside Malaysia", "non-British": the place that follows is left out
 _LEAVING_OUT = (
     r"\b(not counting|excluding|exclude|except(?: for)?|outside(?: of)?|other than|besides|"
     r"apart from|aside from|beyond|leav(?:e|ing) out|leave aside|minus|not in|not from|without|"
     r"non)"
 )
-
 _EXCLUDE = re.compile(_LEAVING_OUT + r"\W+(?:both\s+|either\s+)?(?:the\s+)?$", re.I)
-
 _EXCLUDE_CUE = re.compile(_LEAVING_OUT + r"\b", re.I)
-
 # "Is X among the partners?", "Are any German groups listed?": yes or no, with the rows
 _MEMBERSHIP = re.compile(
     r"^\W*(?:is|are|was|were|does|do)\s+(?:there\s+)?(.+?)\s+(?:among|on|in|listed|included|"
     r"part of|one of|a partner|an? \w+ partner)\b",
     re.I,
 )
-
 # what a question naming a row asks of the table: where it is listed, whether it is there
 _NAMED_CUE = re.compile(
     r"\b(countr\w*|city|where|based|located|listed|(?:in|on) the list|partners?|partnered|appendix|among|"
     r"included|twice|entry|entries|stands? for|short for|abbreviat\w*|acronym\w*)\b",
     re.I,
 )
-
 # "how many from each", "respectively": one count per place asked about
 _EACH = re.compile(r"\b(each|respectively|separately|apiece|per country|individually)\b", re.I)
 
@@ -289,14 +278,12 @@ def _parse(question: str, orgs: Sequence[Organization], words: TableWords) -> Ap
 
 # the table gives no dates, people or reasons: "When was X's partner page updated?"
 _NOT_TABLE = re.compile(r"^\W*(?:when|why|who|whom|how(?! many| much))\b", re.I)
-
 # "tagged 'Asia'", "labelled UK", "spell out 'United Kingdom'": how an entry is written
 _LABEL = re.compile(
     r"\b(tag(?:s|ged)?|label(?:s|led|ed)?|marked|spell(?:s|ed)? out|written as|"
     r"explicitly(?: \w+)?)\b",
     re.I,
 )
-
 # "the entry with no country", "a continent rather than a country": a field left empty
 _LACKING = re.compile(
     r"\b(?:no|without|rather than|lacks?|lacking|missing|not)\s+(?:an?\s+|any\s+)?(country|city)\b",
@@ -328,7 +315,6 @@ def _labels(question: str, cue: re.Match[str]) -> tuple[str, ...]:
 
 # "entry 13", "number 40", "#7": a row by its number; "the first/last entry", "heads the list"
 _ENTRY_NUMBER = re.compile(r"\b(?:entry|entries|item|row|number|no\.|#)\s*(\d{1,3})\b", re.I)
-
 _ENTRY_POSITION = re.compile(
     r"\b(first|last|final|top|opening|closing)\s+(?:\w+\s+)?(?:entry|entries|organi[sz]ations?|"
     r"partners?|groups?|rows?|items?|names?|one)\b|\b(heads|tops|opens|ends|closes)\s+the\b",

@@ -15,7 +15,6 @@ from ijdqa.answer.appendix_words import COUNT
 from ijdqa.types import Organization
 
 _FIELD_WORDS = {"city": re.compile(r"\b(city|cities|town|towns|where)\b", re.I)}
-
 _ASKS_FIELD = {
     "city": re.compile(r"\b(?:which|what|in what)\s+(?:\w+\s+)?(?:city|cities|towns?)\b", re.I)
 }
@@ -35,11 +34,9 @@ def asks_missing_field(question: str, rows: Sequence[Organization], *, named: bo
 
 
 _EXPANSION = re.compile(r"\b(?:stands?|stood|is short)\s+for\b", re.I)
-
 _ACRONYM_ASKED = re.compile(
     r"\b([A-Z][A-Z0-9&-]*[A-Z0-9])\W+(?:\w+\W+)?(?:stands?|stood|is short)\s+for\b"
 )
-
 _CAPS = re.compile(r"\b[A-Z][A-Z0-9&-]*[A-Z0-9]\b")
 
 
@@ -62,7 +59,6 @@ def asks_whether(question: str) -> bool:
 
 
 _PRESUPPOSING = re.compile(r"(?:^|[,:;]\s)\W*(?:which|what|where|name|list|show|give)\b", re.I)
-
 _ASKS_LOCATION = re.compile(r"\b(based|located|headquartered|situated|from|itself)\b", re.I)
 
 

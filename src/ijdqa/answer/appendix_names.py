@@ -82,7 +82,6 @@ def name_terms(
 
 
 NAME_MATCH = 90  # rapidfuzz partial ratio from which a table row's name is taken as named
-
 SHORTEST_NAME = 8  # shorter names ("RISE") match only as whole words
 
 

@@ -19,7 +19,6 @@ from ijdqa.types import Organization
 # the group of rows the table places nowhere (worded without a negation: a claim check reads
 # "no ..." as contradicting the rows, which say nothing of the kind)
 NO_COUNTRY = "without a country"
-
 NO_REGION = "without a region"
 
 

@@ -14,7 +14,6 @@ from ijdqa.search.lexical import tokenize
 ORG_WORDS = re.compile(
     r"\b(Center|Centre|Institute|Commission|Council|Mission|Group|Foundation|Society|Organi[sz]ation|University|College|Party|Front|Network|Committee|Union|Movement|Republic|Day)\b"
 )
-
 CALENDAR = re.compile(
     r"\b(January|February|March|April|May|June|July|August|September|October|November|December|"
     r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Ramadan)\b"
@@ -55,29 +54,23 @@ _TYPE_PATTERNS = (
 
 
 _LOCATIVE = re.compile(r"\b(?:in|at|from|near|to|across|throughout|within)\s+$", re.I)
-
 _SINGLE_NAME = re.compile(r"(?<=[a-z,] )([A-Z][a-z]{2,})\b(?![ -][A-Z])")
-
 _HOW_MANY = re.compile(r"\bhow many\b", re.I)
-
 _NUMBER_WORDS = re.compile(
     r"\b(\d[\d,.%]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|"
     r"thousands?|millions?|first|second|third|half)\b",
     re.I,
 )
-
 _TIME_WORDS = re.compile(
     r"\b(1[89]\d\d|20\d\d|january|february|march|april|may|june|july|august|september|october|"
     r"november|december|monday|tuesday|wednesday|thursday|friday|saturday|sunday|ramadan|"
     r"\d{1,2}\.\d{1,2}\.\d{2})\b",
     re.I,
 )
-
 _PERSON_RE = re.compile(
     r"\b(?:Prof\.|Dr\.|Sheikh|Sayed|Imam|Mr\.|Ms\.)\s+[A-Z]\w+"
     r"|\b[A-Z][a-z]+\s(?:al-)?[A-Z][a-z]+(?=[,.;:)]|\s[a-z])"
 )
-
 _PLACE_RE = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][a-z]+")
 
 
@@ -149,23 +142,18 @@ def fits_type(
 
 
 _ASKS_CITY = re.compile(r"\b(which|what)\s+(city|town)\b", re.I)
-
 _ASKS_DAY = re.compile(
     r"\b(exact date|what date|which date|on what day|which day|what day)\b", re.I
 )
-
 _ASKS_CLOCK = re.compile(r"\b(what time|start time|which time|at what hour|time of day)\b", re.I)
-
 _MONTH = (
     r"(?:january|february|march|april|may|june|july|august|september|october|november|december)"
 )
-
 _DAY_DATE = re.compile(
     rf"\b(?:\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b|"
     r"\d{1,2}\.\d{1,2}\.\d{2,4}|monday|tuesday|wednesday|thursday|friday|saturday|sunday)",
     re.I,
 )
-
 _CLOCK = re.compile(r"\b\d{1,2}(?::\d\d)?\s?(?:am|pm|a\.m\.|p\.m\.)|\b\d{1,2}:\d\d\b|o'clock", re.I)
 
 

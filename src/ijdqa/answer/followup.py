@@ -22,10 +22,8 @@ _PRONOUN_RE = re.compile(
     r"\b(he|she|him|his|her|they|them|their|its|it|that|this|these|those|the second one|the first one)\b",
     re.I,
 )
-
 # "that newspaper", "these organizations": something named earlier in the conversation
 _DEMONSTRATIVE = re.compile(r"\b(that|this|these|those|the same)\s+(?!is\b|was\b)[a-z]{3,}", re.I)
-
 _FOLLOWUP_START = re.compile(r"^(and|also|what about|how about|and what|then)\b", re.I)
 
 
@@ -36,17 +34,12 @@ SHORTEST_NAME = 2  # letters of a name taken from the conversation
 
 
 _PERSON_PRONOUN = re.compile(r"\b(he|him|his|she|her)\b", re.I)
-
 _THING_PRONOUN = re.compile(r"\b(its|it|their|they|them)\b", re.I)
-
 _ORDINAL = re.compile(r"\bthe (first|second|third|fourth|last) one\b", re.I)
-
 _ORDINALS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "last": -1}
-
 _HISTORY_PERSON = re.compile(
     r"(?:(?:Prof\.|Dr\.|Sheikh|Sayed|Imam)\s+)?(?:al-)?[A-Z][a-z]+(?:\s(?:al-)?[A-Z][a-z]+)+|\b(?:al-)[A-Z][a-z]+"
 )
-
 _HISTORY_THING = re.compile(
     r"\b[A-Z]{2,6}\b|\b(?:[A-Z][a-z]+\s){1,4}(?:Commission|Mission|Institute|Group|Campaign|Centre|Center)\b"
 )
@@ -101,9 +94,7 @@ def resolve_followup(question: str, history: Sequence[Turn]) -> str:
 
 
 _DETERMINER = frozenset({"the", "a", "an", "its", "his", "her", "their"})
-
 _AFTER_NOUN = re.compile(r"\s+(?:(?:in|of)\s+)?(?:al-)?[A-Z][\w’'-]*")
-
 MODIFIERS = 3  # words before a noun read as its modifiers ("the Shiite Islamic movement")
 
 
@@ -153,7 +144,6 @@ SHORTEST_NOUN = 3  # letters of a noun "that ..." is looked up by ("that one" is
 
 
 _QUOTED_NAME = re.compile(r"[“\"]([^”\"]{3,60})[”\"]")
-
 _CAPITALIZED_RUN = re.compile(
     r"(?:(?<=\s)|^)(?:al-)?[A-Z][\w’'-]*(?:\s+(?:of\s+|the\s+|for\s+)?(?:al-)?[A-Z][\w’'-]*)*"
 )

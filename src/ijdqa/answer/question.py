@@ -41,13 +41,11 @@ def _openings() -> str:
 
 # a sentence opening (after "please", a comma or a colon) with words addressed to the system
 _ADDRESSING = rf"(?:please,?\s+)?(?:{_openings()})\b"
-
 _INSTRUCTION_RE = re.compile(
     r"(\[[^\]]*\]|<[^>]*>|"  # bracketed notes and pseudo-tags
     rf"(?:^|(?<=[.?!:]\s))\W*{_ADDRESSING}(?:[^.?!]|[.?!](?=\S))*[.?!]?)",
     re.IGNORECASE,
 )
-
 _ADDRESSES_RE = re.compile(rf"^\W*{_ADDRESSING}", re.IGNORECASE)
 
 
