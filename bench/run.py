@@ -72,7 +72,8 @@ def _run(args: list[str], env: dict[str, str]) -> tuple[float, subprocess.Comple
 
 
 def bench_build(index_dir: Path) -> dict[str, Any]:
-    from ijdqa.app import encoder_dir, ensure_index, load_corpus, report_index_dir
+    from ijdqa.app_corpus import load_corpus
+    from ijdqa.app_index import encoder_dir, ensure_index, report_index_dir
     from ijdqa.search.corpus import build_chunks
     from ijdqa.search.model import export_query_encoder, model_name, resolve_model_path
     from ijdqa.search.build import build_index
@@ -134,7 +135,7 @@ def bench_build(index_dir: Path) -> dict[str, Any]:
 
 def _cli_cold_build(index_dir: Path, model_path: Path, *, runs: int) -> dict[str, Any]:
     """`ijdqa index --json` in a new process and an empty index folder, the encoder prepared."""
-    from ijdqa.app import encoder_dir
+    from ijdqa.app_index import encoder_dir
 
     walls, reported = [], []
     for run in range(runs):
@@ -185,7 +186,8 @@ def rank_of(expected: str, texts: list[str]) -> int | None:
 
 
 def bench_retrieval(index_dir: Path, passes: int = 3) -> dict[str, Any]:
-    from ijdqa.app import load_corpus, open_search_index
+    from ijdqa.app_corpus import load_corpus
+    from ijdqa.app_index import open_search_index
 
     questions = load_retrieval()
     started = time.perf_counter()

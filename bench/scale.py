@@ -31,7 +31,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from fakes import HashEmbedder  # noqa: E402 - tests/ is on the path only from here
 
-from ijdqa.app import load_report
+from ijdqa.app_corpus import load_report
 from ijdqa.search.corpus import IndexedChunk, chunk_id
 from ijdqa.search.build import build_index
 from ijdqa.search.index import Index, open_index

@@ -1,10 +1,11 @@
 """Helpers shared by test modules: where the repository is, the `ijdqa` console script and a
-clean environment for it, a private copy of the index, free loopback ports, the app served
-in-process, and the rows of the reliability tables (docs/reliability.md)."""
+clean environment for it, the session's index and private copies of it, free loopback ports,
+the app served in-process, and the rows of the reliability tables (docs/reliability.md).
+
+No test reads or writes the repository's index/: the session builds its own (conftest.py)."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
@@ -34,21 +35,33 @@ def clean_env() -> dict[str, str]:
     return {**env, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
 
 
-def copy_index(dst: Path) -> Path:
-    """The repository's built index copied to `dst` (so the ONNX export is not repeated), then
-    brought up to date; this module never writes to the repository's index/."""
-    src = ROOT / "index"
+def build_index_into(dst: Path) -> Path:
+    """The bundled report's index built into `dst` (the encoder exported there too, ~10 s):
+    the session's shared index (conftest.py), so no test uses the repository's index/."""
+    from ijdqa.app_corpus import load_corpus
+    from ijdqa.app_index import ensure_index
+    from ijdqa.config import Settings
+
     dst.mkdir(parents=True, exist_ok=True)
-    for name in ("encoder", "reports", "builds", "sources", "report-cache"):
-        # missing, or being rebuilt right now: ensure_index below fills the gap
-        with contextlib.suppress(FileNotFoundError, shutil.Error):
+    ensure_index(Settings(_env_file=None, index_dir=dst), load_corpus(None, dst))
+    return dst
+
+
+def copy_index(src: Path, dst: Path) -> Path:
+    """A built index folder `src` (the session's shared index) copied to `dst`, so the ONNX
+    export is not repeated, then brought up to date: a test may change its copy freely."""
+    dst.mkdir(parents=True, exist_ok=True)
+    for name in ("encoder", "reports", "builds", "sources", "report-cache"):  # not llm/: 240 MB
+        if (src / name).is_dir():
             shutil.copytree(src / name, dst / name, dirs_exist_ok=True)
     if (src / "CURRENT").exists():
         shutil.copy2(src / "CURRENT", dst / "CURRENT")
-    from ijdqa.app import ensure_index, load_corpus
-    from ijdqa.config import Settings
+    return build_index_into(dst)
 
-    ensure_index(Settings(_env_file=None, index_dir=dst), load_corpus(None, dst))
+
+def copy_encoder(src: Path, dst: Path) -> Path:
+    """A folder `dst` holding only the encoder of the built index `src` (no export needed)."""
+    shutil.copytree(src / "encoder", dst / "encoder", dirs_exist_ok=True)
     return dst
 
 

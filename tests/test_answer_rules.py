@@ -10,15 +10,11 @@ import numpy as np
 import pytest
 
 from ijdqa import prompts
+from ijdqa.answer.expected import answer_type, fits_type
+from ijdqa.answer.followup import split_context
 from ijdqa.answer.params import PARAMS
-from ijdqa.answer.question import (
-    answer_type,
-    country_of,
-    fits_type,
-    split_compound,
-    split_context,
-    why_verb,
-)
+from ijdqa.answer.places import country_of
+from ijdqa.answer.question import split_compound, why_verb
 from ijdqa.answer.sentences import Candidate, candidates, score, type_gap
 from ijdqa.search.lexical import related_forms
 from ijdqa.text import is_prose

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from ijdqa.answer import appendix
+from ijdqa.answer import appendix, appendix_asks, appendix_names, appendix_select, appendix_words
 from ijdqa.answer.aliases import find_aliases, with_acronyms
 from ijdqa.answer.decide import FEATURES, Decision, shipped
 from ijdqa.answer.places import Place, link_places
@@ -68,10 +68,10 @@ def test_full_names_are_read_as_the_acronym_the_report_gives(second: Report) -> 
 # --- the appendix --------------------------------------------------------------------------
 
 
-def _rows(question: str, report: Report) -> appendix.Selection | None:
-    words = appendix.table_words(report.paragraphs)
+def _rows(question: str, report: Report) -> appendix_select.Selection | None:
+    words = appendix_words.table_words(report.paragraphs)
     query = appendix.parse(question, report.organizations, words)
-    return appendix.select(query, report.organizations) if query else None
+    return appendix_select.select(query, report.organizations) if query else None
 
 
 @pytest.mark.parametrize(
@@ -156,23 +156,23 @@ def test_a_name_is_matched_from_a_word_start_and_initials_need_a_table_word(
 ) -> None:
     orgs = second.organizations
     # "ferry lantern" inside "ferryman lanterns society" is not the row's name
-    assert appendix.named_rows("the ferryman lantern society", orgs) == []
-    assert appendix.named_rows("Is SHT a partner group?", orgs) == ["Saltmere Harbour Trust"]
-    assert appendix.named_rows("What did SHT say about the parade?", orgs) == []
+    assert appendix_names.named_rows("the ferryman lantern society", orgs) == []
+    assert appendix_names.named_rows("Is SHT a partner group?", orgs) == ["Saltmere Harbour Trust"]
+    assert appendix_names.named_rows("What did SHT say about the parade?", orgs) == []
 
 
 def test_which_questions_take_their_rows_for_granted() -> None:
-    assert appendix.presupposes("Which German groups co-signed?")
-    assert appendix.presupposes("In the appendix, which group is from Peru?")
-    assert not appendix.presupposes("Are there German groups?")
-    assert not appendix.presupposes("How many German groups co-signed?")
+    assert appendix_asks.presupposes("Which German groups co-signed?")
+    assert appendix_asks.presupposes("In the appendix, which group is from Peru?")
+    assert not appendix_asks.presupposes("Are there German groups?")
+    assert not appendix_asks.presupposes("How many German groups co-signed?")
     # a row named after the place answers "relates to", not "based in"
-    assert not appendix.presupposes("Which group relates to Poland?", located=True)
-    assert appendix.presupposes("Which group is based in Poland?", located=True)
+    assert not appendix_asks.presupposes("Which group relates to Poland?", located=True)
+    assert appendix_asks.presupposes("Which group is based in Poland?", located=True)
 
 
 def test_a_follow_up_pronoun_is_the_row_the_conversation_named(second: Report) -> None:
-    words = appendix.table_words(second.paragraphs)
+    words = appendix_words.table_words(second.paragraphs)
     query = appendix.parse(
         "under which countries is it listed?",
         second.organizations,
@@ -180,12 +180,12 @@ def test_a_follow_up_pronoun_is_the_row_the_conversation_named(second: Report) -
         context="Is the Ferry Lantern Society among the groups that co-signed?",
     )
     assert query is not None and query.names == ("Ferry Lantern Society",)
-    assert not appendix.asks_whether("under which countries is it listed?")
-    assert appendix.asks_whether("Is the Ferry Lantern Society listed?")
+    assert not appendix_asks.asks_whether("under which countries is it listed?")
+    assert appendix_asks.asks_whether("Is the Ferry Lantern Society listed?")
 
 
 def test_that_noun_is_the_phrase_the_conversation_built_on_it() -> None:
-    from ijdqa.answer.question import resolve_followup
+    from ijdqa.answer.followup import resolve_followup
     from ijdqa.types import Turn
 
     history = [
@@ -315,32 +315,36 @@ def test_an_acronym_stands_for_something_only_where_the_row_spells_it_out(
     second: Report,
 ) -> None:
     rows = {o.number: o for o in second.organizations}
-    assert not appendix.asks_missing_field("What does CHN stand for?", [rows[4]])
-    assert appendix.asks_missing_field("What does SHT, the harbour group, stand for?", [rows[1]])
-    assert appendix.asks_missing_field("In CHN-X, what does X stand for?", [rows[4]])
+    assert not appendix_asks.asks_missing_field("What does CHN stand for?", [rows[4]])
+    assert appendix_asks.asks_missing_field(
+        "What does SHT, the harbour group, stand for?", [rows[1]]
+    )
+    assert appendix_asks.asks_missing_field("In CHN-X, what does X stand for?", [rows[4]])
     # a row by place asked for its city, where none of the rows gives one
-    assert appendix.asks_missing_field(
+    assert appendix_asks.asks_missing_field(
         "Which cities are the Kenyan groups in?", [rows[17]], named=False
     )
-    assert not appendix.asks_missing_field("Where are the Kenyan groups?", [rows[17]], named=False)
+    assert not appendix_asks.asks_missing_field(
+        "Where are the Kenyan groups?", [rows[17]], named=False
+    )
 
 
 def test_a_city_asked_of_a_row_named_without_a_word_for_the_rows(second: Report) -> None:
     query = appendix.parse(
         "which city is Tall Ships Friends in?",
         second.organizations,
-        appendix.table_words(second.paragraphs),
+        appendix_words.table_words(second.paragraphs),
     )
     assert query is not None and query.names == ("Tall Ships Friends",)
-    chosen = appendix.select(query, second.organizations)
+    chosen = appendix_select.select(query, second.organizations)
     assert [o.city for o in chosen.rows] == ["Boston"]
     no_city = appendix.parse(
         "what city is Fado do Cais in?",
         second.organizations,
-        appendix.table_words(second.paragraphs),
+        appendix_words.table_words(second.paragraphs),
     )
     assert no_city is not None  # a row whose entry gives no city: the report does not say
-    rows = appendix.select(no_city, second.organizations).rows
-    assert appendix.asks_missing_field("what city is Fado do Cais in?", rows)
+    rows = appendix_select.select(no_city, second.organizations).rows
+    assert appendix_asks.asks_missing_field("what city is Fado do Cais in?", rows)
     # a short name matches only as the table writes it
-    assert appendix.named_rows("Is Fado a group of the list?", second.organizations) == []
+    assert appendix_names.named_rows("Is Fado a group of the list?", second.organizations) == []

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from ijdqa.app import read_report_text
+from ijdqa.app_corpus import read_report_text
 from ijdqa.report.parse import parse_report
 from ijdqa.search.corpus import CorpusView, IndexedChunk, build_chunks, corpus_hash
 from ijdqa.text import sentence_spans

@@ -355,15 +355,16 @@ def test_sweep_staging_removes_only_what_dead_exports_left(tmp_path: Path) -> No
 
 
 @pytest.mark.slow
-def test_an_export_killed_part_way_leaves_nothing_after_the_next_command(tmp_path: Path) -> None:
+def test_an_export_killed_part_way_leaves_nothing_after_the_next_command(
+    tmp_path: Path, shared_index: Path
+) -> None:
     """`ijdqa model --force` killed (SIGKILL) while its staging folder exists; the next
     `ijdqa index` sweeps it (and the encoder in use is untouched)."""
     import shutil
     import time
 
-    root = Path(__file__).resolve().parents[1]
     index = tmp_path / "index"
-    shutil.copytree(root / "index" / "encoder", index / "encoder")
+    shutil.copytree(shared_index / "encoder", index / "encoder")
     ijdqa = str(Path(sys.executable).parent / "ijdqa")
     proc = subprocess.Popen([ijdqa, "model", "--force", "--index-dir", str(index)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
@@ -378,5 +379,5 @@ def test_an_export_killed_part_way_leaves_nothing_after_the_next_command(tmp_pat
     assert done.returncode == 0, done.stderr
     assert list((index / "encoder").glob(".*")) == []
     assert [p.name for p in (index / "encoder").iterdir()] == [
-        p.name for p in (root / "index" / "encoder").iterdir()
+        p.name for p in (shared_index / "encoder").iterdir()
     ]

@@ -7,7 +7,6 @@ non-zero below any of them."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -25,9 +24,8 @@ GATED = ("dev", "test")  # quality floors here; blind: quote validity here, the 
 
 @pytest.mark.slow
 @pytest.mark.timeout(600)
-def test_every_question_set_meets_its_floors() -> None:
-    index_dir = Path(os.environ.get("IJDQA_INDEX_DIR") or ROOT / "index")
-    assistant = build_assistant(Settings(index_dir=index_dir, llm="none"))
+def test_every_question_set_meets_its_floors(shared_index: Path) -> None:
+    assistant = build_assistant(Settings(index_dir=shared_index, llm="none"))
     thresholds = read_thresholds(ROOT / "eval" / "thresholds.json")
     failures: list[str] = []
     for name in SETS:

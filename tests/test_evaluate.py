@@ -281,7 +281,7 @@ def test_html_report_escapes_answers() -> None:
 
 
 @pytest.mark.slow
-def test_eval_command_writes_a_run(tmp_path: Path) -> None:
+def test_eval_command_writes_a_run(tmp_path: Path, shared_index: Path) -> None:
     result = subprocess.run(
         [
             IJDQA,
@@ -295,6 +295,8 @@ def test_eval_command_writes_a_run(tmp_path: Path) -> None:
             "--label",
             "e2e",
             "--json",
+            "--index-dir",
+            str(shared_index),
         ],
         capture_output=True,
         text=True,
@@ -314,8 +316,9 @@ def test_eval_command_writes_a_run(tmp_path: Path) -> None:
     assert len((run / "results.jsonl").read_text().splitlines()) == 10
     assert json.loads((tmp_path / "latest").read_text())["run"] == run.name
     assert 'src="http' not in (run / "report.html").read_text()
+    index = ("--index-dir", str(shared_index))
     compared = subprocess.run(
-        [IJDQA, "eval", "--compare", "latest", str(run), "--out", str(tmp_path)],
+        [IJDQA, "eval", "--compare", "latest", str(run), "--out", str(tmp_path), *index],
         capture_output=True,
         text=True,
         timeout=60,
@@ -326,7 +329,9 @@ def test_eval_command_writes_a_run(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_eval_check_exits_non_zero_and_lists_what_fell_below(tmp_path: Path) -> None:
+def test_eval_check_exits_non_zero_and_lists_what_fell_below(
+    tmp_path: Path, shared_index: Path
+) -> None:
     thresholds = tmp_path / "thresholds.json"
     thresholds.write_text('{"answerable_correctness": 1.01, "quote_validity": 1.0}')
     result = subprocess.run(
@@ -341,6 +346,8 @@ def test_eval_check_exits_non_zero_and_lists_what_fell_below(tmp_path: Path) -> 
             str(tmp_path),
             "--check",
             str(thresholds),
+            "--index-dir",
+            str(shared_index),
         ],
         capture_output=True,
         text=True,

@@ -27,14 +27,9 @@ import pytest
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported
 
 from ijdqa import cli
-from ijdqa.app import (
-    Assistant,
-    build_assistant,
-    ensure_index,
-    load_corpus,
-    open_search_index,
-    report_index_dir,
-)
+from ijdqa.app import Assistant, build_assistant
+from ijdqa.app_corpus import load_corpus
+from ijdqa.app_index import ensure_index, open_search_index, report_index_dir
 from ijdqa.config import Settings
 from ijdqa.errors import (
     IjdqaError,
@@ -45,7 +40,7 @@ from ijdqa.errors import (
 )
 from ijdqa.search.embed import QueryEncoder
 from ijdqa.search.store import ArrayVectors
-from support import IJDQA, ROOT, clean_env, free_port, record
+from support import IJDQA, ROOT, clean_env, copy_encoder, free_port, record
 
 CHROMA = shutil.which("chroma", path=str(Path(sys.executable).parent)) or "chroma"
 QUESTION = "When was the Trust founded?"
@@ -64,12 +59,12 @@ def small_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def template(small_report: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A built index of the small report; the encoder is copied from the repository's index/
+def template(
+    small_report: Path, shared_index: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """A built index of the small report; the encoder is copied from the session's index
     (exporting it again would take ~15 s)."""
-    root = tmp_path_factory.mktemp("template")
-    if (ROOT / "index" / "encoder").is_dir():
-        shutil.copytree(ROOT / "index" / "encoder", root / "encoder")
+    root = copy_encoder(shared_index, tmp_path_factory.mktemp("template"))
     ensure_index(settings(root, small_report), load_corpus(small_report, root))
     return root
 

@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ijdqa import web_render as render
+from ijdqa import web_report
 from ijdqa.errors import ReportFormatError
 from ijdqa.render import render_json, render_markdown, render_plain
 from ijdqa.report import cache as reportcache
@@ -305,9 +306,9 @@ def test_report_page_view_on_hostile_report() -> None:
         except ReportFormatError:
             return
         for page in report.pages:
-            check_html(render.page_html(report, page.number))
-        for row in render.footnote_rows(report):
-            assert len(row) == len(render.FOOTNOTE_HEADERS)
+            check_html(web_report.page_html(report, page.number))
+        for row in web_report.footnote_rows(report):
+            assert len(row) == len(web_report.FOOTNOTE_HEADERS)
 
     show()
     record(

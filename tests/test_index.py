@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from fakes import HashEmbedder
-from ijdqa.app import read_report_text
+from ijdqa.app_corpus import read_report_text
 from ijdqa.errors import IndexCorruptError, IndexNotBuiltError, IndexStoreError, QueryError
 from ijdqa.report.parse import parse_report
 from ijdqa.search.build import BuildResult, build_index, is_fresh, read_manifest

@@ -113,9 +113,10 @@ def test_batch_lines_plain_jsonl_and_bad() -> None:
 # --- through the CLI -----------------------------------------------------------------------
 
 
-def test_ask_json_is_one_valid_line_and_the_short_form_matches(report) -> None:
-    long = run("ask", TWEET, "--format", "json")
-    short = run("ask", TWEET, "--json")
+def test_ask_json_is_one_valid_line_and_the_short_form_matches(report, shared_index) -> None:
+    index = ("--index-dir", str(shared_index))
+    long = run("ask", TWEET, "--format", "json", *index)
+    short = run("ask", TWEET, "--json", *index)
     assert long.returncode == short.returncode == 0, long.stderr + short.stderr
     assert len(long.stdout.strip().splitlines()) == 1
     data, again = json.loads(long.stdout), json.loads(short.stdout)
@@ -135,8 +136,9 @@ def test_ask_json_is_one_valid_line_and_the_short_form_matches(report) -> None:
 
 
 def test_batch_gives_one_result_per_question_in_order_and_goes_on_after_bad_lines(
-    tmp_path,
+    tmp_path, shared_index
 ) -> None:
+    index = ("--index-dir", str(shared_index))
     batch = tmp_path / "questions.jsonl"
     batch.write_text(
         "\n".join([
@@ -149,7 +151,7 @@ def test_batch_gives_one_result_per_question_in_order_and_goes_on_after_bad_line
         ]) + "\n",
         encoding="utf-8",
     )  # fmt: skip
-    result = run("ask", "--batch", str(batch), "--json")
+    result = run("ask", "--batch", str(batch), "--json", *index)
     assert result.returncode == 1  # some lines failed; the rest were answered
     assert "2 of 5" in result.stderr and "Traceback" not in result.stderr
     out = lines(result.stdout)
@@ -161,12 +163,13 @@ def test_batch_gives_one_result_per_question_in_order_and_goes_on_after_bad_line
     assert out[2]["refused"] is True and not out[0]["refused"]
     assert out[3]["question"] == "And where?" and "error" not in out[3]
     assert "error" in out[4] and out[4]["question"] == "   "
-    assert out[0]["answer"] == json.loads(run("ask", FOUNDED, "--json").stdout)["answer"]
+    assert out[0]["answer"] == json.loads(run("ask", FOUNDED, "--json", *index).stdout)["answer"]
 
 
-def test_batch_from_stdin_as_markdown_keeps_footnote_labels_apart() -> None:
+def test_batch_from_stdin_as_markdown_keeps_footnote_labels_apart(shared_index) -> None:
+    index = ("--index-dir", str(shared_index))
     result = subprocess.run(
-        [*run_argv("ask", "--batch", "-", "--format", "markdown")],
+        [*run_argv("ask", "--batch", "-", "--format", "markdown", *index)],
         input=f"{FOUNDED}\n{TWEET}\n",
         capture_output=True,
         text=True,

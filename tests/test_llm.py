@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -30,7 +31,7 @@ from ijdqa.answer import ExtractiveAnswerer
 from ijdqa.app import Assistant, build_assistant
 from ijdqa.citations import is_verbatim
 from ijdqa.config import Settings
-from ijdqa.errors import LLMError
+from ijdqa.errors import AnswerStreamError, IjdqaError, LLMError
 from ijdqa.generate import LLMAnswerer
 from ijdqa.llm import make_chat_model
 from ijdqa.search.corpus import CorpusView
@@ -38,8 +39,6 @@ from ijdqa.types import Answer, Chunk, Hit, Pending, Turn
 from ijdqa.writer import render_prompt
 from openai_stub import OpenAIStub
 from support import ROOT, free_port
-
-INDEX = ROOT / "index"
 
 # the three passages the unit tests fix as P1, P2, P3 (found by their opening words)
 CONFERENCE = "On May 22nd, 2020 the Islamic Human Rights Commission (IHRC)"
@@ -399,6 +398,20 @@ def test_empty_or_garbage_replies_fall_back(extractive, reply: str, reason: str)
     assert answer.text == extractive.answer(QUESTION).text
 
 
+class StopsShort(LLMAnswerer):
+    """An LLM answerer whose stream writes text and stops before its final Answer."""
+
+    def stream(self, question: str, **kwargs: Any) -> Any:
+        yield "IHRC was founded in London in 1997."
+
+
+def test_a_stream_without_its_final_answer_is_an_ijdqa_error(extractive) -> None:
+    short = StopsShort(extractive, GenericFakeChatModel(messages=iter([REPLY])), name="fake")
+    with pytest.raises(AnswerStreamError, match="ended without an answer") as raised:
+        short.answer(QUESTION)
+    assert isinstance(raised.value, IjdqaError)
+
+
 # --- the prompt -------------------------------------------------------------------------------
 
 
@@ -498,8 +511,11 @@ def cite_the_conference(body: dict[str, Any]) -> str:
     )
 
 
-def llm_settings(base_url: str, **extra: Any) -> Settings:
-    return Settings(index_dir=INDEX, llm="openai", llm_base_url=base_url, llm_model="stub", **extra)
+def llm_settings(index_dir: Path, base_url: str, **extra: Any) -> Settings:
+    """A chat model behind `base_url` over the session's index (`index_dir`)."""
+    return Settings(
+        index_dir=index_dir, llm="openai", llm_base_url=base_url, llm_model="stub", **extra
+    )
 
 
 @pytest.mark.slow
@@ -516,10 +532,12 @@ def test_the_stub_speaks_the_openai_api_with_and_without_streaming() -> None:
 
 
 @pytest.mark.slow
-def test_end_to_end_a_streamed_validated_answer(assistant) -> None:
+def test_end_to_end_a_streamed_validated_answer(assistant, shared_index: Path) -> None:
     question = "When did the IHRC hold its online conference?"
     with OpenAIStub(cite_the_conference) as stub:
-        llm_assistant = build_assistant(llm_settings(stub.base_url), corpus=assistant.corpus)
+        llm_assistant = build_assistant(
+            llm_settings(shared_index, stub.base_url), corpus=assistant.corpus
+        )
         assert isinstance(llm_assistant.answerer, LLMAnswerer)
         deltas, answer = run(llm_assistant.answerer, question)
         asked = llm_assistant.ask(question)
@@ -547,13 +565,17 @@ def test_end_to_end_a_streamed_validated_answer(assistant) -> None:
     ],
     ids=["http-500", "timeout", "closed-port"],
 )
-def test_end_to_end_failures_fall_back_with_a_note(assistant, server, reason: str) -> None:
+def test_end_to_end_failures_fall_back_with_a_note(
+    assistant, shared_index: Path, server, reason: str
+) -> None:
     question = "When did the IHRC hold its online conference?"
     expected = assistant.ask(question)
     stub = OpenAIStub(cite_the_conference, **server).start() if server is not None else None
     base_url = stub.base_url if stub else f"http://127.0.0.1:{free_port()}/v1"
     try:
-        llm = build_assistant(llm_settings(base_url, llm_timeout=0.5), corpus=assistant.corpus)
+        llm = build_assistant(
+            llm_settings(shared_index, base_url, llm_timeout=0.5), corpus=assistant.corpus
+        )
         started = time.monotonic()
         answer = llm.ask(question)
         elapsed = time.monotonic() - started
@@ -569,9 +591,9 @@ def test_end_to_end_failures_fall_back_with_a_note(assistant, server, reason: st
 
 
 @pytest.mark.slow
-def test_an_unreachable_ollama_falls_back_too(assistant) -> None:
+def test_an_unreachable_ollama_falls_back_too(assistant, shared_index: Path) -> None:
     settings = Settings(
-        index_dir=INDEX, llm="ollama", llm_base_url=f"http://127.0.0.1:{free_port()}"
+        index_dir=shared_index, llm="ollama", llm_base_url=f"http://127.0.0.1:{free_port()}"
     )
     answer = build_assistant(settings, corpus=assistant.corpus).ask("Who founded the IHRC?")
     assert answer.answerer == "extractive"
@@ -600,10 +622,12 @@ def cite_the_founding_with(template: str) -> Any:
     ],
     ids=["negated", "wrong-year", "wrong-names", "repeated-token"],
 )
-def test_end_to_end_faked_claims_fall_back(assistant, template: str, reason: str | None) -> None:
+def test_end_to_end_faked_claims_fall_back(
+    assistant, shared_index: Path, template: str, reason: str | None
+) -> None:
     expected = assistant.ask(FOUNDED_Q)
     with OpenAIStub(cite_the_founding_with(template)) as stub:
-        llm = build_assistant(llm_settings(stub.base_url), corpus=assistant.corpus)
+        llm = build_assistant(llm_settings(shared_index, stub.base_url), corpus=assistant.corpus)
         answer = llm.ask(FOUNDED_Q)
     assert len(stub.requests) == 1
     assert answer.answerer == "extractive" and answer.text == expected.text

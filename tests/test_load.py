@@ -12,6 +12,7 @@ import importlib.util
 import json
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -40,8 +41,10 @@ def load() -> ModuleType:
 
 
 @pytest.fixture(scope="module")
-def server(load: ModuleType, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
-    index_dir = copy_index(tmp_path_factory.mktemp("index"))
+def server(
+    load: ModuleType, shared_index: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, int]]:
+    index_dir = copy_index(shared_index, tmp_path_factory.mktemp("index"))
     log = tmp_path_factory.mktemp("chat") / "chat.log"
     with load.serve_chat(index_dir, log) as served:
         yield served

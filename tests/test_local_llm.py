@@ -27,13 +27,11 @@ from ijdqa.app import Assistant, build_assistant, make_writer
 from ijdqa.citations import is_verbatim
 from ijdqa.config import Settings
 from ijdqa.generate import LLMAnswerer
-from ijdqa.llm import LOCAL_NAME, local_model_file
+from ijdqa.llm import LOCAL_NAME
 from ijdqa.types import Answer, Chunk, Hit, Pending, Turn
 from ijdqa.writer import CompletionWriter, Writer, fit
 from support import free_port
 
-ROOT = Path(__file__).resolve().parents[1]
-INDEX = Path(os.environ.get("IJDQA_INDEX_DIR") or ROOT / "index")
 FOUNDED_Q = "When was the IHRC founded?"
 
 if os.environ.get("CI"):  # CI installs the extra: a missing model there is a failure
@@ -51,9 +49,10 @@ TIMEOUT = 240
 
 
 @pytest.fixture(scope="module")
-def local() -> Assistant:
+def local(shared_index: Path, local_llm: Path) -> Assistant:
+    """The assistant with the bundled model, its GGUF assembled into the session's index."""
     return build_assistant(
-        Settings(_env_file=None, index_dir=INDEX, llm="local", llm_timeout=TIMEOUT)
+        Settings(_env_file=None, index_dir=shared_index, llm="local", llm_timeout=TIMEOUT)
     )
 
 
@@ -101,14 +100,13 @@ def test_the_local_model_answers_with_streamed_tokens_and_valid_markers(local) -
     assert any(a != b and b.startswith(a) for a, b in itertools.pairwise(growing))
 
 
-def test_the_json_names_the_local_model_as_generator() -> None:
-    env = {**os.environ, "IJDQA_INDEX_DIR": str(INDEX)}
+def test_the_json_names_the_local_model_as_generator(local_llm: Path, shared_index: Path) -> None:
     argv = [sys.executable, "-m", "ijdqa", "ask", FOUNDED_Q, "--llm", "local", "--json"]
+    argv += ["--index-dir", str(shared_index)]
     out = subprocess.run(
         [*argv, "--llm-timeout", str(TIMEOUT)],
         capture_output=True,
         text=True,
-        env=env,
         timeout=TIMEOUT + 60,
         check=True,
     )
@@ -202,8 +200,7 @@ def test_an_injected_instruction_leaves_the_answer_unchanged(local) -> None:
         assert [c.quote for c in answer.citations] == [c.quote for c in clean.citations]
 
 
-def _server(port: int) -> subprocess.Popen[bytes]:
-    model = local_model_file(INDEX)
+def _server(port: int, model: Path) -> subprocess.Popen[bytes]:
     cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(model)]
     cmd += ["--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--verbose", "False"]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -220,13 +217,15 @@ def _server(port: int) -> subprocess.Popen[bytes]:
     pytest.fail("llama_cpp.server did not start on loopback")
 
 
-def test_a_real_llama_cpp_server_killed_mid_answer_falls_back(local) -> None:
+def test_a_real_llama_cpp_server_killed_mid_answer_falls_back(
+    local, shared_index: Path, local_llm: Path
+) -> None:
     port = free_port()
-    proc = _server(port)
+    proc = _server(port, local_llm)
     try:
         settings = Settings(
             _env_file=None,
-            index_dir=INDEX,
+            index_dir=shared_index,
             llm="openai",
             llm_model=LOCAL_NAME,
             llm_base_url=f"http://127.0.0.1:{port}/v1",
@@ -263,7 +262,7 @@ def test_a_real_llama_cpp_server_killed_mid_answer_falls_back(local) -> None:
 
 
 def test_the_web_chat_shows_the_local_model_s_text_as_it_is_written(local) -> None:
-    from ijdqa.web import WebChat
+    from ijdqa.web_chat import WebChat
 
     chat = WebChat(local)
     updates = list(chat.respond(FOUNDED_Q, [], None, 6))

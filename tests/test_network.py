@@ -173,18 +173,14 @@ def test_ask_sends_nothing_out(index_dir: Path, tmp_path: Path) -> None:
 
 
 @needs_strace
-def test_ask_with_the_local_llm_sends_nothing_out(index_dir: Path, tmp_path: Path) -> None:
+def test_ask_with_the_local_llm_sends_nothing_out(
+    index_dir: Path, local_llm: Path, tmp_path: Path
+) -> None:
     """The local model (llama.cpp, in-process) reads its GGUF from the index folder only."""
-    model = ROOT / "index" / "llm"
-    if not model.is_dir():
-        if os.environ.get("CI"):  # make test assembles it first: missing there is a failure
-            pytest.fail("no local model in index/llm/: make llm")
-        pytest.skip("no local model (make llm assembles it; make test does)")
     (index_dir / "llm").mkdir(exist_ok=True)
-    for gguf in model.glob("*.gguf"):
-        target = index_dir / "llm" / gguf.name
-        if not target.exists():
-            target.symlink_to(gguf)
+    target = index_dir / "llm" / local_llm.name
+    if not target.exists():
+        target.symlink_to(local_llm)
     home, log = tmp_path / "home", tmp_path / "ask-llm.strace"
     home.mkdir()
     argv = [IJDQA, "ask", FOUNDED, "--no-build", "--index-dir", str(index_dir), "--llm", "local"]

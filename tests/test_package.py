@@ -88,8 +88,8 @@ def outside(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    index_dir = copy_index(tmp_path_factory.mktemp("index"))
+def env(shared_index: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    index_dir = copy_index(shared_index, tmp_path_factory.mktemp("index"))
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("IJDQA_", "PYTHON"))}
     return {**clean, "IJDQA_INDEX_DIR": str(index_dir), "GRADIO_ANALYTICS_ENABLED": "False"}
 

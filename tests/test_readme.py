@@ -31,10 +31,11 @@ def test_readme_has_examples() -> None:
 
 
 @pytest.mark.parametrize("command", COMMANDS)
-def test_readme_command_runs(command: str, assistant) -> None:
+def test_readme_command_runs(command: str, shared_index: Path) -> None:
     argv = shlex.split(command)
     assert argv[0] == ".venv/bin/ijdqa"
     argv[0] = str(Path(sys.executable).parent / "ijdqa")
+    argv += ["--index-dir", str(shared_index)]  # every command takes it: not the repo's index/
     result = subprocess.run(argv, capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip()

@@ -3,7 +3,7 @@ index folder, switching between them rebuilds nothing, and an index of the older
 layout is taken over without embedding again.
 
 The reports: the first page of tests/data/synthetic_report.txt and a smaller one written here,
-footnotes and all. The encoder is copied from the repository's index/ when it is there.
+footnotes and all. The encoder is copied from the session's index (conftest.py).
 """
 
 from __future__ import annotations
@@ -14,10 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from ijdqa import app, cli
-from ijdqa.app import build_assistant, ensure_index, load_corpus, report_index_dir
+from ijdqa import app_index, cli
+from ijdqa.app import build_assistant
+from ijdqa.app_corpus import load_corpus
+from ijdqa.app_index import ensure_index, report_index_dir
 from ijdqa.config import Settings
 from ijdqa.errors import IndexNotBuiltError
+from ijdqa.search.build import BuildResult
+from support import copy_encoder
 
 ROOT = Path(__file__).resolve().parents[1]
 ARCHIVE = """\
@@ -53,12 +57,9 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 @pytest.fixture(scope="module")
-def encoder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An index folder holding only the prepared encoder (exported here if index/ has none)."""
-    root = tmp_path_factory.mktemp("encoder")
-    if (ROOT / "index" / "encoder").is_dir():
-        shutil.copytree(ROOT / "index" / "encoder", root / "encoder")
-    return root
+def encoder(shared_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An index folder holding only the prepared encoder (the session's index's)."""
+    return copy_encoder(shared_index, tmp_path_factory.mktemp("encoder"))
 
 
 def index_folder(encoder: Path, dst: Path) -> Path:
@@ -71,7 +72,7 @@ def settings(index_dir: Path, report: Path) -> Settings:
     return Settings(_env_file=None, index_dir=index_dir, report=report)
 
 
-def build(index_dir: Path, report: Path, **kwargs: bool) -> app.BuildResult:
+def build(index_dir: Path, report: Path, **kwargs: bool) -> BuildResult:
     return ensure_index(settings(index_dir, report), load_corpus(report, index_dir), **kwargs)
 
 
@@ -142,7 +143,7 @@ def test_the_least_recently_built_reports_are_removed_beyond_the_limit(
     encoder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     index_dir = index_folder(encoder, tmp_path / "index")
-    monkeypatch.setattr(app, "MAX_REPORTS", 2)
+    monkeypatch.setattr(app_index, "MAX_REPORTS", 2)
     variants, embedded = [], []
     for n, place in enumerate(("Brackenby", "Ashwick", "Carrow")):
         path = tmp_path / f"variant{n}.txt"

@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from ijdqa.app import Assistant, build_assistant, load_report
+from ijdqa.app import Assistant, build_assistant
+from ijdqa.app_corpus import load_report
 from ijdqa.citations import disagreement
 from ijdqa.config import Settings
 from ijdqa.sources.collect import import_source
 from ijdqa.sources.store import SourceStore
 from ijdqa.types import Citation
 
-ROOT = Path(__file__).resolve().parents[1]
 # footnote 2 backs "... enjoys the support of over 60% of the Lebanese voters"
 VIDEO = (
     "Transcript\n\nShadjareh said that Hezbollah is a legitimate organization acting within "
@@ -33,11 +33,11 @@ TWEET = (
 
 
 @pytest.fixture(scope="module")
-def index_dir(tmp_path_factory: pytest.TempPathFactory, assistant: Assistant) -> Path:
+def index_dir(tmp_path_factory: pytest.TempPathFactory, shared_index: Path) -> Path:
+    """The session's index copied, with two imported sources added to the copy."""
     folder = tmp_path_factory.mktemp("index")
     for name in ("encoder", "reports", "report-cache"):
-        if (ROOT / "index" / name).is_dir():
-            shutil.copytree(ROOT / "index" / name, folder / name)
+        shutil.copytree(shared_index / name, folder / name)
     report = load_report(None)
     store = SourceStore(folder / "sources")
     for number, text in ((2, VIDEO), (10, TWEET)):

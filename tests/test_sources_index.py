@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import pytest
 
 from ijdqa.app import build_assistant
 from ijdqa.config import Settings
-from support import IJDQA, ROOT
+from support import IJDQA, copy_encoder
 
 PAGE = """<html><head><title>About us</title></head><body><nav>Home | Donate | Contact</nav>
 <article><h1>About the Commission</h1>
@@ -22,10 +21,9 @@ Social Council since 2007, and it reports to the Human Rights Council every sess
 
 
 @pytest.fixture(scope="module")
-def sourced_index(tmp_path_factory, assistant) -> Path:
-    """A private index folder with one imported source (the packaged encoder is reused)."""
-    folder = tmp_path_factory.mktemp("index")
-    shutil.copytree(ROOT / "index" / "encoder", folder / "encoder")
+def sourced_index(tmp_path_factory, shared_index: Path) -> Path:
+    """A private index folder with one imported source (the session's encoder is reused)."""
+    folder = copy_encoder(shared_index, tmp_path_factory.mktemp("index"))
     page = folder.parent / "about.html"
     page.write_text(PAGE, encoding="utf-8")
     result = subprocess.run(

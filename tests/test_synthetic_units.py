@@ -12,14 +12,9 @@ import pytest
 
 from fakes import HashEmbedder
 from ijdqa.answer import ExtractiveAnswerer
-from ijdqa.answer.question import (
-    answer_type,
-    asks_why,
-    explicit_footnote,
-    split_compound,
-    split_context,
-    wants_source,
-)
+from ijdqa.answer.expected import answer_type
+from ijdqa.answer.followup import split_context
+from ijdqa.answer.question import asks_why, explicit_footnote, split_compound, wants_source
 from ijdqa.citations import keep_valid, make_citation
 from ijdqa.render import describe_footnote, render_markdown
 from ijdqa.report.parse import parse_report

@@ -22,10 +22,10 @@ from support import IJDQA, ROOT, free_port, served_app, stop_process
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported
 
-from ijdqa import web
+from ijdqa import web, web_chat, web_eval, web_report
 from ijdqa import web_render as render
 from ijdqa.app import Assistant
-from ijdqa.errors import IndexNotBuiltError, QueryError
+from ijdqa.errors import AnswerStreamError, IndexNotBuiltError, QueryError
 from ijdqa.render import answer_dict, render_markdown
 from ijdqa.report.organizations import filter_organizations
 from ijdqa.types import Citation, Footnote, Turn
@@ -41,7 +41,7 @@ def chat(assistant: Assistant) -> web.WebChat:
     return web.WebChat(assistant)
 
 
-def final(updates: list[web.ChatUpdate]) -> tuple[str, str, str, web.Conversation]:
+def final(updates: list[web_chat.ChatUpdate]) -> tuple[str, str, str, web_chat.Conversation]:
     """The last bubble, the panel, the Markdown and the conversation of a finished respond."""
     messages, panel, markdown, conversation, cleared = updates[-1]
     assert cleared == ""
@@ -135,7 +135,7 @@ def test_bad_k_is_a_message(chat: web.WebChat) -> None:
     bubble, _, _, _ = final(list(chat.respond(FOUNDED, [], None, 0)))
     assert "ijdqa-error" in bubble and "between 1 and 50" in bubble
     with pytest.raises(QueryError):
-        web.checked_k("many")
+        web_chat.checked_k("many")
 
 
 def test_empty_question_changes_nothing(chat: web.WebChat) -> None:
@@ -194,7 +194,7 @@ def test_report_page_renders_markers_as_superscript_links(chat: web.WebChat) -> 
 
 
 def test_footnotes_table_has_every_footnote(assistant: Assistant) -> None:
-    rows = render.footnote_rows(assistant.report)
+    rows = web_report.footnote_rows(assistant.report)
     assert len(rows) == len(assistant.report.footnotes) == 24
     ibid = rows[14]
     assert ibid[0] == 15 and ibid[6] == 14 and "twitter.com" in str(ibid[5])
@@ -203,7 +203,7 @@ def test_footnotes_table_has_every_footnote(assistant: Assistant) -> None:
 
 
 def test_footnotes_tab_shows_urls_as_links(assistant: Assistant) -> None:
-    table = render.footnotes_html(assistant.report)
+    table = web_report.footnotes_html(assistant.report)
     urls = {u for f in assistant.report.footnotes for u in f.urls}
     assert table.count("<tr id=") == 24
     for url in urls:
@@ -229,23 +229,23 @@ def test_organizations_filter_by_country_and_region(
     assert malaysia and len(rows) == len(malaysia)
     assert chat.organizations("Malaysia", "Europe")[0] == []
     for o in orgs:  # the report's own label is kept where it gives one
-        assert o.region is None or render.region(o) == o.region
+        assert o.region is None or web_report.region(o) == o.region
 
 
 def test_eval_view_without_and_with_a_run(tmp_path: Path) -> None:
-    assert "No evaluation run yet" in render.eval_view(tmp_path).markdown
+    assert "No evaluation run yet" in web_eval.eval_view(tmp_path).markdown
     run = tmp_path / "20260101T000000Z-extractive"
     run.mkdir()
     (run / "metrics.json").write_text(json.dumps({"metrics": {"quote_validity": 1.0}}))
     (run / "report.md").write_text("# ijdqa evaluation\n\n![latency.png](latency.png)\n")
     (run / "latency.png").write_bytes(b"\x89PNG fake")
     (tmp_path / "latest").write_text(json.dumps({"run": run.name}))
-    view = render.eval_view(tmp_path)
+    view = web_eval.eval_view(tmp_path)
     assert run.name in view.markdown and "# ijdqa evaluation" in view.markdown
     assert "](data:image/png;base64," in view.markdown
     assert view.metrics == {"metrics": {"quote_validity": 1.0}}
     (tmp_path / "latest").write_text(json.dumps({"run": "gone"}))
-    assert "does not name an existing run" in render.eval_view(tmp_path).markdown
+    assert "does not name an existing run" in web_eval.eval_view(tmp_path).markdown
 
 
 def test_parse_auth() -> None:
@@ -325,13 +325,13 @@ LOAD_QUESTIONS = [
 ]
 
 
-def start_chat(port: int, log: Path) -> subprocess.Popen[bytes]:
+def start_chat(port: int, log: Path, index_dir: Path) -> subprocess.Popen[bytes]:
     """`ijdqa chat` in its own process, with defaults (no IJDQA_HOST/AUTH, analytics unset)."""
     dropped = ("IJDQA_HOST", "IJDQA_PORT", "IJDQA_AUTH", "GRADIO_ANALYTICS_ENABLED")
     env = {k: v for k, v in os.environ.items() if k not in dropped}
     with log.open("wb") as out:
         return subprocess.Popen(
-            [IJDQA, "chat", "--port", str(port)],
+            [IJDQA, "chat", "--port", str(port), "--index-dir", str(index_dir)],
             stdout=out,
             stderr=subprocess.STDOUT,
             env=env,
@@ -360,10 +360,10 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture(scope="module")
-def chat_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def chat_process(shared_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app as users run it: `ijdqa chat` on a free loopback port, in another process."""
     port, log = free_port(), tmp_path_factory.mktemp("chat") / "chat.log"
-    proc = start_chat(port, log)
+    proc = start_chat(port, log, shared_index)
     try:
         wait_ready(f"http://127.0.0.1:{port}/", proc, log)
         yield f"http://127.0.0.1:{port}/"
@@ -562,14 +562,14 @@ def test_run_evaluation_from_the_web_writes_a_run_the_tab_shows(
     import gradio as gr
 
     runs = tmp_path / "runs"
-    assert "No evaluation run yet" in render.eval_view(runs).markdown
+    assert "No evaluation run yet" in web_eval.eval_view(runs).markdown
     seen: list[tuple[int, int]] = []
     folder = chat.run_evaluation(
         small_gold(tmp_path), runs, progress=lambda d, t: seen.append((d, t))
     )
     assert len((folder / "results.jsonl").read_text(encoding="utf-8").splitlines()) == 3
     assert seen and seen[-1] == (3, 3)
-    view = render.eval_view(runs)
+    view = web_eval.eval_view(runs)
     assert folder.name in view.markdown and view.metrics
     with pytest.raises(gr.Error, match="not found"):
         chat.run_evaluation(tmp_path / "missing.jsonl", runs)
@@ -594,3 +594,30 @@ def test_llm_text_is_shown_as_it_is_written_then_the_final_answer(assistant: Ass
     assert len(drafts) == len(assistant.ask(FOUNDED).text.split(" "))
     assert all("Writing" in d for d in drafts) and "1997" in drafts[-1]
     assert "ijdqa-marker" in bubbles[-1] and "Writing" not in bubbles[-1]
+
+
+class StreamStopsShort(RecordingAssistant):
+    """An assistant whose stream writes a sentence and ends without its final Answer."""
+
+    def stream(self, question: str, *, history: Any = (), k: int | None = None) -> Any:
+        yield "IHRC was founded in London in 1997."
+
+
+def test_a_stream_without_its_answer_is_an_ijdqa_error_shown_in_the_chat(
+    assistant: Assistant, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    seen: list[BaseException] = []
+    shown = web_chat.error_message
+
+    def recording(exc: BaseException) -> str:
+        seen.append(exc)
+        return shown(exc)
+
+    monkeypatch.setattr(web_chat, "error_message", recording)
+    chat = web.WebChat(StreamStopsShort(assistant))  # type: ignore[arg-type]
+    bubble, _, _, conversation = final(list(chat.respond(FOUNDED, [], None, 6)))
+    assert [type(e) for e in seen] == [AnswerStreamError]
+    assert "ijdqa-error" in bubble and "the answer stream ended without an answer" in bubble
+    assert "Something went wrong" not in bubble  # an IjdqaError's own message, no traceback
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+    assert conversation.turns == ()

@@ -55,13 +55,13 @@ def browser_missing() -> str | None:
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def app_url(shared_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     reason = browser_missing()
     if reason:
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI=true and the browser test cannot run: {reason}")
         pytest.skip(reason)
-    assistant = build_assistant(Settings())
+    assistant = build_assistant(Settings(index_dir=shared_index))
     folder = tmp_path_factory.mktemp("runs")
     gold = folder / "small.jsonl"  # three questions: the button's run takes seconds
     lines = (ROOT / "eval" / "dev.jsonl").read_text(encoding="utf-8").splitlines()[:3]

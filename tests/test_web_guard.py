@@ -199,12 +199,12 @@ def test_the_private_gradio_cache_goes_on_sigterm_and_after_a_kill() -> None:
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def served(shared_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from ijdqa import web
     from ijdqa.app import build_assistant
     from ijdqa.config import Settings
 
-    index_dir = copy_index(tmp_path_factory.mktemp("index"))
+    index_dir = copy_index(shared_index, tmp_path_factory.mktemp("index"))
     assistant = build_assistant(Settings(_env_file=None, index_dir=index_dir), build=False)
     demo = web.create_app(assistant, runs_dir=tmp_path_factory.mktemp("runs"))
     port = free_port()

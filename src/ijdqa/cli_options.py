@@ -1,6 +1,6 @@
 """The options and output helpers every `ijdqa` command shares, declared once: the common
 options (before or after the command name), the chat-model options, `--no-build`, `--k`, the
-progress counter on stderr and JSON on stdout."""
+progress counter on stderr, a report's warnings on stderr and JSON on stdout."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from ijdqa.errors import IjdqaError
 
 if TYPE_CHECKING:
     from ijdqa.config import Settings
+    from ijdqa.types import Report
 
 
 # flag, type, help: the settings every command can be given on its command line
@@ -97,3 +98,11 @@ def print_json(data: object) -> None:
     """Indented JSON on stdout (`--json` of every command but `ask`, which prints one line)."""
     json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
+
+
+def warn_report(report: Report) -> None:
+    """The parse's warnings about a report on stderr (not the bundled report's)."""
+    if report.name == "bundled report":
+        return  # its one warning (an empty appendix entry) is known and tested
+    for warning in report.warnings:
+        print(f"ijdqa: warning: {warning}", file=sys.stderr)

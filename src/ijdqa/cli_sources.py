@@ -51,7 +51,7 @@ def add_sources(sub: Any) -> None:
 
 
 def _store_and_report(settings: Settings) -> tuple[Any, Any]:
-    from ijdqa.app import load_report
+    from ijdqa.app_corpus import load_report
     from ijdqa.sources.store import SourceStore
 
     return SourceStore(settings.index_dir / "sources"), load_report(settings.report)

@@ -1,18 +1,53 @@
-"""Settings: read from the environment (prefix IJDQA_) once, at the edge. Data only."""
+"""Settings: read from the environment (prefix IJDQA_) once, at the edge. Data only.
+
+A keyword that names no setting (`Settings(k_typo=3)`) is a SettingsError naming it and the
+settings it may have meant, and so is a value out of range; an `IJDQA_*` variable that names no
+setting is reported as a warning and ignored: the environment is shared with other programs
+and shells, so a stale variable there should not stop every command.
+"""
 
 from __future__ import annotations
 
+import difflib
+import logging
+import os
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ijdqa.errors import SettingsError
+
+log = logging.getLogger(__name__)
+
+PREFIX = "IJDQA_"
 
 
 class Settings(BaseSettings):
     """Every knob ijdqa reads. The CLI and web entry points build one and pass plain values on."""
 
-    model_config = SettingsConfigDict(env_prefix="IJDQA_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=PREFIX, extra="forbid")
+
+    def __init__(self, **values: Any) -> None:
+        """`values` override the environment; pydantic-settings' own options (`_env_file`,
+        ...) start with an underscore and pass through."""
+        names = list(type(self).model_fields)
+        for key in values:
+            if not key.startswith("_") and key not in names:
+                raise SettingsError(unknown_setting(key, names))
+        for variable in unknown_variables(os.environ, names):
+            log.warning("warning: %s", unknown_variable(variable, names))
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+            )
+            raise SettingsError(
+                f"invalid setting ({problems}); check the IJDQA_* variables"
+            ) from exc
 
     # corpus
     report: Path | None = Field(
@@ -69,3 +104,33 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address the web chat binds to.")
     port: int = Field(7860, ge=1, le=65535, description="Port of the web chat.")
     auth: str | None = Field(None, description="USER:PASS to require a login in the web chat.")
+
+
+def unknown_variables(environ: Mapping[str, str], names: Iterable[str]) -> list[str]:
+    """The `IJDQA_*` variables of `environ` that name no setting (matched, as pydantic-settings
+    reads them, without regard to case)."""
+    known = {PREFIX + name.upper() for name in names}
+    return sorted(k for k in environ if k.upper().startswith(PREFIX) and k.upper() not in known)
+
+
+CLOSE = 0.75  # difflib similarity from which a known setting is offered for an unknown name
+
+
+def close_names(key: str, names: Sequence[str]) -> list[str]:
+    """The settings `key` may have meant ("llm_modle" -> llm_model), closest first."""
+    return difflib.get_close_matches(key.lower(), names, n=3, cutoff=CLOSE)
+
+
+def unknown_setting(key: str, names: Sequence[str]) -> str:
+    close = close_names(key, names)
+    hint = (
+        f"did you mean {' or '.join(close)}?" if close else f"the settings are {', '.join(names)}"
+    )
+    return f"unknown setting {key!r}; {hint}"
+
+
+def unknown_variable(variable: str, names: Sequence[str]) -> str:
+    close = [PREFIX + n.upper() for n in close_names(variable[len(PREFIX) :], names)]
+    known = ", ".join(PREFIX + n.upper() for n in names)
+    hint = f"did you mean {' or '.join(close)}?" if close else f"the settings are {known}"
+    return f"{variable} names no setting and is ignored; {hint}"

@@ -9,9 +9,12 @@ IjdqaError
 ├── ModelUnavailableError      the embedding model folder is missing or unreadable
 ├── StoreUnavailableError      the Chroma server cannot be reached
 ├── LLMError                   the chat model failed or is unreachable
+├── SettingsError              a setting is unknown or its value is out of range
 ├── QueryError                 a question or filter is unusable
 ├── SourceError                fetching or importing a cited source failed
 ├── EvalError                  a gold file is malformed
+├── AnswerStreamError          an answer stream ended without its final Answer (an answerer's
+│                              bug, shown as a message, never a traceback)
 └── PackageDataError           a file the package ships (template, word list, decision) is
                                missing or malformed: the install is broken
 """
@@ -55,6 +58,10 @@ class LLMError(IjdqaError):
     pass
 
 
+class SettingsError(IjdqaError):
+    pass
+
+
 class QueryError(IjdqaError):
     pass
 
@@ -64,6 +71,10 @@ class SourceError(IjdqaError):
 
 
 class EvalError(IjdqaError):
+    pass
+
+
+class AnswerStreamError(IjdqaError):
     pass
 
 

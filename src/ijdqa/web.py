@@ -1,4 +1,5 @@
-"""The web chat: a thin Gradio layer over `Assistant` (HTML comes from web_render).
+"""The web chat: a thin Gradio layer over `Assistant`: the page's layout and its serving. The
+handlers behind it are web_chat.py's; the HTML comes from web_render.py.
 
     demo = create_app(assistant)         # gr.Blocks; tests pass their own assistant
     launch(demo, host="127.0.0.1", port=7860, auth=("user", "pass"))
@@ -11,25 +12,21 @@ app makes no outbound requests and loads nothing from a CDN.
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, get_type_hints
 
 import gradio as gr
 
-from ijdqa import web_api, web_guard
+from ijdqa import web_api, web_eval, web_guard, web_report
 from ijdqa import web_render as render
 from ijdqa import web_style as style
-from ijdqa.errors import IjdqaError, QueryError
-from ijdqa.render import answer_dict, render_markdown
-from ijdqa.report.organizations import filter_organizations
+from ijdqa.errors import IjdqaError
 from ijdqa.schema import AnswerJSON, Message
-from ijdqa.types import Answer, Pending, Turn
+from ijdqa.web_chat import ALL, CONCURRENCY, WebChat
 
 if TYPE_CHECKING:
     from ijdqa.app import Assistant
+
 
 log = logging.getLogger(__name__)
 
@@ -41,219 +38,6 @@ EXAMPLES = [
     "What is the Fly the Flag campaign?",
     "Who is the president of France?",
 ]
-ALL = "All"
-CONCURRENCY = 2  # answers are CPU-bound; the machines this runs on have 2 cores
-
-Messages = list[dict[str, Any]]
-
-
-@dataclass(frozen=True)
-class Conversation:
-    """One browser session's chat: the plain-text turns and the citation cards per answer."""
-
-    turns: tuple[Turn, ...] = ()
-    entries: tuple[render.PanelEntry, ...] = ()
-    markdown: str = ""
-
-    def add(self, answer: Answer, entry: render.PanelEntry, markdown: str) -> Conversation:
-        turns = (*self.turns, Turn("user", entry.question), Turn("assistant", answer.text))
-        return Conversation(turns, (*self.entries, entry), markdown)
-
-
-ChatUpdate = tuple[Messages, str, str, Conversation, str]
-
-
-@dataclass
-class WebChat:
-    """The handlers behind the page; plain methods so tests can call them without a browser."""
-
-    assistant: Assistant
-    lookup: dict[int, Any] = field(init=False)
-    slots: threading.BoundedSemaphore = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.lookup = dict(self.assistant.report.footnote_map)
-        # POST /api/ask bypasses Gradio's queue; it answers at most CONCURRENCY at a time too
-        self.slots = threading.BoundedSemaphore(CONCURRENCY)
-
-    @property
-    def answerer(self) -> str:
-        return str(getattr(self.assistant.answerer, "name", type(self.assistant.answerer).__name__))
-
-    def respond(
-        self, question: str, messages: Messages | None, state: Conversation | None, k: float
-    ) -> Iterator[ChatUpdate]:
-        """One answer into the chat: the question and a placeholder at once, then the answer as
-        soon as it exists (an LLM's checked text grows as the model writes it)."""
-        conv = state or Conversation()
-        question = (question or "").strip()
-        shown = list(messages or [])
-        panel = render.panel_html(conv.entries)
-        if not question:
-            yield shown, panel, conv.markdown, conv, ""
-            return
-        shown.append({"role": "user", "content": render.question_html(question)})
-        yield [*shown, _bot(render.thinking_html())], panel, conv.markdown, conv, ""
-        try:
-            web_guard.check_question(question)
-            answer, draft, pending = None, "", ""
-            for item in self._stream(question, conv.turns, checked_k(k)):
-                if isinstance(item, Answer):
-                    answer = item
-                    continue
-                if isinstance(item, Pending):  # the sentence being written, token by token
-                    pending = item.text
-                else:  # a checked sentence: it replaces the words shown pending
-                    draft, pending = draft + item, ""
-                html = render.draft_html(draft, pending)
-                yield [*shown, _bot(html)], panel, conv.markdown, conv, ""
-            if answer is None:  # pragma: no cover - a stream always ends with its Answer
-                raise RuntimeError("the answer stream ended without an answer")
-        except Exception as exc:  # every failure becomes a message; the app keeps serving
-            yield (
-                [*shown, _bot(render.error_html(error_message(exc)))],
-                panel,
-                conv.markdown,
-                conv,
-                "",
-            )
-            return
-        turn = len(conv.entries) + 1
-        cards = render.citation_cards(answer, self.lookup, turn=turn)
-        conv = conv.add(answer, render.PanelEntry(turn, question, cards), self.markdown(answer))
-        panel = render.panel_html(conv.entries)
-        final = _bot(render.answer_html(answer, turn=turn))
-        yield [*shown, final], panel, conv.markdown, conv, ""
-
-    def _stream(
-        self, question: str, turns: tuple[Turn, ...], k: int
-    ) -> Iterator[str | Pending | Answer]:
-        """The assistant's stream (LLM text as it is written); an assistant that can only
-        `ask` gives its answer whole."""
-        stream = getattr(self.assistant, "stream", None)
-        if stream is None:
-            yield self.assistant.ask(question, history=turns, k=k)
-        else:
-            yield from stream(question, history=turns, k=k)
-
-    def clear(self) -> tuple[Messages, str, str, Conversation]:
-        return [], render.panel_html(()), "", Conversation()
-
-    def markdown(self, answer: Answer) -> str:
-        return render_markdown(answer, self.lookup)
-
-    def ask_json(
-        self,
-        question: str,
-        k: int | float | None = None,
-        *,
-        history: Sequence[Message] | Sequence[tuple[str, str]] | None = None,
-    ) -> AnswerJSON:
-        """The gradio_client endpoints /ask and /chat: errors become gr.Error."""
-        try:
-            return self.answer_json(question, history=history, k=k)
-        except Exception as exc:
-            raise gr.Error(error_message(exc), print_exception=False) from exc
-
-    def answer_json(
-        self,
-        question: str,
-        *,
-        history: Sequence[Message] | Sequence[tuple[str, str]] | None = None,
-        k: int | float | None = None,
-        scope: str | None = None,
-    ) -> AnswerJSON:
-        """The answer JSON of `ijdqa ask --json`, for every API (/ask, /chat, POST /api/ask)."""
-        if not str(question or "").strip():  # a non-string is refused by ask: "must be text"
-            raise QueryError("the question is empty; type a question about the report")
-        web_guard.check_question(question)
-        turns = turns_of(history or ())
-        k = checked_k(self.assistant.k if k is None else k)
-        scoped = {"filters": {"scope": scope}} if scope else {}
-        with self.slots:
-            answer = self.assistant.ask(question, history=turns, k=k, **scoped)
-        return answer_dict(answer, self.lookup)
-
-    def run_evaluation(
-        self, gold: Path, runs_dir: Path, *, progress: Callable[[int, int], None] | None = None
-    ) -> Path:
-        """Score the answerer on a gold set, as `ijdqa eval --gold` does; the run's folder."""
-        import time
-
-        from ijdqa.evaluation import runs as eval_report
-        from ijdqa.evaluation.gold import load_gold
-        from ijdqa.evaluation.score import run_gold
-
-        try:
-            questions = load_gold(gold)
-            started = time.perf_counter()
-            results = run_gold(self.assistant, questions, k=self.assistant.k, progress=progress)
-            info = {"gold": str(gold), "set": gold.stem, "k": self.assistant.k}
-            info |= {"answerer": self.answerer, "seconds": round(time.perf_counter() - started, 2)}
-            label = f"{gold.stem}-{self.answerer}"
-            folder, _ = eval_report.write_run(results, root=runs_dir, label=label, info=info)
-        except IjdqaError as exc:
-            raise gr.Error(str(exc), print_exception=False) from exc
-        return folder
-
-    def page(self, number: float) -> str:
-        return render.page_html(self.assistant.report, int(number))
-
-    def organizations(self, country: str | None, region: str | None) -> tuple[list[Any], str]:
-        """Rows of one country and/or region; a row's region is the report's label, else its
-        country's continent (so every row has one)."""
-        orgs = filter_organizations(
-            self.assistant.report.organizations,
-            country=None if country in (None, ALL) else country,
-        )
-        if region not in (None, ALL):
-            orgs = [o for o in orgs if render.region(o) == region]
-        return render.organization_rows(orgs), f"{len(orgs)} organization(s)"
-
-
-def _bot(content: str) -> dict[str, Any]:
-    return {"role": "assistant", "content": content}
-
-
-def turns_of(history: Sequence[Any]) -> tuple[Turn, ...]:
-    """Messages ({role, content} dicts or (role, content) pairs) -> Turns; one clear error."""
-    turns = []
-    for message in history:
-        if isinstance(message, dict):
-            role, content = message.get("role", "user"), message.get("content")
-        elif isinstance(message, list | tuple) and len(message) == 2:
-            role, content = message
-        else:
-            role, content = None, None
-        if not isinstance(content, str) or role not in ("user", "assistant"):
-            raise QueryError("history must be a list of {role: user|assistant, content: text}")
-        turns.append(Turn(str(role), content))
-    return tuple(turns)
-
-
-def checked_k(value: object) -> int:
-    """k from a slider (a float), the API (an int) or a string: a whole number in 1..50."""
-    try:
-        number = float(str(value))
-    except ValueError as exc:
-        raise QueryError(f"k must be a whole number between 1 and 50, got {value!r}") from exc
-    if not number.is_integer() or not 1 <= number <= 50:
-        raise QueryError(f"k must be a whole number between 1 and 50, got {value!r}")
-    return int(number)
-
-
-def error_message(exc: BaseException) -> str:
-    """A readable line for the chat; the traceback of a non-ijdqa error goes to the log only."""
-    if isinstance(exc, IjdqaError):
-        return str(exc)
-    log.error("answering failed", exc_info=exc)
-    return (
-        f"Something went wrong while answering ({type(exc).__name__}: {exc}). "
-        "The app is still running; the details are in the server log."
-    )
-
-
-# --- the page ------------------------------------------------------------------------
 
 
 def create_app(
@@ -278,7 +62,7 @@ def create_app(
                 _report_tab(chat)
             with gr.Tab("Footnotes", id="footnotes"):
                 gr.HTML(
-                    render.footnotes_html(assistant.report),
+                    web_report.footnotes_html(assistant.report),
                     elem_id="ijdqa-footnotes",
                     js_on_load=None,
                     padding=True,
@@ -389,16 +173,18 @@ def _organizations_tab(chat: WebChat) -> None:
     orgs = chat.assistant.report.organizations
     with gr.Row():
         country = gr.Dropdown(
-            [ALL, *render.choices(o.country for o in orgs)], value=ALL, label="Country"
+            [ALL, *web_report.choices(o.country for o in orgs)], value=ALL, label="Country"
         )
         region = gr.Dropdown(
-            [ALL, *render.choices(render.region(o) for o in orgs)], value=ALL, label="Region"
+            [ALL, *web_report.choices(web_report.region(o) for o in orgs)],
+            value=ALL,
+            label="Region",
         )
     rows, count = chat.organizations(ALL, ALL)
     counted = gr.Markdown(count)
     table = gr.Dataframe(
         rows,
-        headers=render.ORGANIZATION_HEADERS,
+        headers=web_report.ORGANIZATION_HEADERS,
         interactive=False,
         wrap=True,
         max_height=720,
@@ -412,14 +198,14 @@ def _organizations_tab(chat: WebChat) -> None:
 
 def _evaluation_tab(tab: gr.Tab, runs_dir: Path, chat: WebChat, gold: Path) -> None:
     def show() -> tuple[str, Any]:
-        view = render.eval_view(runs_dir)
+        view = web_eval.eval_view(runs_dir)
         return view.markdown, gr.JSON(value=view.metrics, visible=view.metrics is not None)
 
     def run(progress: gr.Progress = gr.Progress()) -> tuple[str, Any]:  # noqa: B008 - gradio's way
         chat.run_evaluation(gold, runs_dir, progress=lambda d, t: progress((d, t), desc="asking"))
         return show()
 
-    first = render.eval_view(runs_dir)
+    first = web_eval.eval_view(runs_dir)
     with gr.Row():
         refresh = gr.Button("Refresh", size="sm", scale=0, min_width=120)
         start = gr.Button(

@@ -1,4 +1,6 @@
-"""HTML and table rows for the web chat. Pure string work: no gradio, no I/O but eval files.
+"""HTML for the web chat: the chat bubbles and the citations panel. Pure string work: no gradio,
+no I/O. The report, footnotes and organizations tabs are web_report.py's; the evaluation tab
+is web_eval.py's.
 
 Every text that comes from the corpus or the user goes through `esc`, which also neutralizes
 `$`, `{` and `}` so that neither Gradio's template strings nor LaTeX rendering can act on it.
@@ -7,21 +9,18 @@ Citation cards carry ids `ijdqa-cite-{turn}-{marker}`; the markers of an answer 
 
 from __future__ import annotations
 
-import base64
 import html
-import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from ijdqa.citations import MARKER_RE
 from ijdqa.errors import IjdqaError
 from ijdqa.render import footnote_facts
-from ijdqa.types import Answer, Citation, Footnote, Organization, Report
+from ijdqa.types import Answer, Citation, Footnote
 
 CONTEXT_CHARS = 360  # how much of the paragraph to show on each side of a quote
-_URL_RE = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:)\]]")
+URL_RE = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:)\]]")
 _TEMPLATE_CHARS = str.maketrans({"$": "&#36;", "{": "&#123;", "}": "&#125;"})
 
 
@@ -76,7 +75,7 @@ def answer_html(answer: Answer, *, turn: int, text: str | None = None) -> str:
     if answer.refused:
         return refusal_html(answer, shown)
     body = link_markers(esc(shown, breaks=True), turn, (c.marker for c in answer.citations))
-    body = _URL_RE.sub(lambda m: external_link(html.unescape(m.group(0))), body)
+    body = URL_RE.sub(lambda m: external_link(html.unescape(m.group(0))), body)
     notes = "".join(f'<div class="ijdqa-note">{esc(n)}</div>' for n in answer.notes)
     resolved = (
         f'<div class="ijdqa-note">Read as: {esc(answer.resolved_question)}</div>'
@@ -218,181 +217,6 @@ def panel_html(entries: Sequence[PanelEntry]) -> str:
             f"{esc(_clip(entry.question, 120))}</summary>{entry.cards}</details>"
         )
     return f'<div class="ijdqa-panel">{"".join(groups)}</div>'
-
-
-# --- the report, footnotes and organizations tabs ----------------------------------------
-
-
-def page_html(report: Report, number: int) -> str:
-    """One page: paragraphs with their markers as superscript links, then those footnotes."""
-    page = next((p for p in report.pages if p.number == number), None)
-    if page is None:
-        return f'<p class="ijdqa-empty">No page {number}.</p>'
-    lookup = report.footnote_map
-    paras = [report.paragraphs[i] for i in page.paragraphs if 0 <= i < len(report.paragraphs)]
-    blocks, cited = [], list(page.footnotes)
-    for para in paras:
-        text, last = [], 0
-        for m in para.markers:
-            cut = max(last, min(len(para.text), m.offset - para.start))
-            text.append(esc(para.text[last:cut]))
-            text.append(
-                f'<sup><a class="ijdqa-fnref" href="#ijdqa-fn-{m.number}">{m.number}</a></sup>'
-            )
-            last = cut
-            cited.append(m.number)
-        text.append(esc(para.text[last:]))
-        tag = "h3" if para.kind == "heading" else "p"
-        blocks.append(f'<{tag} class="ijdqa-para ijdqa-{para.kind}">{"".join(text)}</{tag}>')
-    notes = [lookup[n] for n in dict.fromkeys(cited) if n in lookup]
-    items = "".join(
-        f'<li id="ijdqa-fn-{n.number}">{footnote_html(n, lookup)}'
-        f'<div class="ijdqa-fntext">{esc(n.text)}</div></li>'
-        for n in sorted(notes, key=lambda n: n.number)
-    )
-    foot = f'<h4>Footnotes</h4><ul class="ijdqa-fns">{items}</ul>' if items else ""
-    return f'<div class="ijdqa-page-view"><div class="ijdqa-pageno">Page {number}</div>{"".join(blocks)}{foot}</div>'
-
-
-FOOTNOTE_HEADERS = ["#", "page", "date", "kind", "text", "URL(s)", "Ibid"]
-
-
-def footnote_rows(report: Report) -> list[list[object]]:
-    """One row per footnote: number, page, date (an Ibid's from its target), kind, the text
-    without its URLs, the URLs (an Ibid's are its target's), the footnote an Ibid repeats."""
-    rows: list[list[object]] = []
-    for f in report.footnotes:
-        facts = footnote_facts(f, report.footnote_map)
-        rows.append(
-            [
-                f.number,
-                f.page,
-                f.date or facts.shown.date or "",
-                f.kind,
-                " ".join(_URL_RE.sub("", f.text).split()) or "—",  # the URLs have their own column
-                "\n".join(facts.urls),
-                f.same_as or "",
-            ]
-        )
-    return rows
-
-
-def footnotes_html(report: Report) -> str:
-    """The footnote table with its URLs as links (new tab, no referrer)."""
-    rows = []
-    for number, page, date, kind, text, urls, ibid in footnote_rows(report):
-        links = "<br>".join(external_link(u) for u in str(urls).split("\n") if u)
-        cells = [esc(str(x)) for x in (number, page, date, kind, text)]
-        cells += [links, f"repeats {ibid}" if ibid else ""]
-        row = "".join(f"<td>{c}</td>" for c in cells)
-        rows.append(f'<tr id="ijdqa-fnrow-{number}">{row}</tr>')
-    head = "".join(f"<th>{h}</th>" for h in FOOTNOTE_HEADERS)
-    return (
-        f'<div class="ijdqa-table"><table><thead><tr>{head}</tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table></div>"
-    )
-
-
-ORGANIZATION_HEADERS = ["#", "name", "city", "country", "region", "page", "repeats"]
-
-
-def region(org: Organization) -> str | None:
-    """The region shown for a row: the report's own label, else the continent of its country."""
-    from ijdqa.answer.places import region_of
-
-    return region_of(org)
-
-
-def organization_rows(orgs: Iterable[Organization]) -> list[list[object]]:
-    return [
-        [
-            o.number,
-            o.name,
-            o.city or "",
-            o.country or "",
-            region(o) or "",
-            o.page,
-            o.repeat_of or "",
-        ]
-        for o in orgs
-    ]
-
-
-def choices(values: Iterable[str | None]) -> list[str]:
-    return sorted({v for v in values if v})
-
-
-# --- the evaluation tab -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class EvalView:
-    """What the Evaluation tab shows: a Markdown text and the metrics (None without a run)."""
-
-    markdown: str
-    metrics: dict[str, object] | None = None
-
-
-def latest_run(runs_dir: Path) -> Path | None:
-    """The run folder `runs_dir/latest` names: a JSON file {"run": NAME} (what the eval harness
-    writes), a file holding a path, or a symlink to the folder."""
-    pointer = runs_dir / "latest"
-    if pointer.is_dir():
-        return pointer.resolve()
-    if not pointer.is_file():
-        return None
-    text = pointer.read_text(encoding="utf-8").strip()
-    try:
-        data = json.loads(text)
-    except ValueError:
-        data = text
-    name = data.get("run") if isinstance(data, dict) else data
-    if not isinstance(name, str) or not name.strip():
-        return None
-    named = Path(name.strip())
-    for candidate in (runs_dir / named, named):
-        if candidate.is_dir():
-            return candidate.resolve()
-    return None
-
-
-def eval_view(runs_dir: Path) -> EvalView:
-    """The latest run's report.md (plots inlined) and metrics.json, or why there is none."""
-    pointer = runs_dir / "latest"
-    if not pointer.exists():
-        return EvalView(f"No evaluation run yet (`{pointer}` does not exist).")
-    run = latest_run(runs_dir)
-    if run is None:
-        return EvalView(f"`{pointer}` does not name an existing run folder.")
-    parts, metrics = [f"**Latest run:** `{run.name}`"], None
-    try:
-        metrics = json.loads((run / "metrics.json").read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        parts.append("(no metrics.json in this run)")
-    except (OSError, ValueError) as exc:
-        parts.append(f"(metrics.json unreadable: {exc})")
-    try:
-        parts.append(inline_images((run / "report.md").read_text(encoding="utf-8"), run))
-    except OSError:
-        parts.append("(no report.md in this run)")
-    data = metrics if isinstance(metrics, dict) else ({"metrics": metrics} if metrics else None)
-    return EvalView("\n\n".join(parts), data)
-
-
-_IMAGE_RE = re.compile(r"!\[([^\]]*)\]\(([\w.-]+\.png)\)")
-
-
-def inline_images(markdown: str, folder: Path) -> str:
-    """![x](plot.png) of a run folder becomes a data: URI, so the page requests nothing."""
-
-    def inline(match: re.Match[str]) -> str:
-        path = folder / match.group(2)
-        if not path.is_file():
-            return f"({match.group(1)}: plot not found)"
-        data = base64.b64encode(path.read_bytes()).decode("ascii")
-        return f"![{match.group(1)}](data:image/png;base64,{data})"
-
-    return _IMAGE_RE.sub(inline, markdown)
 
 
 def parse_auth(value: str | None) -> tuple[str, str] | None:

@@ -21,12 +21,10 @@ from typing import Any
 from ijdqa import prompts
 from ijdqa.answer import composed
 from ijdqa.answer.aliases import with_acronyms
+from ijdqa.answer.followup import CONTEXT_OPEN, resolve_followup
 from ijdqa.answer.general import GeneralAnswers
 from ijdqa.answer.question import (
-    CONTEXT_OPEN,
-    Turn,
     explicit_footnote,
-    resolve_followup,
     split_compound,
     strip_instructions,
     wants_source,
@@ -38,6 +36,7 @@ from ijdqa.search.fusion import clean_query
 from ijdqa.types import (
     Answer,
     Citation,
+    Turn,
     footnote_urls,
 )
 

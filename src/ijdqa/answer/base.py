@@ -15,7 +15,7 @@ from typing import Any, NamedTuple, Protocol
 import numpy as np
 
 from ijdqa import prompts
-from ijdqa.answer import appendix, composed, places
+from ijdqa.answer import appendix_words, composed, places
 from ijdqa.answer import sentences as extractive
 from ijdqa.answer.aliases import find_aliases
 from ijdqa.answer.decide import Decision, shipped
@@ -78,7 +78,7 @@ class AnswererBase:
         self.trace: dict[str, Any] | None = None  # the last general answer's features
         self._by_org = {o: c for c in index.chunks for o in c.organizations}
         self._rows = composed.Rows(index.chunks, view.report.organizations)
-        self._table_words = appendix.table_words(view.report.paragraphs)
+        self._table_words = appendix_words.table_words(view.report.paragraphs)
         self.speller = Speller(c.text for c in index.chunks)
         self._names = extractive.name_stems(c.text for c in index.chunks if c.source == "report")
         self.aliases = find_aliases(c.text for c in index.chunks if c.source == "report")

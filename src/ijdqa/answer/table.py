@@ -1,6 +1,6 @@
 """Questions about the appendix table of partner organizations: counts, lists, shares and
 breakdowns by country or region, each row cited by its appendix entry (appendix.py reads the
-question and selects the rows)."""
+question, appendix_select.py selects the rows, appendix_asks.py says what else it asks)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,9 @@ from dataclasses import replace
 from typing import Any
 
 from ijdqa import prompts
-from ijdqa.answer import appendix
+from ijdqa.answer import appendix, appendix_asks, appendix_select, places
 from ijdqa.answer.base import AnswererBase
-from ijdqa.answer.question import (
-    split_context,
-)
+from ijdqa.answer.followup import split_context
 from ijdqa.citations import make_citation
 from ijdqa.types import (
     Citation,
@@ -36,14 +34,16 @@ class TableAnswers(AnswererBase):
             query = appendix.parse(core, orgs, self._table_words, context=context or earlier)
         if query is None:
             return None
-        chosen = appendix.select(query, orgs)
+        chosen = appendix_select.select(query, orgs)
         if query.operation in ("by_country", "countries", "by_region") or query.each:
             return self._org_groups(query, chosen)
         if query.operation == "total" and not query.exclude:
             return self._org_total(orgs)
-        if chosen.rows and appendix.asks_missing_field(own, chosen.rows, named=bool(query.names)):
+        if chosen.rows and appendix_asks.asks_missing_field(
+            own, chosen.rows, named=bool(query.names)
+        ):
             return {"refused": True}  # "which city is X in" where the table gives none
-        whether = appendix.asks_whether(core)
+        whether = appendix_asks.asks_whether(core)
         if not chosen.rows or chosen.named_after:
             where = (
                 query.member
@@ -57,12 +57,12 @@ class TableAnswers(AnswererBase):
                 # uncited statement, on a line of its own: the heading over the rows is a
                 # claim they must back (composed.py), and they do not place them there
                 text += (
-                    f" Entries whose name refers to {appendix.describe(query.include)}"
+                    f" Entries whose name refers to {places.describe(query.include)}"
                     " follow.\n" + named["text"]
                 )
             # "Which German groups ...?" takes for granted that there are some: with none
             # (or none located there when asked where they are based) the report does not say
-            if not whether and appendix.presupposes(core, located=chosen.named_after):
+            if not whether and appendix_asks.presupposes(core, located=chosen.named_after):
                 return {"text": prompts.refusal() + " " + text, "refused": True, "citations": ()}
             if chosen.named_after:
                 return {**named, "text": ("No. " if whether else "") + text}
@@ -81,15 +81,15 @@ class TableAnswers(AnswererBase):
         if repeats:
             place = "listed twice"
         else:
-            place = f"in {appendix.describe(query.include)}" if query.include else ""
+            place = f"in {places.describe(query.include)}" if query.include else ""
             if query.names:
                 place = f"named {' or '.join(query.names)} {place}"
             if query.words:
                 place = f"whose entry names {' or '.join(query.words)} {place}"
             if query.terms:
-                terms = " ".join(appendix.term_as_written(t, found) for t in query.terms)
+                terms = " ".join(appendix_select.term_as_written(t, found) for t in query.terms)
                 place = f"whose name holds {terms} {place}"
-            place = appendix.describe_fields(query) + place
+            place = appendix_select.describe_fields(query) + place
         distinct = len({(o.name, o.country, o.city) for o in found})
         note = (
             ""
@@ -147,7 +147,7 @@ class TableAnswers(AnswererBase):
         }
 
     def _org_groups(
-        self, query: appendix.AppendixQuery, chosen: appendix.Selection
+        self, query: appendix.AppendixQuery, chosen: appendix_select.Selection
     ) -> dict[str, Any]:
         """A breakdown by country or region; "how many countries" leads with the number."""
         breakdown = ", ".join(f"{name} {count}" for name, count in chosen.groups)
@@ -161,7 +161,7 @@ class TableAnswers(AnswererBase):
         template = (
             "organizations_distinct" if query.operation == "countries" else "organizations_groups"
         )
-        real = [name for name, _ in chosen.groups if name != appendix.NO_COUNTRY]
+        real = [name for name, _ in chosen.groups if name != appendix_select.NO_COUNTRY]
         text = prompts.render(
             template,
             by=by,
@@ -197,7 +197,7 @@ class TableAnswers(AnswererBase):
 def _excluded_note(query: appendix.AppendixQuery) -> tuple[str, ...]:
     """What a table answer leaves out, as asked: a note beside the answer, not a claim in it
     (no row it cites is in the places left out, so none could back their names)."""
-    left_out = [appendix.describe(query.exclude)] if query.exclude else []
+    left_out = [places.describe(query.exclude)] if query.exclude else []
     if query.exclude_labels:  # "not counting groups labelled 'UK'"
         left_out.append(f"entries labelled {' or '.join(query.exclude_labels)}")
     if not left_out:

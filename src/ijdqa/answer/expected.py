@@ -1,0 +1,166 @@
+"""What an answer must contain, and whether a sentence holds it: a number, a time, a person or
+a place, as the question asks ("How many ...", "When ...", "Who ...", "Which city ...").
+
+Pure string work over the question and a candidate sentence.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ijdqa.answer.places import is_place_word as known_place_word
+from ijdqa.search.lexical import tokenize
+
+ORG_WORDS = re.compile(
+    r"\b(Center|Centre|Institute|Commission|Council|Mission|Group|Foundation|Society|Organi[sz]ation|University|College|Party|Front|Network|Committee|Union|Movement|Republic|Day)\b"
+)
+CALENDAR = re.compile(
+    r"\b(January|February|March|April|May|June|July|August|September|October|November|December|"
+    r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Ramadan)\b"
+)
+
+
+_TYPE_PATTERNS = (
+    (
+        "number",
+        re.compile(r"\bhow (many|much|old|long)\b|\bwhat (percentage|share|number)\b", re.I),
+    ),
+    (
+        "time",
+        re.compile(
+            # "when" opens the question; "... say when he signed off?" asks for what he said
+            r"(?:^\W*|[.?!,;:]\s*)(?:(?:and|but|so)\s+)?when\b|\bwhat (year|date|day|month)\b"
+            r"|\bin which year\b|\bsince when\b",
+            re.I,
+        ),
+    ),
+    (
+        "person",
+        re.compile(
+            r"^\W*(who|whom)\b"
+            r"|\bwhich (?:[a-z]+ )?(persons?|people|academics?|clerics?|leaders?|speakers?)\b",
+            re.I,
+        ),
+    ),
+    (
+        "place",
+        re.compile(
+            r"^\W*where\b|\b(?:which|what|in what)\s+(?:\w+\s+)?(?:city|town|country|village)\b"
+            r"|\bcity\W*$",
+            re.I,
+        ),
+    ),
+)
+
+
+_LOCATIVE = re.compile(r"\b(?:in|at|from|near|to|across|throughout|within)\s+$", re.I)
+_SINGLE_NAME = re.compile(r"(?<=[a-z,] )([A-Z][a-z]{2,})\b(?![ -][A-Z])")
+_HOW_MANY = re.compile(r"\bhow many\b", re.I)
+_NUMBER_WORDS = re.compile(
+    r"\b(\d[\d,.%]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|"
+    r"thousands?|millions?|first|second|third|half)\b",
+    re.I,
+)
+_TIME_WORDS = re.compile(
+    r"\b(1[89]\d\d|20\d\d|january|february|march|april|may|june|july|august|september|october|"
+    r"november|december|monday|tuesday|wednesday|thursday|friday|saturday|sunday|ramadan|"
+    r"\d{1,2}\.\d{1,2}\.\d{2})\b",
+    re.I,
+)
+_PERSON_RE = re.compile(
+    r"\b(?:Prof\.|Dr\.|Sheikh|Sayed|Imam|Mr\.|Ms\.)\s+[A-Z]\w+"
+    r"|\b[A-Z][a-z]+\s(?:al-)?[A-Z][a-z]+(?=[,.;:)]|\s[a-z])"
+)
+_PLACE_RE = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][a-z]+")
+
+
+def answer_type(question: str) -> str | None:
+    """What an answer must contain: a number, a time, a person or a place (None: anything)."""
+    for name, pattern in _TYPE_PATTERNS:
+        if pattern.search(question):
+            if name == "person" and re.search(r"^\W*(?i:who (is|was|are|were))\s+[A-Z]", question):
+                return None  # "who is X?" asks for a description, not a name
+            return name
+    return None
+
+
+def _single_names(sentence: str) -> list[str]:
+    """Capitalized words inside a sentence that may name a person known by one name: not
+    sentence-initial, not a place or demonym, not a plural group ("Muslims"), not a month,
+    not after "in"/"at"/"from" (a city)."""
+    return [
+        m.group(1)
+        for m in _SINGLE_NAME.finditer(sentence)
+        if not known_place_word(m.group(1))
+        and not m.group(1).endswith("s")
+        and not CALENDAR.search(m.group(1))
+        and not ORG_WORDS.search(m.group(1))
+        and not _LOCATIVE.search(sentence[: m.start()])
+    ]
+
+
+def _counted(question: str) -> set[str]:
+    """Stems of what "how many ..." counts: "How many other users ..." -> {"user", ...}."""
+    match = _HOW_MANY.search(question)
+    return set(tokenize(question[match.end() :])[:2]) if match else set()
+
+
+def fits_type(
+    sentence: str, question: str, kind: str | None, *, anchored: bool = False, loose: bool = False
+) -> bool:
+    """Whether a sentence holds something of the wanted kind that the question does not.
+
+    `anchored`: the sentence holds words the question quotes, so a person known by one name
+    ("bullies like Netanyahu") is taken as a person too. `loose`: a count in a sentence that
+    never names what is counted will do (it may use other words for it).
+    """
+    if kind is None:
+        return True
+    asked = question.lower()
+    if kind == "number":  # a count is not a year, and counts what was asked about
+        counted = _counted(question)
+        if loose and not counted & set(tokenize(sentence)):
+            counted = set()  # maybe counted in other words ("accounts" for "users")
+        found = [
+            m.group(0)
+            for m in _NUMBER_WORDS.finditer(sentence)
+            if not re.fullmatch(r"(19|20)\d\d", m.group(0))
+            and not re.search(r"[A-Za-z]-$", sentence[: m.start()])  # "COVID-19" is a name
+            and (not counted or counted & set(tokenize(sentence[m.end() : m.end() + 60])[:3]))
+        ]
+    elif kind == "time":
+        found = [m.group(0) for m in _time_pattern(question).finditer(sentence)]
+    elif kind == "person":
+        found = [
+            m.group(0) for m in _PERSON_RE.finditer(sentence) if not ORG_WORDS.search(m.group(0))
+        ] + (_single_names(sentence) if anchored else [])
+    else:
+        found = [m.group(0) for m in _PLACE_RE.finditer(sentence)]
+        if _ASKS_CITY.search(question):  # a city is not a country or a continent
+            found = [f for f in found if not known_place_word(f)]
+    return any(f.lower() not in asked for f in found)
+
+
+_ASKS_CITY = re.compile(r"\b(which|what)\s+(city|town)\b", re.I)
+_ASKS_DAY = re.compile(
+    r"\b(exact date|what date|which date|on what day|which day|what day)\b", re.I
+)
+_ASKS_CLOCK = re.compile(r"\b(what time|start time|which time|at what hour|time of day)\b", re.I)
+_MONTH = (
+    r"(?:january|february|march|april|may|june|july|august|september|october|november|december)"
+)
+_DAY_DATE = re.compile(
+    rf"\b(?:\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b|"
+    r"\d{1,2}\.\d{1,2}\.\d{2,4}|monday|tuesday|wednesday|thursday|friday|saturday|sunday)",
+    re.I,
+)
+_CLOCK = re.compile(r"\b\d{1,2}(?::\d\d)?\s?(?:am|pm|a\.m\.|p\.m\.)|\b\d{1,2}:\d\d\b|o'clock", re.I)
+
+
+def _time_pattern(question: str) -> re.Pattern[str]:
+    """What a time answer must hold: a clock time, a day, or any date word, as asked."""
+    if _ASKS_CLOCK.search(question):
+        return _CLOCK
+    if _ASKS_DAY.search(question):
+        return _DAY_DATE
+    return _TIME_WORDS

@@ -1,0 +1,211 @@
+"""A follow-up question made self-contained from the conversation: pronouns, "that newspaper"
+and "the second one" become the names the earlier turns used; a follow-up with nothing to
+substitute carries the earlier question along ("question (context: earlier question)").
+
+Pure string work over the question and the turns.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from ijdqa.answer.expected import CALENDAR, ORG_WORDS
+from ijdqa.answer.places import country_of
+from ijdqa.answer.places import is_place_word as known_place_word
+from ijdqa.types import Turn
+
+CONTEXT_OPEN = " (context: "  # how a follow-up carries the earlier question along
+
+
+_PRONOUN_RE = re.compile(
+    r"\b(he|she|him|his|her|they|them|their|its|it|that|this|these|those|the second one|the first one)\b",
+    re.I,
+)
+# "that newspaper", "these organizations": something named earlier in the conversation
+_DEMONSTRATIVE = re.compile(r"\b(that|this|these|those|the same)\s+(?!is\b|was\b)[a-z]{3,}", re.I)
+_FOLLOWUP_START = re.compile(r"^(and|also|what about|how about|and what|then)\b", re.I)
+
+
+SHORT_FOLLOWUP = 4  # words of a question short enough to lean on the one before it
+
+
+SHORTEST_NAME = 2  # letters of a name taken from the conversation
+
+
+_PERSON_PRONOUN = re.compile(r"\b(he|him|his|she|her)\b", re.I)
+_THING_PRONOUN = re.compile(r"\b(its|it|their|they|them)\b", re.I)
+_ORDINAL = re.compile(r"\bthe (first|second|third|fourth|last) one\b", re.I)
+_ORDINALS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "last": -1}
+_HISTORY_PERSON = re.compile(
+    r"(?:(?:Prof\.|Dr\.|Sheikh|Sayed|Imam)\s+)?(?:al-)?[A-Z][a-z]+(?:\s(?:al-)?[A-Z][a-z]+)+|\b(?:al-)[A-Z][a-z]+"
+)
+_HISTORY_THING = re.compile(
+    r"\b[A-Z]{2,6}\b|\b(?:[A-Z][a-z]+\s){1,4}(?:Commission|Mission|Institute|Group|Campaign|Centre|Center)\b"
+)
+
+
+def resolve_followup(question: str, history: Sequence[Turn]) -> str:
+    """A follow-up made self-contained: pronouns become the names the conversation used."""
+    if not history or not (
+        _PERSON_PRONOUN.search(question)
+        or _THING_PRONOUN.search(question)
+        or _ORDINAL.search(question)
+        or _FOLLOWUP_START.search(question)
+        or _DEMONSTRATIVE.search(question)
+        or len(question.split()) <= SHORT_FOLLOWUP
+    ):
+        return question
+    turns = [t.content for t in reversed(history[-4:]) if t.content.strip()]
+    resolved = question
+    if match := _ORDINAL.search(resolved):
+        items = [
+            i.strip(" .")
+            for t in turns[:1]
+            for i in re.split(r",\s*|\s+and\s+", t)
+            if i.strip(" .")
+        ]
+        if items:
+            pick = items[_ORDINALS[match.group(1).lower()]] if len(items) > 1 else items[0]
+            resolved = resolved[: match.start()] + pick + resolved[match.end() :]
+    person = _latest(turns, _HISTORY_PERSON, exclude=ORG_WORDS)
+    if person and _PERSON_PRONOUN.search(resolved):
+        resolved = _PERSON_PRONOUN.sub(
+            lambda m: person + ("’s" if m.group(1).lower() in ("his", "her") else ""),
+            resolved,
+            count=1,
+        )
+    answered = [t.content for t in reversed(history[-4:]) if t.role == "assistant"][:1]
+    thing = (answer_entity(answered[0]) if answered else None) or _latest(turns, _HISTORY_THING)
+    if thing and _THING_PRONOUN.search(resolved):
+        resolved = _THING_PRONOUN.sub(
+            lambda m: thing + ("’s" if m.group(1).lower() in ("its", "their") else ""),
+            resolved,
+            count=1,
+        )
+    if match := _DEMONSTRATIVE.search(resolved):
+        named = _named_by_noun(match.group(0).split()[-1], history)
+        if named:
+            resolved = resolved[: match.start()] + named + resolved[match.end() :]
+    users = [t.content for t in reversed(history) if t.role == "user"]
+    if resolved == question:  # nothing to substitute: carry the last question along
+        resolved = f"{resolved}{CONTEXT_OPEN}{users[0] if users else turns[0]})"
+    return resolved
+
+
+_DETERMINER = frozenset({"the", "a", "an", "its", "his", "her", "their"})
+_AFTER_NOUN = re.compile(r"\s+(?:(?:in|of)\s+)?(?:al-)?[A-Z][\w’'-]*")
+MODIFIERS = 3  # words before a noun read as its modifiers ("the Shiite Islamic movement")
+
+
+def _noun_phrase(text: str, match: re.Match[str]) -> str:
+    """The phrase built on a noun: the words back to its determiner (at most `MODIFIERS`;
+    capitalized ones only without a determiner), and a name or "in/of Name" after it."""
+    before = text[: match.start()].split()
+    modifiers: list[str] = []
+    for word in reversed(before[-MODIFIERS - 1 :]):
+        if word.lower() in _DETERMINER:
+            break
+        if not re.fullmatch(r"[\w’'-]+", word):
+            modifiers = [m for m in modifiers if m[:1].isupper()]
+            break
+        modifiers.insert(0, word)
+    else:
+        modifiers = [m for m in modifiers if m[:1].isupper()]
+    after = _AFTER_NOUN.match(text, match.end())
+    return " ".join([*modifiers, match.group(0)]) + (after.group(0) if after else "")
+
+
+def _named_by_noun(noun: str, history: Sequence[Turn]) -> str | None:
+    """What "that newspaper" / "that movement" means in a conversation: the phrase an
+    earlier turn built on that noun ("the Iranian newspaper al-Kayhan", "the Shiite Islamic
+    movement in Nigeria"; "paper" finds "newspaper"), latest turn first; else, when the last
+    question asked "which newspaper ...", the name its short answer gives."""
+    noun = noun.lower().removesuffix("s")
+    if len(noun) < SHORTEST_NOUN:
+        return None
+    pattern = re.compile(rf"\b\w*{re.escape(noun)}s?\b", re.I)
+    recent = list(reversed(history[-4:]))
+    for turn in recent:
+        for match in pattern.finditer(turn.content):
+            if re.search(r"(?i)\b(which|what)\s+\w*$", turn.content[: match.start()]):
+                continue  # "Which newspaper ...": what the earlier question asked for
+            phrase = _noun_phrase(turn.content, match)
+            if len(phrase.split()) > 1:
+                return "the " + phrase
+    answers = [t.content for t in recent if t.role == "assistant"][:1]
+    asked = [t.content for t in recent if t.role == "user"][:1]
+    if answers and asked and re.search(rf"(?i)\b(?:which|what)\s+\w*{re.escape(noun)}", asked[0]):
+        return answer_entity(answers[0])
+    return None
+
+
+SHORTEST_NOUN = 3  # letters of a noun "that ..." is looked up by ("that one" is not)
+
+
+_QUOTED_NAME = re.compile(r"[“\"]([^”\"]{3,60})[”\"]")
+_CAPITALIZED_RUN = re.compile(
+    r"(?:(?<=\s)|^)(?:al-)?[A-Z][\w’'-]*(?:\s+(?:of\s+|the\s+|for\s+)?(?:al-)?[A-Z][\w’'-]*)*"
+)
+
+
+def answer_entity(answer: str) -> str | None:
+    """What a short answer names, for "it"/"its" in the next question: a quoted name
+    ("The “Fly the Flag” campaign"), else the capitalized name it opens with ("Malaysia, with
+    22", "Ahlulbayt Islamic Mission (AIM)"). Long answers (a cited passage) name too much."""
+    if len(answer.split()) > SHORT_ANSWER:
+        return None
+    if quoted := _QUOTED_NAME.search(answer):
+        return quoted.group(1).strip()
+    names = [
+        re.sub(r"^(?:The|A|An)\s+", "", m.group(0).strip())
+        for m in _CAPITALIZED_RUN.finditer(answer)
+    ]
+    # "The Iranian newspaper al-Kayhan": a demonym describes; the name comes after it
+    names = [n for n in names if not known_place_word(n)] or names[:1]
+    name = names[0] if names else ""
+    name = re.sub(r"^(?:The|A|An)\s+", "", name)
+    if not name or name.split()[0] in ("It", "They", "He", "She", "Yes", "No"):
+        return None
+    return name.removesuffix("’s").removesuffix("'s")
+
+
+SHORT_ANSWER = 12  # words of an answer that names one thing
+
+
+def split_context(query: str) -> tuple[str, str]:
+    """A resolved follow-up "question (context: earlier question)" -> (question, earlier)."""
+    own, _, context = query.partition(CONTEXT_OPEN)
+    return own, context.removesuffix(")")
+
+
+def _latest(
+    turns: Sequence[str], pattern: re.Pattern[str], exclude: re.Pattern[str] | None = None
+) -> str | None:
+    """The first name found, scanning the latest turn first (earliest mention within a turn)."""
+    for text in turns:
+        for match in pattern.finditer(text):
+            name = match.group(0).strip()
+            if name.split()[0] in (
+                "The",
+                "A",
+                "An",
+                "What",
+                "Who",
+                "When",
+                "Which",
+                "How",
+                "In",
+                "On",
+            ):
+                name = " ".join(name.split()[1:])
+            if len(name) < SHORTEST_NAME or (exclude and exclude.search(name)):
+                continue
+            if exclude is not None and (
+                CALENDAR.search(name) or (" " not in name and not name.startswith("al-"))
+            ):
+                continue  # a person is named by two words ("Ali Khamenei") or "al-X", never a month
+            if exclude is not None and any(country_of(w) for w in name.split()):
+                continue  # "Iraqi Shiite" describes someone; it is not a name
+            return name
+    return None
