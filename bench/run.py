@@ -74,9 +74,9 @@ def _run(args: list[str], env: dict[str, str]) -> tuple[float, subprocess.Comple
 def bench_build(index_dir: Path) -> dict[str, Any]:
     from ijdqa.app_corpus import load_corpus
     from ijdqa.app_index import encoder_dir, ensure_index, report_index_dir
+    from ijdqa.search.build import build_index
     from ijdqa.search.corpus import build_chunks
     from ijdqa.search.model import export_query_encoder, model_name, resolve_model_path
-    from ijdqa.search.build import build_index
 
     settings = _settings(index_dir)
     model_path = resolve_model_path(None)

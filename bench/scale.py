@@ -29,11 +29,10 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from fakes import HashEmbedder  # noqa: E402 - tests/ is on the path only from here
-
+from fakes import HashEmbedder
 from ijdqa.app_corpus import load_report
-from ijdqa.search.corpus import IndexedChunk, chunk_id
 from ijdqa.search.build import build_index
+from ijdqa.search.corpus import IndexedChunk, chunk_id
 from ijdqa.search.index import Index, open_index
 from ijdqa.search.store import ArrayVectors, ChromaStore
 from ijdqa.text import sentence_spans

@@ -18,6 +18,7 @@ from ijdqa.cli_index import add_index, add_model, add_search
 from ijdqa.cli_options import common_options, llm_options, no_build_option, progress
 from ijdqa.cli_report import add_footnotes, add_organizations, add_report
 from ijdqa.cli_sources import add_sources
+from ijdqa.config import PORT_MAX
 from ijdqa.errors import IjdqaError
 
 if TYPE_CHECKING:
@@ -116,8 +117,8 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
 
     host = args.host or settings.host
     port = settings.port if args.port is None else args.port
-    if not 1 <= port <= 65535:
-        raise IjdqaError(f"--port must be between 1 and 65535, got {port}")
+    if not 1 <= port <= PORT_MAX:
+        raise IjdqaError(f"--port must be between 1 and {PORT_MAX}, got {port}")
     auth = parse_auth(args.auth or settings.auth)
     assistant = build_assistant(settings, build=not args.no_build, progress=progress("embedding"))
     from ijdqa.web_guard import private_cache

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ijdqa.config import K_MAX
 from ijdqa.errors import IjdqaError
 
 if TYPE_CHECKING:
@@ -71,8 +72,8 @@ def no_build_option(p: Any) -> None:
 
 def k_option(value: int | None, settings: Settings) -> int:
     k = settings.k if value is None else value
-    if not 1 <= k <= 50:
-        raise IjdqaError(f"--k must be between 1 and 50, got {k}")
+    if not 1 <= k <= K_MAX:
+        raise IjdqaError(f"--k must be between 1 and {K_MAX}, got {k}")
     return k
 
 

@@ -23,6 +23,10 @@ from ijdqa.errors import SettingsError
 log = logging.getLogger(__name__)
 
 PREFIX = "IJDQA_"
+# passages a question may read: from one to well past what an answer uses (up to four
+# sentences), so a reader can widen the net; more only slows answers down
+K_MAX = 50
+PORT_MAX = 65535  # the highest TCP port
 
 
 class Settings(BaseSettings):
@@ -65,7 +69,9 @@ class Settings(BaseSettings):
         None, description="http://HOST:PORT of a Chroma server to use instead of the local store."
     )
     # retrieval and answers
-    k: int = Field(6, ge=1, le=50, description="How many passages retrieval hands to the answerer.")
+    k: int = Field(
+        6, ge=1, le=K_MAX, description="How many passages retrieval hands to the answerer."
+    )
     scope: Literal["report", "sources", "all"] = Field(
         "report", description="Which texts retrieval searches."
     )
@@ -102,7 +108,7 @@ class Settings(BaseSettings):
     )
     # web chat
     host: str = Field("127.0.0.1", description="Address the web chat binds to.")
-    port: int = Field(7860, ge=1, le=65535, description="Port of the web chat.")
+    port: int = Field(7860, ge=1, le=PORT_MAX, description="Port of the web chat.")
     auth: str | None = Field(None, description="USER:PASS to require a login in the web chat.")
 
 

@@ -20,6 +20,7 @@ from ijdqa.types import Chunk, Citation
 from ijdqa.writer import KEYS_RE, plain
 
 SUPPORT = 0.5  # share of a sentence's content words its passage must contain
+SHORTEST_QUOTED = 8  # characters: a shorter fragment is found in any passage by chance
 
 
 def is_refusal(sentence: str) -> bool:
@@ -112,7 +113,7 @@ class Validator:
             if len(words & have) >= SUPPORT * len(words):
                 return True
         core = normalize(text).strip(" .,;:!?-–—*•\"'")
-        return len(core) >= 8 and any(core in self._norms[key] for key in keys)
+        return len(core) >= SHORTEST_QUOTED and any(core in self._norms[key] for key in keys)
 
     def _marker(self, key: str, text: str) -> int | None:
         chunk = self.passages[key]

@@ -20,6 +20,7 @@ import gradio as gr
 from ijdqa import web_api, web_eval, web_guard, web_report
 from ijdqa import web_render as render
 from ijdqa import web_style as style
+from ijdqa.config import K_MAX
 from ijdqa.errors import IjdqaError
 from ijdqa.schema import AnswerJSON, Message
 from ijdqa.web_chat import ALL, CONCURRENCY, WebChat
@@ -123,7 +124,7 @@ def _chat_tab(chat: WebChat) -> None:
             with gr.Row():
                 k = gr.Slider(
                     1,
-                    50,
+                    K_MAX,
                     value=chat.assistant.k,
                     step=1,
                     label="Passages read",

@@ -16,6 +16,7 @@ import gradio as gr
 
 from ijdqa import web_guard, web_report
 from ijdqa import web_render as render
+from ijdqa.config import K_MAX
 from ijdqa.errors import AnswerStreamError, IjdqaError, QueryError
 from ijdqa.render import answer_dict, render_markdown
 from ijdqa.report.organizations import filter_organizations
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 
 ALL = "All"
 CONCURRENCY = 2  # answers are CPU-bound; the machines this runs on have 2 cores
+PAIR = 2  # a history turn given as (role, content)
 
 Messages = list[dict[str, Any]]
 
@@ -209,7 +211,7 @@ def turns_of(history: Sequence[Any]) -> tuple[Turn, ...]:
     for message in history:
         if isinstance(message, dict):
             role, content = message.get("role", "user"), message.get("content")
-        elif isinstance(message, list | tuple) and len(message) == 2:
+        elif isinstance(message, list | tuple) and len(message) == PAIR:
             role, content = message
         else:
             role, content = None, None
@@ -220,13 +222,14 @@ def turns_of(history: Sequence[Any]) -> tuple[Turn, ...]:
 
 
 def checked_k(value: object) -> int:
-    """k from a slider (a float), the API (an int) or a string: a whole number in 1..50."""
+    """k from a slider (a float), the API (an int) or a string: a whole number in 1..K_MAX."""
+    wrong = f"k must be a whole number between 1 and {K_MAX}, got {value!r}"
     try:
         number = float(str(value))
     except ValueError as exc:
-        raise QueryError(f"k must be a whole number between 1 and 50, got {value!r}") from exc
-    if not number.is_integer() or not 1 <= number <= 50:
-        raise QueryError(f"k must be a whole number between 1 and 50, got {value!r}")
+        raise QueryError(wrong) from exc
+    if not number.is_integer() or not 1 <= number <= K_MAX:
+        raise QueryError(wrong)
     return int(number)
 
 

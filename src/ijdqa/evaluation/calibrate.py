@@ -111,7 +111,7 @@ def cross_batch(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     right = 0
     for batch in sorted(set(batches)):
         train, held = batches != batch, batches == batch
-        if len(set(y[train])) < 2:  # two classes to fit on
+        if y[train].min() == y[train].max():  # one label only: nothing to fit
             continue
         model, mean, scale = _model(x[train], y[train])
         threshold = best_threshold(
