@@ -201,6 +201,25 @@ def test_that_noun_is_the_phrase_the_conversation_built_on_it() -> None:
     )
 
 
+def test_it_after_a_long_name_is_the_short_name_the_text_defines() -> None:
+    from ijdqa.answer.followup import resolve_followup
+    from ijdqa.types import Turn
+
+    history = [
+        Turn("user", "When was the harbour trust set up?"),
+        Turn(
+            "assistant",
+            "Set up in 1931, the Maritime Institute for Coastal Memory (MICM) keeps the "
+            "harbour's records and lends them to schools across the county. [1]",
+        ),
+    ]
+    assert resolve_followup("where is it based?", history) == "where is MICM based?"
+    undefined = [history[0], Turn("assistant", history[1].content.replace(" (MICM)", ""))]
+    assert resolve_followup("where is it based?", undefined) == (
+        "where is Maritime Institute based?"
+    )
+
+
 def test_questions_not_about_the_table_stay_out(second: Report) -> None:
     for question in (
         "When was the Trust founded?",

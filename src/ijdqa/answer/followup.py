@@ -77,6 +77,8 @@ def resolve_followup(question: str, history: Sequence[Turn]) -> str:
         )
     answered = [t.content for t in reversed(history[-4:]) if t.role == "assistant"][:1]
     thing = (answer_entity(answered[0]) if answered else None) or _latest(turns, _HISTORY_THING)
+    if thing:
+        thing = _defined_acronym(thing, turns) or thing
     if thing and _THING_PRONOUN.search(resolved):
         resolved = _THING_PRONOUN.sub(
             lambda m: thing + ("’s" if m.group(1).lower() in ("its", "their") else ""),
@@ -177,6 +179,19 @@ def split_context(query: str) -> tuple[str, str]:
     """A resolved follow-up "question (context: earlier question)" -> (question, earlier)."""
     own, _, context = query.partition(CONTEXT_OPEN)
     return own, context.removesuffix(")")
+
+
+def _defined_acronym(name: str, turns: Sequence[str]) -> str | None:
+    """The short name a text defines for `name`: "International Institute" in "the
+    International Institute for Counterterrorism (ICT) is ..." -> "ICT", which the report's
+    later sentences use (the head of a long name alone matches none of them)."""
+    pattern = re.compile(
+        re.escape(name) + r"(?:\s(?:for|of|on|in)\s(?:[A-Z][\w’'-]*\s?){1,3})?\s*\(([A-Z]{2,6})\)"
+    )
+    for text in turns:
+        if match := pattern.search(text):
+            return match.group(1)
+    return None
 
 
 def _latest(
