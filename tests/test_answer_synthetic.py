@@ -120,6 +120,7 @@ def test_appendix_operations(second: Report) -> None:
         ("how many groups spell out 'United Kingdom'?", {3, 4, 5, 8}),
         # a field the row leaves empty; a row by position or number
         ("Which groups in the United States have no city given?", {9}),
+        ("Which groups give no continent?", set(range(1, 25)) - set(range(12, 20))),
         ("Which group heads the list?", {1}),
         ("What is the last group of the list?", {24}),
         ("Which group is entry 17?", {17}),
@@ -307,6 +308,9 @@ def test_answers_on_the_second_report(second_assistant) -> None:
     # none located there: "which" takes some for granted, so the report does not say
     absent = second_assistant.ask("Which Peruvian groups co-signed the letter?")
     assert absent.refused and "Peru" in absent.text
+    # a field no row has: said as asked, not as an empty place
+    none = second_assistant.ask("Which groups are labelled Oceania?")
+    assert "no partner organization labelled Oceania among its 24 entries" in none.text
     named = second_assistant.ask("Are there any groups based in Poland?")
     assert not named.refused and named.text.startswith("No. ")
     assert "Polish Sailors’ Club in Britain" in named.text and len(named.citations) == 1

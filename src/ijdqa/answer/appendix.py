@@ -236,7 +236,7 @@ def _parse(question: str, orgs: Sequence[Organization], words: TableWords) -> Ap
             exclude=() if labels else exclude,
             labels=() if out or not label_cue else labels,
             exclude_labels=labels if out and label_cue else (),
-            lacking=lacking.group(1).lower() if lacking else None,
+            lacking=_FIELDS.get(lacking.group(1).lower()) if lacking else None,
         )
     about_table = is_about_table(question, words)
     # a question naming a table operation may hold a few other words ("Which country
@@ -285,8 +285,10 @@ _LABEL = re.compile(
     re.I,
 )
 # "the entry with no country", "a continent rather than a country": a field left empty
+_FIELDS = {"country": "country", "city": "city", "region": "region", "continent": "region"}
 _LACKING = re.compile(
-    r"\b(?:no|without|rather than|lacks?|lacking|missing|not)\s+(?:an?\s+|any\s+)?(country|city)\b",
+    r"\b(?:no|without|rather than|lacks?|lacking|missing|not)\s+(?:an?\s+|any\s+)?"
+    r"(country|city|region|continent)\b",
     re.I,
 )
 

@@ -50,7 +50,16 @@ class TableAnswers(AnswererBase):
                 or " ".join(query.terms + tuple(p.name for p in query.include))
                 or " ".join(query.words)
             )
-            text = prompts.render("organizations_none", what=where, count=len(orgs))
+            text = (
+                prompts.render("organizations_none", what=where, count=len(orgs))
+                if where
+                # only fields asked for ("numbered 140", "without a city"): say them as asked
+                else prompts.render(
+                    "organizations_none_field",
+                    what=appendix_select.describe_fields(query).strip() or "of that kind",
+                    count=len(orgs),
+                )
+            )
             if chosen.named_after:  # none is there; some name it
                 named = self._org_list(chosen.rows, replace(query, include=()), orgs)
                 # the absence and what the rows' names refer to are the answerer's own
