@@ -316,6 +316,30 @@ def test_answers_on_the_second_report(second_assistant) -> None:
     assert "Polish Sailors’ Club in Britain" in named.text and len(named.citations) == 1
 
 
+@pytest.mark.parametrize(
+    ("question", "published"),
+    [
+        ("When did Harbour Watch post that the harbour belongs to everyone?", True),
+        ("when was the lamp photo tweeted", True),
+        ("When did the Trust move the festival online?", False),  # an event, not a text
+        ("Who posted the film of sea shanties?", False),  # not when
+    ],
+)
+def test_when_a_text_came_out_is_a_question_for_its_footnote(question, published) -> None:
+    from ijdqa.answer.question import asks_when_published
+
+    assert asks_when_published(question) is published
+
+
+@pytest.mark.slow
+def test_when_a_cited_post_came_out_is_its_footnotes_date(second_assistant) -> None:
+    answer = second_assistant.ask(
+        "When did Harbour Watch post that the harbour belongs to everyone?"
+    )
+    assert not answer.refused and "14.5.21" in answer.text
+    assert [n.number for c in answer.citations for n in c.footnotes] == [7]
+
+
 @pytest.mark.slow
 def test_a_two_part_question_whose_parts_are_each_refused_is_tried_whole(
     second_assistant, monkeypatch

@@ -24,6 +24,7 @@ from ijdqa.answer.aliases import with_acronyms
 from ijdqa.answer.followup import CONTEXT_OPEN, resolve_followup
 from ijdqa.answer.general import GeneralAnswers
 from ijdqa.answer.question import (
+    asks_when_published,
     explicit_footnote,
     split_compound,
     strip_instructions,
@@ -96,6 +97,12 @@ class ExtractiveAnswerer(TableAnswers, SourceAnswers, GeneralAnswers):
             sourced = self._source(resolved, number, k=k)
             if sourced is not None:
                 return keep_valid(replace(base, **sourced))
+        elif asks_when_published(core):
+            # only the footnotes behind the claim asked about: another footnote's date is not
+            # when this was published, and without one the report's sentences may still say
+            dated = self._source(resolved, None, k=k, claim_only=True)
+            if dated is not None:
+                return keep_valid(replace(base, **dated))
         return self._general(base, resolved, k=k, filters=filters, names=self.unknown_names(core))
 
     def _compound(

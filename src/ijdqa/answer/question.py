@@ -3,7 +3,8 @@
 - strip_instructions: the question with injected instructions removed (they are data);
 - split_compound: two questions joined by "and", each on its own;
 - asks_why / why_verb: a why-question and the verb of its premise;
-- wants_source / explicit_footnote: a question about where a claim comes from.
+- wants_source / explicit_footnote: a question about where a claim comes from;
+- asks_when_published: when a cited text (a tweet, an article) came out.
 
 Beside it: followup.py (a follow-up made self-contained from the conversation) and
 expected.py (what an answer must contain).
@@ -23,6 +24,7 @@ from ijdqa.search.lexical import tokenize
 __all__ = [
     "addresses_reader",
     "answer_type",
+    "asks_when_published",
     "asks_why",
     "explicit_footnote",
     "fits_type",
@@ -112,6 +114,17 @@ def wants_source(question: str) -> bool:
     if re.match(r"^\W*(why|how many|how much)\b", question, re.I):
         return False
     return bool(_SOURCE_RE.search(question))
+
+
+_PUBLISHING = re.compile(
+    r"\b(?:" + "|".join(map(re.escape, lexicon("publishing_verbs.txt"))) + r")\b", re.I
+)
+
+
+def asks_when_published(question: str) -> bool:
+    """Asks when a cited text came out ("When did Khamenei tweet that ...?"): its date is in
+    the footnote behind the claim, not in the report's sentence."""
+    return answer_type(question) == "time" and bool(_PUBLISHING.search(question))
 
 
 def explicit_footnote(question: str) -> int | None:

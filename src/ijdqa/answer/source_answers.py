@@ -38,13 +38,22 @@ NOTE_FIT = 0.3  # share of the question's weight a footnote and its claim must h
 class SourceAnswers(AnswererBase):
     """Answers that name footnotes: what a claim's source is, its date, its URL."""
 
-    def _source(self, query: str, number: int | None, *, k: int) -> dict[str, Any] | None:
+    def _source(
+        self, query: str, number: int | None, *, k: int, claim_only: bool = False
+    ) -> dict[str, Any] | None:
         """A question about sources: the footnotes it names by number, site or date, else the
-        ones behind the claim it describes."""
+        ones behind the claim it describes (`claim_only`: only those)."""
         notes: list[Footnote]
         if number is not None:
             found = self.view.footnote(number)
             notes = [found] if found else []
+        elif claim_only:
+            report = self.view.report
+            notes = [
+                n
+                for n in self._claim_notes(query, k=k)
+                if (found := report.resolve(n.number)) is not None and found.date
+            ]
         else:
             notes = sources.by_site_or_date(query, self.view.report.footnotes)
             if not notes:
