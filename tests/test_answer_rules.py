@@ -142,6 +142,14 @@ def test_two_question_words_the_sentence_writes_as_one_are_both_held() -> None:
     assert split.coverage > apart.coverage
 
 
+def test_who_are_asks_for_actors_of_any_kind() -> None:
+    sentence = "The Trust's criticism is addressed at the harbour board, Norway and the EU."
+    assert fits_type(sentence, "Who are the main targets of the Trust's criticism?", "person")
+    assert not fits_type(sentence, "Who founded the Trust?", "person")  # one founder, a person
+    plain = "The Trust's criticism is addressed at everyone who builds on the quays."
+    assert not fits_type(plain, "Who are the main targets of the Trust's criticism?", "person")
+
+
 # --- on the real report ----------------------------------------------------------------------
 
 

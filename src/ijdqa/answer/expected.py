@@ -134,6 +134,8 @@ def fits_type(
         found = [
             m.group(0) for m in _PERSON_RE.finditer(sentence) if not ORG_WORDS.search(m.group(0))
         ] + (_single_names(sentence) if anchored else [])
+        if _ASKS_GROUPS.search(question):  # "who are the targets?": countries, groups too
+            found += [m.group(0) for m in _PLACE_RE.finditer(sentence)]
     else:
         found = [m.group(0) for m in _PLACE_RE.finditer(sentence)]
         if _ASKS_CITY.search(question):  # a city is not a country or a continent
@@ -142,6 +144,9 @@ def fits_type(
 
 
 _ASKS_CITY = re.compile(r"\b(which|what)\s+(city|town)\b", re.I)
+# "who are/were ...?" asks for a set of actors, which may be countries or organizations as
+# well as people ("Who are the main targets of its criticism?" -> "the U.S., Israel, Egypt")
+_ASKS_GROUPS = re.compile(r"\bwho\s+(?:are|were)\b", re.I)
 _ASKS_DAY = re.compile(
     r"\b(exact date|what date|which date|on what day|which day|what day)\b", re.I
 )
