@@ -202,6 +202,21 @@ def test_that_noun_is_the_phrase_the_conversation_built_on_it() -> None:
     )
 
 
+def test_a_quoted_title_is_not_who_he_is() -> None:
+    from ijdqa.answer.followup import resolve_followup
+    from ijdqa.types import Turn
+
+    history = [
+        Turn("user", "Which banner of Omar Haddad used the words 'Open Quays'?"),
+        Turn("assistant", "A banner captioned “Open Quays for Every Boat” on his account."),
+    ]
+    assert resolve_followup("why did he take it down?", history).startswith(
+        "why did Omar Haddad take"
+    )
+    # with no person named outside the quotes, "he" stays "he"
+    assert resolve_followup("why did he take it down?", history[1:]).startswith("why did he ")
+
+
 def test_it_after_a_long_name_is_the_short_name_the_text_defines() -> None:
     from ijdqa.answer.followup import resolve_followup
     from ijdqa.types import Turn

@@ -68,7 +68,8 @@ def resolve_followup(question: str, history: Sequence[Turn]) -> str:
         if items:
             pick = items[_ORDINALS[match.group(1).lower()]] if len(items) > 1 else items[0]
             resolved = resolved[: match.start()] + pick + resolved[match.end() :]
-    person = _latest(turns, _HISTORY_PERSON, exclude=ORG_WORDS)
+    # a quoted phrase is a title, a caption or a slogan ("the Final Solution"), never who "he" is
+    person = _latest([_QUOTED.sub(" ", t) for t in turns], _HISTORY_PERSON, exclude=ORG_WORDS)
     if person and _PERSON_PRONOUN.search(resolved):
         resolved = _PERSON_PRONOUN.sub(
             lambda m: person + ("’s" if m.group(1).lower() in ("his", "her") else ""),
@@ -192,6 +193,9 @@ def _defined_acronym(name: str, turns: Sequence[str]) -> str | None:
         if match := pattern.search(text):
             return match.group(1)
     return None
+
+
+_QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|(?<!\w)'[^']*'(?!\w)")
 
 
 def _latest(
