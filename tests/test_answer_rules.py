@@ -98,46 +98,39 @@ def test_a_followups_context_counts_less_than_the_question() -> None:
     assert scored[0].unknown == 0  # "context" itself is no question word
 
 
+def _scored_alone(question: str, cand: Candidate, idf: dict[str, float]) -> Candidate:
+    """One candidate scored on words alone (every vector zero, so similarity is 0)."""
+    return score(
+        question,
+        [cand],
+        idf=idf.get,
+        max_idf=max(idf.values()),
+        embed=lambda texts: np.zeros((len(texts), 2), dtype=np.float32),
+        query_vector=np.zeros(2, dtype=np.float32),
+    )[0]
+
+
 def test_a_name_only_the_sentence_before_holds_counts_half() -> None:
     text = "The Orlan Trust was set up in Kiel. Its web site posts essays on tidal law."
     chunk = Chunk("c", text, "body", 1, "S", 0, len(text), ())
     first, second = candidates([Hit(chunk, 1.0)], usable=lambda c: True)
     assert (first.before, second.before) == ("", first.text)
-    idf = {"orlan": 3.0, "trust": 2.0, "web": 1.0, "site": 1.0, "post": 1.0}.get
-    scored = score(
-        "What does the Orlan Trust's web site post?",
-        [second],
-        idf=idf,
-        max_idf=3.0,
-        embed=lambda texts: np.zeros((len(texts), 2), dtype=np.float32),
-        query_vector=np.zeros(2, dtype=np.float32),
-    )[0]
+    idf = {"orlan": 3.0, "trust": 2.0, "web": 1.0, "site": 1.0, "post": 1.0}
+    question = "What does the Orlan Trust's web site post?"
+    scored = _scored_alone(question, second, idf)
     assert scored.credits["orlan"] == PARAMS.before_credit  # a name: from the sentence before
     assert scored.credits["site"] == 1.0
-    alone = replace(second, before="")
-    bare = score(
-        "What does the Orlan Trust's web site post?",
-        [alone],
-        idf=idf,
-        max_idf=3.0,
-        embed=lambda texts: np.zeros((len(texts), 2), dtype=np.float32),
-        query_vector=np.zeros(2, dtype=np.float32),
-    )[0]
+    bare = _scored_alone(question, replace(second, before=""), idf)
     assert bare.credits["orlan"] == 0.0
     assert bare.coverage < scored.coverage
 
 
 def test_two_question_words_the_sentence_writes_as_one_are_both_held() -> None:
-    cands = [_cand("The Ahlulbayt Mission opened in Leeds.", 0, 0)]
-    kwargs = {
-        "idf": {"ahlul": 3.0, "bayt": 3.0, "mission": 2.0, "open": 1.0}.get,
-        "max_idf": 3.0,
-        "embed": lambda texts: np.zeros((len(texts), 2), dtype=np.float32),
-        "query_vector": np.zeros(2, dtype=np.float32),
-    }
-    split = score("when did the ahlul bayt mission open", cands, **kwargs)[0]
+    cand = _cand("The Ahlulbayt Mission opened in Leeds.", 0, 0)
+    idf = {"ahlul": 3.0, "bayt": 3.0, "mission": 2.0, "open": 1.0}
+    split = _scored_alone("when did the ahlul bayt mission open", cand, idf)
     assert split.credits["ahlul"] == split.credits["bayt"] == 1.0
-    apart = score("when did the ahlul mission open", cands, **kwargs)[0]
+    apart = _scored_alone("when did the ahlul mission open", cand, idf)
     assert apart.credits["ahlul"] == 0.0  # one half alone is not the word
     assert split.coverage > apart.coverage
 
