@@ -323,6 +323,11 @@ def test_answers_on_the_second_report(second_assistant) -> None:
     # none located there: "which" takes some for granted, so the report does not say
     absent = second_assistant.ask("Which Peruvian groups co-signed the letter?")
     assert absent.refused and "Peru" in absent.text
+    # a listed entry reads as printed, so its line is what its citation quotes
+    listed = second_assistant.ask("Which groups in the United States have no city given?")
+    rows = [line for line in listed.text.splitlines() if line.startswith("- ")]
+    assert rows == ["- 9. Harbour Lights Youth Band, USA [1]"]
+    assert listed.citations[0].quote.strip() == "9. Harbour Lights Youth Band, USA"
     # a field no row has: said as asked, not as an empty place
     none = second_assistant.ask("Which groups are labelled Oceania?")
     assert "no partner organization labelled Oceania among its 24 entries" in none.text

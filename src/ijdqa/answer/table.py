@@ -131,8 +131,7 @@ class TableAnswers(AnswererBase):
         for marker, org in enumerate(found, start=len(citations) + 1):
             citation = self._entry_citation(org, marker)
             suffix = f" [{marker}]" if citation else ""
-            where = ", ".join(x for x in (org.city, org.country or org.region) if x)
-            lines.append(f"- {org.number}. {org.name}{f' ({where})' if where else ''}{suffix}")
+            lines.append(f"- {org.line}{suffix}")  # the entry as printed: what its citation says
             if citation:
                 citations.append(citation)
         return {
