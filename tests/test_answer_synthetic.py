@@ -351,6 +351,32 @@ def test_when_a_text_came_out_is_a_question_for_its_footnote(question, published
     assert asks_when_published(question) is published
 
 
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("What did Harbour Watch say about the harbour?", True),
+        ("what did the former coxswains say in their talk", True),
+        ("What does the report say about the volunteers?", False),  # the report, not a speaker
+        ("What did the Trust move online?", False),
+    ],
+)
+def test_what_a_speaker_said_wants_a_reported_statement(question, asks) -> None:
+    from ijdqa.answer.expected import asks_statement, reports_statement
+
+    assert asks_statement(question) is asks
+    assert reports_statement("He stressed that the quays were for everyone.")
+    assert reports_statement("The account’s message: “the harbour belongs to everyone”.")
+    assert not reports_statement("Among the speakers were two former coxswains.")
+
+
+@pytest.mark.slow
+def test_what_a_speaker_said_is_refused_where_no_sentence_reports_it(second_assistant) -> None:
+    said = second_assistant.ask("What did Harbour Watch say about the harbour?")
+    assert not said.refused and "belongs to everyone" in said.text
+    # the coxswains "spoke about the rescues": what they said, the report never reports
+    assert second_assistant.ask("What did the former coxswains say in their talk?").refused
+
+
 @pytest.mark.slow
 def test_when_a_cited_post_came_out_is_its_footnotes_date(second_assistant) -> None:
     answer = second_assistant.ask(

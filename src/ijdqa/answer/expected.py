@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from ijdqa.answer.places import is_place_word as known_place_word
+from ijdqa.answer.spelling import lexicon
 from ijdqa.search.lexical import tokenize
 
 ORG_WORDS = re.compile(
@@ -72,6 +73,29 @@ _PERSON_RE = re.compile(
     r"|\b[A-Z][a-z]+\s(?:al-)?[A-Z][a-z]+(?=[,.;:)]|\s[a-z])"
 )
 _PLACE_RE = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][a-z]+")
+
+
+_REPORTING = re.compile(
+    r"\b(?:" + "|".join(map(re.escape, lexicon("reporting_verbs.txt"))) + r")\b|[“\"]", re.I
+)
+# "what did X say / claim / argue ...?" with a speaker for X, not the report itself ("what does
+# the report say about ...?" asks what the report says, which any sentence of it does)
+_ASKS_STATEMENT = re.compile(
+    r"^\W*what\s+(?:did|does|do|has|had)\s+"
+    r"(?!(?:the\s+)?(?:report|authors?|text|study|footnote|appendix|paper)\b|it\b)"
+    r"[^?]{1,60}?\s(?:say|claim|argue|tell|state)\b",
+    re.I,
+)
+
+
+def asks_statement(question: str) -> bool:
+    """Asks what a speaker said ("What did Suhaila Zakzaky say in her speech?")."""
+    return bool(_ASKS_STATEMENT.search(question))
+
+
+def reports_statement(sentence: str) -> bool:
+    """Whether a sentence reports what someone said: a reporting verb or a quotation."""
+    return bool(_REPORTING.search(sentence))
 
 
 def answer_type(question: str) -> str | None:

@@ -12,6 +12,7 @@ import numpy as np
 
 from ijdqa.answer import sentences as extractive
 from ijdqa.answer.base import AnswererBase, Scoring
+from ijdqa.answer.expected import asks_statement, reports_statement
 from ijdqa.answer.question import (
     addresses_reader,
     answer_type,
@@ -196,7 +197,10 @@ class GeneralAnswers(AnswererBase):
 
 def _fits(cand: Candidate, question: str, wanted: str | None, *, loose: bool = False) -> bool:
     """Whether a sentence holds the kind of answer asked for; the person a sentence's "he" or
-    "she" refers to counts as a person it names ("which speaker said ..." -> "He said ...")."""
+    "she" refers to counts as a person it names ("which speaker said ..." -> "He said ...").
+    What a speaker said is answered only by a sentence that reports a statement."""
+    if asks_statement(question) and not reports_statement(cand.text):
+        return False
     if fits_type(cand.scoring_text, question, wanted, anchored=cand.anchored, loose=loose):
         return True
     who = cand.referent
