@@ -39,7 +39,7 @@ from scale import percentiles
 
 ROOT = Path(__file__).resolve().parents[1]
 RETRIEVAL = ROOT / "eval" / "retrieval.jsonl"
-GOLD = ROOT / "eval" / "gold.jsonl"
+GOLD = ROOT / "eval" / "dev.jsonl"  # the tuning set: benchmarks may read it, never test or blind
 IJDQA = Path(sys.executable).parent / "ijdqa"
 ASK = "When and where was the IHRC founded?"
 MODES = ("dense", "lexical", "hybrid")
@@ -217,12 +217,8 @@ def bench_retrieval(index_dir: Path, passes: int = 3) -> dict[str, Any]:
 
 
 def _gold_evidence_questions() -> list[dict[str, str]]:
-    """Gold questions answered by one passage: their first evidence span is the expected text."""
-    rows = [
-        json.loads(line)
-        for line in (ROOT / "eval" / "gold.jsonl").read_text(encoding="utf-8").splitlines()
-        if line
-    ]
+    """Dev questions answered by one passage: their first evidence span is the expected text."""
+    rows = [json.loads(line) for line in GOLD.read_text(encoding="utf-8").splitlines() if line]
     return [
         {
             "id": r["id"],
