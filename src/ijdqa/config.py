@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import logging
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -127,16 +127,18 @@ def close_names(key: str, names: Sequence[str]) -> list[str]:
     return difflib.get_close_matches(key.lower(), names, n=3, cutoff=CLOSE)
 
 
-def unknown_setting(key: str, names: Sequence[str]) -> str:
+def _hint(key: str, names: Sequence[str], spell: Callable[[str], str] = str) -> str:
+    """What an unknown name may have meant, else every name there is, as `spell` writes them."""
     close = close_names(key, names)
-    hint = (
-        f"did you mean {' or '.join(close)}?" if close else f"the settings are {', '.join(names)}"
-    )
-    return f"unknown setting {key!r}; {hint}"
+    if close:
+        return f"did you mean {' or '.join(map(spell, close))}?"
+    return f"the settings are {', '.join(map(spell, names))}"
+
+
+def unknown_setting(key: str, names: Sequence[str]) -> str:
+    return f"unknown setting {key!r}; {_hint(key, names)}"
 
 
 def unknown_variable(variable: str, names: Sequence[str]) -> str:
-    close = [PREFIX + n.upper() for n in close_names(variable[len(PREFIX) :], names)]
-    known = ", ".join(PREFIX + n.upper() for n in names)
-    hint = f"did you mean {' or '.join(close)}?" if close else f"the settings are {known}"
+    hint = _hint(variable[len(PREFIX) :], names, lambda n: PREFIX + n.upper())
     return f"{variable} names no setting and is ignored; {hint}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from ijdqa.answer.places import is_place_word as known_place_word
-from ijdqa.answer.spelling import lexicon
+from ijdqa.answer.spelling import lexicon_words
 from ijdqa.search.lexical import tokenize
 
 ORG_WORDS = re.compile(
@@ -75,9 +75,8 @@ _PERSON_RE = re.compile(
 _PLACE_RE = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][a-z]+")
 
 
-_REPORTING = re.compile(
-    r"\b(?:" + "|".join(map(re.escape, lexicon("reporting_verbs.txt"))) + r")\b|[“\"]", re.I
-)
+_REPORTING = lexicon_words("reporting_verbs.txt")
+_QUOTATION = re.compile(r"[“\"]")
 # "what did X say / claim / argue ...?" with a speaker for X, not the report itself ("what does
 # the report say about ...?" asks what the report says, which any sentence of it does)
 _ASKS_STATEMENT = re.compile(
@@ -95,7 +94,7 @@ def asks_statement(question: str) -> bool:
 
 def reports_statement(sentence: str) -> bool:
     """Whether a sentence reports what someone said: a reporting verb or a quotation."""
-    return bool(_REPORTING.search(sentence))
+    return bool(_REPORTING.search(sentence) or _QUOTATION.search(sentence))
 
 
 def answer_type(question: str) -> str | None:

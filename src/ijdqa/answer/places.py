@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Literal
 
-from ijdqa.answer.spelling import lexicon
+from ijdqa.answer.spelling import lexicon, lexicon_words
 from ijdqa.report.organizations import DEMONYMS, canonical_country
 from ijdqa.text import normalize
 from ijdqa.types import Organization
@@ -24,12 +24,7 @@ class Place:
 
 
 # nouns a question uses for the rows of such a table
-ROW_NOUN = re.compile(
-    r"\b(?:"
-    + "|".join(map(re.escape, sorted(lexicon("row_nouns.txt"), key=len, reverse=True)))
-    + r")\b",
-    re.I,
-)
+ROW_NOUN = lexicon_words("row_nouns.txt")
 
 
 # "Manchester-based" (not "are based", where the place follows)

@@ -16,7 +16,7 @@ import re
 
 from ijdqa.answer.expected import answer_type, fits_type
 from ijdqa.answer.followup import split_context
-from ijdqa.answer.spelling import lexicon
+from ijdqa.answer.spelling import lexicon_alternation, lexicon_words
 from ijdqa.search.lexical import tokenize
 
 # answer_type, fits_type and split_context live in expected.py and followup.py; general.py and
@@ -36,13 +36,9 @@ __all__ = [
 ]
 
 
-def _openings() -> str:
-    phrases = sorted(lexicon("addressing.txt"), key=len, reverse=True)
-    return "|".join(r",?\s+".join(map(re.escape, p.split())) for p in phrases)
-
-
 # a sentence opening (after "please", a comma or a colon) with words addressed to the system
-_ADDRESSING = rf"(?:please,?\s+)?(?:{_openings()})\b"
+_OPENINGS = lexicon_alternation("addressing.txt", joiner=r",?\s+")
+_ADDRESSING = rf"(?:please,?\s+)?(?:{_OPENINGS})\b"
 _INSTRUCTION_RE = re.compile(
     r"(\[[^\]]*\]|<[^>]*>|"  # bracketed notes and pseudo-tags
     rf"(?:^|(?<=[.?!:]\s))\W*{_ADDRESSING}(?:[^.?!]|[.?!](?=\S))*[.?!]?)",
@@ -57,12 +53,7 @@ def addresses_reader(sentence: str) -> bool:
     return bool(_ADDRESSES_RE.match(sentence))
 
 
-_SOURCE_RE = re.compile(
-    r"\b(?:"
-    + "|".join(r"\s+".join(map(re.escape, p.split())) for p in lexicon("source_words.txt"))
-    + r")\b",
-    re.I,
-)
+_SOURCE_RE = lexicon_words("source_words.txt")
 
 
 SHORTEST_PART = 3  # words each part of a multi-part question must have
@@ -116,9 +107,7 @@ def wants_source(question: str) -> bool:
     return bool(_SOURCE_RE.search(question))
 
 
-_PUBLISHING = re.compile(
-    r"\b(?:" + "|".join(map(re.escape, lexicon("publishing_verbs.txt"))) + r")\b", re.I
-)
+_PUBLISHING = lexicon_words("publishing_verbs.txt")
 
 
 def asks_when_published(question: str) -> bool:

@@ -164,9 +164,9 @@ def score(
     sentence before holds counts `before_credit`: "Its web site ... posted articles on X"
     goes on about the organization the sentence before names.
     """
-    named = set(split_terms(split_context(question)[0], names)[0])
-    joined = _joined_pairs(split_context(question)[0])
     own, context = split_context(question)
+    named = set(split_terms(own, names)[0])
+    joined = _joined_pairs(own)
     terms = query_terms(own)
     weights = {t: _weight(idf(t), max_idf) for t in terms}
     # a follow-up's earlier question helps find the passage but is not what is asked now

@@ -44,6 +44,18 @@ def lexicon(name: str) -> list[str]:
     ]
 
 
+def lexicon_alternation(name: str, *, joiner: str = r"\s+") -> str:
+    """A word list as one regex alternation, longest entry first, the words of a phrase joined
+    by `joiner` ("back up" -> back\\s+up)."""
+    entries = sorted(lexicon(name), key=len, reverse=True)
+    return "|".join(joiner.join(map(re.escape, e.split())) for e in entries)
+
+
+def lexicon_words(name: str) -> re.Pattern[str]:
+    """A pattern finding any entry of a word list as whole words, in any case."""
+    return re.compile(rf"\b(?:{lexicon_alternation(name)})\b", re.IGNORECASE)
+
+
 @cache
 def abbreviations() -> dict[str, str]:
     pairs = (line.split("=", 1) for line in lexicon("abbreviations.txt"))
