@@ -269,3 +269,34 @@ def test_words_the_question_quotes_anchor_the_sentence() -> None:
     assert not fits_type(sentence, question, "person")  # one name alone is no person ...
     assert fits_type(sentence, question, "person", anchored=True)  # ... unless quoted
     assert not fits_type("It was founded in London.", "Who founded it?", "person", anchored=True)
+
+
+def test_a_noun_naming_the_asked_kind_is_held_by_a_value_of_that_kind() -> None:
+    idf = {"orlan": 3.0, "trust": 2.0, "found": 1.5, "year": 1.0, "citi": 1.0}
+    dated = _cand("The Orlan Trust was founded in Kiel in 1988.", 0, 0)
+    undated = _cand("The Orlan Trust was founded by fishermen.", 0, 0)
+    question = "Orlan Trust founded year and city"
+    held = _scored_alone(question, dated, idf)
+    assert held.credits["year"] == 1.0  # 1988 answers "year"
+    assert held.credits["citi"] == 1.0  # "in Kiel" answers "city"
+    lacking = _scored_alone(question, undated, idf)
+    assert lacking.credits["year"] == lacking.credits["citi"] == 0.0
+    assert held.coverage > lacking.coverage
+
+
+def test_a_terse_question_asks_for_the_kind_its_last_word_names() -> None:
+    assert answer_type("Orlan Trust: country?") == "place"
+    assert answer_type("harbour festival founding year") == "time"
+    assert answer_type("harbour festival history") is None
+    # a noun inside the question is no question word: "this year's" asks for no year
+    assert answer_type("What peace plan formed the backdrop to this year's festival?") is None
+
+
+def test_a_word_used_for_the_sentences_counts_as_a_synonym() -> None:
+    idf = {"orlan": 3.0, "trust": 2.0, "establish": 1.5, "kill": 1.0}
+    cand = _cand("The Orlan Trust was founded in Kiel in 1988.", 0, 0)
+    scored = _scored_alone("When was the Orlan Trust established?", cand, idf)
+    assert scored.credits["establish"] == PARAMS.synonym_credit
+    other = _scored_alone("When was the Orlan Trust killed?", cand, idf)
+    assert other.credits["kill"] == 0.0  # no word of its family
+    assert scored.coverage > other.coverage

@@ -38,6 +38,16 @@ def test_typos_become_corpus_words_and_real_words_stay(second: Report) -> None:
     assert speller.correct("any orgs from the uk")[0] == "any organizations from the uk"
 
 
+def test_accented_words_stay_whole_and_the_other_spelling_is_the_reports() -> None:
+    speller = Speller(["The Labor group Amis des Côtes (France) met in the harbour center."])
+    # "Côtes" is one word: its ASCII pieces are no typos to correct
+    assert speller.correct("Amis des Côtes country")[1] == {}
+    fixed, changes = speller.correct("what did the Labour group say at the harbour centre")
+    assert fixed == "what did the Labor group say at the harbour center"
+    assert changes == {"Labour": "Labor", "centre": "center"}
+    assert speller.suggest("colour") is None  # no spelling of it in the report: kept
+
+
 def test_words_the_answerer_listens_for_are_no_typos() -> None:
     speller = Speller(["The UCL club met the orgs of the harbour."])
     assert speller.suggest("url") is None  # not "ucl": "url" asks for a source

@@ -7,10 +7,11 @@ Pure string work over the question and a candidate sentence.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from ijdqa.answer.places import is_place_word as known_place_word
-from ijdqa.answer.spelling import lexicon_words
-from ijdqa.search.lexical import tokenize
+from ijdqa.answer.spelling import lexicon, lexicon_words
+from ijdqa.search.lexical import stem, tokenize
 
 ORG_WORDS = re.compile(
     r"\b(Center|Centre|Institute|Commission|Council|Mission|Group|Foundation|Society|Organi[sz]ation|University|College|Party|Front|Network|Committee|Union|Movement|Republic|Day)\b"
@@ -104,7 +105,36 @@ def answer_type(question: str) -> str | None:
             if name == "person" and re.search(r"^\W*(?i:who (is|was|are|were))\s+[A-Z]", question):
                 return None  # "who is X?" asks for a description, not a name
             return name
-    return None
+    last = _LAST_WORD.search(question)  # a terse "X founded: year?" asks by its last word
+    return kind_of(last.group(1)) if last else None
+
+
+@cache
+def _kinds() -> dict[str, str]:
+    pairs = (line.split() for line in lexicon("answer_kinds.txt"))
+    return {stem(noun): kind for noun, kind in pairs}
+
+
+def kind_of(word: str) -> str | None:
+    """The kind of answer a word names ("year" -> time, "countries" -> place), or None."""
+    return _kinds().get(stem(word.lower()))
+
+
+_LAST_WORD = re.compile(r"([A-Za-z]+)\W*$")
+_AT_PLACE = re.compile(r"\b(?:in|at|from|near)\s+((?:the\s+)?[A-Z][\w.’'-]+)")
+
+
+def holds_kind(sentence: str, question: str, kind: str) -> bool:
+    """Whether a sentence holds a value of the kind a question's noun names, one the question
+    lacks: stricter than `fits_type` for places, where any capitalized word would do there. A
+    place here is a country, demonym or region word, or a name after "in"/"at"/"from"."""
+    if kind != "place":
+        return fits_type(sentence, question, kind)
+    asked = question.lower()
+    found = [m.group(1) for m in _AT_PLACE.finditer(sentence)] + [
+        m.group(0) for m in _PLACE_RE.finditer(sentence) if known_place_word(m.group(0))
+    ]
+    return any(f.lower() not in asked for f in found)
 
 
 def _single_names(sentence: str) -> list[str]:

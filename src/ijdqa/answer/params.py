@@ -27,6 +27,9 @@ class ScoringParams:
     context_weight: float = 0.25
     # a question word a sentence holds only in a related form ("leads" for "leader")
     related_credit: float = 0.8
+    # a word the question uses for the sentence's ("established" for "founded",
+    # lexicon/synonyms.txt): likelier than a related form to mean something else
+    synonym_credit: float = 0.7
     # a name the question uses that only the sentence before holds: the sentence may go on
     # about it ("Its web site ...") or about something else, so half
     before_credit: float = 0.5

@@ -11,10 +11,12 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from itertools import pairwise
 
 import numpy as np
 
+from ijdqa.answer.expected import holds_kind, kind_of
 from ijdqa.answer.params import PARAMS
 from ijdqa.answer.question import split_context
 from ijdqa.answer.spelling import lexicon
@@ -177,6 +179,7 @@ def score(
     least = PARAMS.least_weight
     total = sum(max(w, least) for w in weights.values()) or 1.0
     quoted = [" ".join(q.split()).lower() for q in _QUOTED.findall(own)]
+    kinds = {t: k for t in terms if (k := kind_of(t))}  # nouns naming the kind of answer
     vectors = embed([c.scoring_text for c in cands]) if cands else np.zeros((0, 1))
     scored = []
     for cand, vec in zip(cands, vectors, strict=True):
@@ -185,6 +188,9 @@ def score(
         for first, second, whole in joined:  # "ahlul bayt" in a sentence that writes "Ahlulbayt"
             if whole in have:
                 credits[first] = credits[second] = 1.0
+        for t, kind in kinds.items():  # "year" is matched by 1997, "country" by Colombia
+            if not credits[t] and holds_kind(cand.scoring_text, own, kind):
+                credits[t] = 1.0
         if cand.before:
             before = set(tokenize(cand.before))
             for t in named:
@@ -213,12 +219,30 @@ _CONNECTIVE = re.compile(
 
 
 def credit(term: str, have: set[str]) -> float:
-    """1 when a sentence holds the term, `related_credit` for a related form, else 0."""
+    """1 when a sentence holds the term, `related_credit` for a related form,
+    `synonym_credit` for a word of its family in lexicon/synonyms.txt, else 0."""
     if term in have:
         return 1.0
+    if synonyms_of(term) & have:
+        return PARAMS.synonym_credit
     if len(term) < PREFIX_MIN:
         return 0.0
     return PARAMS.related_credit if any(related_forms(term, word) for word in have) else 0.0
+
+
+@cache
+def _families() -> dict[str, frozenset[str]]:
+    families: dict[str, set[str]] = {}
+    for line in lexicon("synonyms.txt"):
+        stems = {stem(w) for w in line.split()}
+        for s in stems:
+            families.setdefault(s, set()).update(stems - {s})
+    return {s: frozenset(others) for s, others in families.items()}
+
+
+def synonyms_of(term: str) -> frozenset[str]:
+    """The stems of the words used for `term` (a stem) in lexicon/synonyms.txt."""
+    return _families().get(term, frozenset())
 
 
 def _joined_pairs(question: str) -> list[tuple[str, str, str]]:

@@ -23,7 +23,8 @@ from rapidfuzz.distance import OSA, Indel
 from ijdqa.errors import PackageDataError
 from ijdqa.text import words
 
-_WORD_RE = re.compile(r"[A-Za-z][A-Za-z’'-]*[A-Za-z]|[A-Za-z]")
+# letters of any script: "Frontières" is one word, not "Fronti" and "res" to be corrected apart
+_WORD_RE = re.compile(r"[^\W\d_](?:[^\W\d_]|[’'-])*[^\W\d_]|[^\W\d_]")
 SHORTEST = 3  # words shorter than this are never corrected ("uk", "of")
 LONG_WORD = 7  # from this length on, two edits are allowed
 # an English dictionary word counted 10,000 times or more (five digits) in the dictionary's
@@ -74,6 +75,13 @@ def english() -> frozenset[str]:
     return frozenset(kept)
 
 
+@cache
+def _variants() -> tuple[tuple[str, str], ...]:
+    """Letter groups that British and American spelling write differently (lexicon)."""
+    pairs = (line.split() for line in lexicon("spelling_variants.txt"))
+    return tuple((a, b) for a, b in pairs)
+
+
 class Speller:
     """Corrects question words against one corpus's vocabulary."""
 
@@ -88,6 +96,21 @@ class Speller:
             w.lower() for w in listened if w.isalpha()
         }
 
+    def variant(self, word: str) -> str | None:
+        """The corpus's spelling of a word it writes the other way (British or American:
+        "Labour" -> "Labor", "organisation" -> "organization"), or None."""
+        lower = word.lower()
+        if lower in self.vocabulary:
+            return None
+        for ours, theirs in _variants():
+            for a, b in ((ours, theirs), (theirs, ours)):
+                at = lower.rfind(a)
+                if at > 0:
+                    other = lower[:at] + b + lower[at + len(a) :]
+                    if other in self.vocabulary:
+                        return other
+        return None
+
     def known(self, word: str) -> bool:
         lower = word.lower()
         return lower in self.vocabulary or lower in self._question_words or lower in english()
@@ -97,6 +120,8 @@ class Speller:
         lower = word.lower().replace("’", "'")
         if len(lower) < SHORTEST or not lower.isalpha():
             return None
+        if other := self.variant(lower):
+            return other
         if lower in self.vocabulary or lower in self._question_words or lower in english():
             return None
         most = 2 if len(lower) >= LONG_WORD else 1
