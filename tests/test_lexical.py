@@ -110,3 +110,44 @@ def test_real_report_names_and_numbers(report: Report) -> None:
     assert "60%" in best("60% Lebanese voters", 2)
     assert "Grosfoguel" in best("Ramon Grosfoguel")
     assert "Pertubuhan IKRAM" in best("Pertubuhan IKRAM")
+
+
+def test_bm25_scores_match_the_scipy_backend_and_scipy_still_imports() -> None:
+    import json
+    import subprocess
+    import sys
+
+    texts = ["the trust was founded in Kiel", "a harbour festival in Kiel each year", "tides"]
+    setup = f"import sys, json\nfrom ijdqa.search.lexical import LexicalIndex, tokenize\ntexts = {texts!r}\n"
+    # a fresh interpreter that builds the index before anything loads scipy: bm25s is
+    # imported with scipy hidden, and scipy still imports afterwards
+    ours = setup + (
+        "scores = LexicalIndex(texts).scores('Kiel harbour tides')\n"
+        "hidden = 'scipy' not in sys.modules\n"
+        "import scipy.sparse\n"
+        "print(json.dumps([hidden, [float(x) for x in scores]]))\n"
+    )
+    # and one where scipy is loaded first, scoring with bm25s's scipy backend
+    reference = (
+        "import scipy.sparse\n"
+        + setup
+        + (
+            "import bm25s\n"
+            "ref = bm25s.BM25(k1=1.5, b=0.75, csc_backend='scipy')\n"
+            "ref.index([tokenize(t) for t in texts], show_progress=False)\n"
+            "print(json.dumps([float(x) for x in ref.get_scores(tokenize('Kiel harbour tides'))]))\n"
+        )
+    )
+
+    def run(code: str) -> object:
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=60
+        )
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    hidden, scores = run(ours)
+    want = run(reference)
+    assert hidden is True
+    assert max(scores) > 0
+    assert scores == pytest.approx(want, abs=1e-6)
