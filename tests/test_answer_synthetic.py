@@ -48,6 +48,14 @@ def test_accented_words_stay_whole_and_the_other_spelling_is_the_reports() -> No
     assert speller.suggest("colour") is None  # no spelling of it in the report: kept
 
 
+def test_two_swapped_letters_mean_the_word_with_those_letters() -> None:
+    speller = Speller(["They may come back. Many came by boat. The mane of the horse."])
+    # "mnay" is one edit from "may" (a letter dropped) and from "many" (two swapped): every
+    # letter typed, in the wrong order, is the likelier typo
+    assert speller.suggest("mnay") == "many"
+    assert speller.suggest("mny") == "many"  # a dropped letter stays a dropped letter
+
+
 def test_words_the_answerer_listens_for_are_no_typos() -> None:
     speller = Speller(["The UCL club met the orgs of the harbour."])
     assert speller.suggest("url") is None  # not "ucl": "url" asks for a source

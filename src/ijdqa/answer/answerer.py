@@ -1,13 +1,15 @@
 """The extractive answerer (the default: offline, deterministic): routes a question to its
 kind of answer and joins the parts of a two-part question.
 
-A question goes one of three ways: a count or list over the appendix table, a question about a
-claim's source (footnote, date, URL), or a general question answered by one to three report
-sentences. Each answer sentence carries a marker [n] resolved to a verbatim citation; when no
+A question goes one of four ways: a count or list over the appendix table, a question about a
+claim's source (footnote, date, URL), a question for the members of a group that one sentence
+lists by name ("How many academics are named?"), or a general question answered by one to
+three report sentences. Each answer sentence carries a marker [n] resolved to a verbatim citation; when no
 sentence answers well enough, the answer is the refusal sentinel with the closest passages.
 
 The kinds live in their own modules, each a mixin over `base.AnswererBase`: table.py (the
-appendix table), source_answers.py (a claim's source), general.py (report sentences). A new
+appendix table), source_answers.py (a claim's source), enumerated.py (a listed group's
+members), general.py (report sentences). A new
 kind is a new mixin, listed in `ExtractiveAnswerer`'s bases, and a branch in `_answer`.
 """
 
@@ -21,6 +23,7 @@ from typing import Any
 from ijdqa import prompts
 from ijdqa.answer import composed
 from ijdqa.answer.aliases import with_acronyms
+from ijdqa.answer.enumerated import EnumeratedAnswers
 from ijdqa.answer.followup import CONTEXT_OPEN, resolve_followup
 from ijdqa.answer.general import GeneralAnswers
 from ijdqa.answer.question import (
@@ -42,7 +45,7 @@ from ijdqa.types import (
 )
 
 
-class ExtractiveAnswerer(TableAnswers, SourceAnswers, GeneralAnswers):
+class ExtractiveAnswerer(TableAnswers, SourceAnswers, EnumeratedAnswers, GeneralAnswers):
     name = "extractive"
 
     def answer(
@@ -103,6 +106,9 @@ class ExtractiveAnswerer(TableAnswers, SourceAnswers, GeneralAnswers):
             dated = self._source(resolved, None, k=k, claim_only=True)
             if dated is not None:
                 return keep_valid(replace(base, **dated))
+        listed = self._enumerated(base, resolved, k=k, filters=filters)
+        if listed is not None:
+            return listed
         return self._general(base, resolved, k=k, filters=filters, names=self.unknown_names(core))
 
     def _compound(

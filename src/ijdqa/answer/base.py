@@ -130,3 +130,20 @@ class AnswererBase:
     def _usable(self, chunk: Chunk) -> bool:
         """Footnotes answer only where they say something beyond the citation itself."""
         return chunk.kind != "footnote" or is_prose(chunk.text)
+
+    def _cited_notes(
+        self, query: str, cands: Sequence[Candidate], scoring: Scoring
+    ) -> list[Candidate]:
+        """The sentences of the prose footnotes that `cands` cite, scored for `query`."""
+        markers = self.view.report.markers
+        cited = {
+            m.number
+            for c in cands
+            if c.chunk.kind != "footnote" and c.chunk.source == "report"
+            for m in markers
+            if c.start <= m.offset <= c.end
+        }
+        hits = [Hit(chunk, 0.0) for n in sorted(cited) for chunk in self._notes.get(n, [])]
+        return self._score(
+            query, extractive.candidates(hits, usable=self._usable, base=self.view.base), scoring
+        )

@@ -14,7 +14,9 @@ section, and the footnotes it carries (number, text, date; an Ibid's target too)
 of table rows also backs what those rows are, read by the table's parse: each row's number,
 name, city, country and the regions its country lies in (lexicon/regions.txt), and the counts
 that follow from the rows it covers: how many, how many distinct, how many countries, and how
-many per country, region and city (with their share of the rows covered). So a count is
+many per country, region and city (with their share of the rows covered). A quote that lists
+names ("Among them were Prof. A, ...; Prof. B, ...", enumeration.py) backs how many it lists.
+So a count is
 checkable only by the rows it counts: its citations must cover them. A list's heading
 ("Appendix 1 lists 3 partner organizations in Kedah:") carries no marker of its own and rests
 on the rows listed under it.
@@ -31,6 +33,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from ijdqa import claims, prompts
+from ijdqa.answer.enumeration import enumeration
 from ijdqa.answer.places import region_of, regions_of
 from ijdqa.citations import MARKER_RE, keep_valid
 from ijdqa.search.corpus import CorpusView
@@ -142,6 +145,9 @@ def evidence(
     for c in citations:
         texts += [c.quote, c.context, f"page {c.page}", c.section]
         stated.append(c.quote)
+        listed = enumeration(c.quote)
+        if listed:  # a quote listing names backs how many it lists
+            texts.append(f"{len(listed.items)} names listed")
         for note in c.footnotes:
             target = view.footnote(note.same_as) if note.same_as else None
             for shown in (note, target):

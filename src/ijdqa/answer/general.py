@@ -27,7 +27,6 @@ from ijdqa.referents import with_referent
 from ijdqa.search.lexical import tokenize
 from ijdqa.types import (
     Answer,
-    Hit,
 )
 
 
@@ -176,23 +175,6 @@ class GeneralAnswers(AnswererBase):
             and fits_type(n.text, query, wanted)
         ]
         return notes[:1]
-
-    def _cited_notes(
-        self, query: str, cands: Sequence[Candidate], scoring: Scoring
-    ) -> list[Candidate]:
-        """The sentences of the prose footnotes that `cands` cite, scored for `query`."""
-        markers = self.view.report.markers
-        cited = {
-            m.number
-            for c in cands
-            if c.chunk.kind != "footnote" and c.chunk.source == "report"
-            for m in markers
-            if c.start <= m.offset <= c.end
-        }
-        hits = [Hit(chunk, 0.0) for n in sorted(cited) for chunk in self._notes.get(n, [])]
-        return self._score(
-            query, extractive.candidates(hits, usable=self._usable, base=self.view.base), scoring
-        )
 
 
 def _fits(cand: Candidate, question: str, wanted: str | None, *, loose: bool = False) -> bool:

@@ -130,12 +130,14 @@ class Speller:
         )
         if not found:
             return None
-        # fewest edits; then a dropped or doubled letter over a wrong one (the commonest typo),
-        # the same first letter (typos rarely hit it), the commoner word
+        # fewest edits; then two letters swapped (every letter typed, in the wrong order:
+        # "mnay" is "many", not "may"), then a dropped or doubled letter over a wrong one (the
+        # commonest typo), the same first letter (typos rarely hit it), the commoner word
         best = min(
             found,
             key=lambda m: (
                 m[1],
+                sorted(m[0]) != sorted(lower),
                 Indel.distance(lower, m[0]),
                 m[0][0] != lower[0],
                 -self.vocabulary.get(m[0], 0),
