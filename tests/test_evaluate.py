@@ -106,6 +106,16 @@ def test_recall_at_k_and_mrr_on_fake_hits() -> None:
     assert reciprocal_rank([None]) == 0.0
 
 
+def test_an_evidence_span_as_printed_is_held_by_the_passage_without_its_markers() -> None:
+    passage = "IHRC demanded that the U.N. prosecute those responsible. Upon the outbreak of war"
+    printed = [
+        "the U.N. prosecute those responsible3. Upon the outbreak",  # a marker glued on
+        "2020. IHRC demanded that the U.N. prosecute those responsible",  # the line before's end
+        "IHRC demanded that the U.N. punish the generals",  # another claim: not held
+    ]
+    assert evidence_ranks(printed, ["Unrelated.", passage]) == [2, 2, None]
+
+
 # --- citations -------------------------------------------------------------------------------
 
 
