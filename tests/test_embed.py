@@ -199,6 +199,21 @@ def test_query_encoder_truncates_and_applies_the_spec(tiny: QueryEncoder) -> Non
     assert np.allclose(tiny.embed(["JERUSALEM\nDay"]), tiny.embed(["jerusalem day"]))
 
 
+def test_a_repeated_query_is_embedded_once_and_its_kept_vector_cannot_be_changed(
+    tiny: QueryEncoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runs = []
+    original = tiny._embed_batch
+    monkeypatch.setattr(tiny, "_embed_batch", lambda texts: runs.append(texts) or original(texts))
+    first = tiny.embed_query("jerusalem day budget")
+    first[0] = 99.0  # a caller's list is its own
+    again = tiny.embed_query("jerusalem day budget")
+    assert runs == [["jerusalem day budget"]] and again[0] != 99.0
+    assert np.allclose(again, tiny.embed(["jerusalem day budget"])[0], atol=1e-6)
+    tiny.embed_query("budget")
+    assert len(runs) == 3  # embed() above, then a new text: each run once
+
+
 def test_cls_pooling_takes_the_first_token(tmp_path: Path) -> None:
     folder = write_tiny_encoder(tmp_path / "tiny")
     spec = EncoderSpec.read(folder)

@@ -24,6 +24,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ijdqa.text import MONTHS, WEEKDAYS, normalize
 
@@ -34,6 +35,7 @@ _NEGATION_RE = re.compile(
     r"\b(?:not|never|no|none|nor|neither|nobody|nothing|nowhere|cannot)\b|n['’]t\b", re.I
 )
 _CALENDAR = frozenset(MONTHS + WEEKDAYS)
+FACTS_CACHE = 4096  # texts whose facts are kept (passages, contexts, footnotes, claims)
 _NUMBER_WORDS = {
     word: value
     for value, word in enumerate(
@@ -179,7 +181,10 @@ class Facts:
     negated: bool
 
 
+@lru_cache(maxsize=FACTS_CACHE)
 def facts(text: str) -> Facts:
+    """What a text states, as the checks read it. Kept for the texts seen last: one passage's
+    context and footnotes back every claim that cites it (a Facts is frozen)."""
     folded = normalize(text)
     tokens = [_fold(w) for w in _WORD_RE.findall(text)]
     return Facts(

@@ -24,6 +24,9 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 _WORD_RE = re.compile(r"(?:[^\W\d_]\.){2,}|[\w’']+", re.UNICODE)
 
 
+NORMALIZE_CACHE = 65536  # folded texts kept, most of them single words
+
+
 @lru_cache(maxsize=4096)
 def sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
     """Sentence (start, end) offsets in `text`, whitespace trimmed, in order."""
@@ -63,8 +66,10 @@ def sentence_at(text: str, offset: int) -> tuple[int, int]:
     return spans[-1] if spans else (0, len(text))
 
 
+@lru_cache(maxsize=NORMALIZE_CACHE)
 def normalize(text: str) -> str:
-    """Case-, accent- and quote-folded text for matching (never for display)."""
+    """Case-, accent- and quote-folded text for matching (never for display). Kept for the
+    texts seen last: the claim checks fold the same words and passages over and over."""
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 ONNX_FILE = "model.onnx"
 TOKENIZER_FILE = "tokenizer.json"
 SPEC_FILE = "query_encoder.json"
+QUERY_CACHE = 64  # query vectors kept: a few questions' worth of texts
 Pooling = Literal["mean", "cls"]
 
 _REEXPORT = "rebuild the index to export the query encoder again"
@@ -154,6 +156,10 @@ class QueryEncoder(EmbeddingsBase):
         self._session = session
         self._tokenizer = tokenizer
         self._inputs = [i.name for i in session.get_inputs()]
+        # one question is embedded several times while it is answered (its search, its
+        # sentence scoring, a refusal's closest passages): the last few are kept. lru_cache
+        # is thread-safe; the vectors are tuples, so no caller can change a kept one.
+        self._query = lru_cache(maxsize=QUERY_CACHE)(self._embed_one)
 
     @classmethod
     def load(cls, directory: Path | str, *, threads: int = 1) -> QueryEncoder:
@@ -196,7 +202,10 @@ class QueryEncoder(EmbeddingsBase):
         return _pool(hidden, features["attention_mask"], self.spec.pooling)
 
     def embed_query(self, text: str) -> list[float]:
-        return [float(x) for x in self.embed([text])[0]]
+        return list(self._query(text))
+
+    def _embed_one(self, text: str) -> tuple[float, ...]:
+        return tuple(float(x) for x in self.embed([text])[0])
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.embed(texts).tolist()
