@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import subprocess
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,13 @@ import pytest
 
 from fakes import HashEmbedder
 from ijdqa.app_corpus import read_report_text
-from ijdqa.errors import IndexCorruptError, IndexNotBuiltError, IndexStoreError, QueryError
+from ijdqa.errors import (
+    IndexCorruptError,
+    IndexNotBuiltError,
+    IndexStoreError,
+    QueryError,
+    StoreUnavailableError,
+)
 from ijdqa.report.parse import parse_report
 from ijdqa.search.build import BuildResult, build_index, is_fresh, read_manifest
 from ijdqa.search.corpus import IndexedChunk, build_chunks
@@ -452,6 +459,42 @@ def test_corrupted_local_chroma_store(tmp_path: Path, items: list[IndexedChunk])
             path.write_bytes(b"garbage")
     with pytest.raises(IndexStoreError, match="ijdqa index"):
         open_(tmp_path, use_chroma=True).search("Shadjareh", mode="dense")
+
+
+def test_a_closed_index_keeps_lexical_search_and_says_its_store_is_closed(built: Path) -> None:
+    with open_(built, use_chroma=True) as idx:
+        assert idx.search("Massoud Shadjareh", k=3, mode="dense")
+    with pytest.raises(StoreUnavailableError, match="closed"):
+        idx.search("Massoud Shadjareh", k=3)  # hybrid: the dense half needs the store
+    assert idx.search("Massoud Shadjareh", k=3, mode="lexical")
+    idx.close()  # closing twice is fine
+    with open_(built, use_chroma=True) as again:  # the folder opens again after a close
+        assert again.search("Massoud Shadjareh", k=3, mode="dense")
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts threads in /proc")
+def test_builds_and_opened_indexes_leave_no_threads_behind(
+    tmp_path: Path, items: list[IndexedChunk]
+) -> None:
+    """Every build writes a local Chroma store in a folder of its own; a client left open on it
+    keeps 6-7 native threads for the rest of the process (the suite once reached 550)."""
+
+    def threads() -> int:
+        return len(os.listdir("/proc/self/task"))
+
+    def build_and_search(root: Path) -> None:
+        build(root, items[:20])
+        with open_(root, use_chroma=True) as idx:
+            assert idx.search("Shadjareh", k=2, mode="dense")
+
+    build_and_search(tmp_path / "warm-up")
+    before = threads()
+    for n in range(5):
+        build_and_search(tmp_path / str(n))
+    deadline = time.monotonic() + 5  # a stopped runtime's threads exit on their own time
+    while threads() > before + 4 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert threads() <= before + 4  # 5 store folders left open add about 25
 
 
 # --- the exact array path and the local Chroma store agree ----------------------------------
