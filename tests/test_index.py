@@ -293,13 +293,13 @@ def _assert_previous_build_works(root: Path, folder: str, items: list[IndexedChu
     idx = open_(root)
     assert [c.chunk_id for c in idx.chunks] == [it.chunk.chunk_id for it in items]
     assert any("Shadjareh" in h.chunk.text for h in idx.search("Massoud Shadjareh", k=3))
-    chroma = open_(root, use_chroma=True)
-    assert chroma.chroma is not None and chroma.chroma.count() == len(items)
-    vector = HashEmbedder(DIM).embed_query("Massoud Shadjareh")
-    assert_same_ranking(
-        [(idx.chunks[i].chunk_id, s) for i, s in idx.vectors.search(vector, 5)],
-        chroma.chroma.query(vector, 5),
-    )
+    with open_(root, use_chroma=True) as chroma:
+        assert chroma.chroma is not None and chroma.chroma.count() == len(items)
+        vector = HashEmbedder(DIM).embed_query("Massoud Shadjareh")
+        assert_same_ranking(
+            [(idx.chunks[i].chunk_id, s) for i, s in idx.vectors.search(vector, 5)],
+            chroma.chroma.query(vector, 5),
+        )
 
 
 @pytest.mark.parametrize("rebuild", [False, True])
@@ -457,8 +457,11 @@ def test_corrupted_local_chroma_store(tmp_path: Path, items: list[IndexedChunk])
     for path in chroma.rglob("*"):
         if path.is_file():
             path.write_bytes(b"garbage")
-    with pytest.raises(IndexStoreError, match="ijdqa index"):
-        open_(tmp_path, use_chroma=True).search("Shadjareh", mode="dense")
+    with (
+        pytest.raises(IndexStoreError, match="ijdqa index"),
+        open_(tmp_path, use_chroma=True) as idx,
+    ):
+        idx.search("Shadjareh", mode="dense")
 
 
 def test_a_closed_index_keeps_lexical_search_and_says_its_store_is_closed(built: Path) -> None:
@@ -536,20 +539,21 @@ def test_array_and_local_chroma_return_the_same_top_k(
     vector = HashEmbedder(DIM).embed_query(query)
     manifest = read_manifest(built)
     assert manifest
-    store = ChromaStore.local(built / "builds" / _folder(built) / "chroma", manifest["collection"])
-    assert store.count() == len(index.chunks)
-    for k in (1, 5, 10):
-        array = [(index.chunks[i].chunk_id, s) for i, s in index.vectors.search(vector, k)]
-        assert_same_ranking(array, store.query(vector, k))
+    folder = built / "builds" / _folder(built) / "chroma"
+    with ChromaStore.local(folder, manifest["collection"]) as store:
+        assert store.count() == len(index.chunks)
+        for k in (1, 5, 10):
+            array = [(index.chunks[i].chunk_id, s) for i, s in index.vectors.search(vector, k)]
+            assert_same_ranking(array, store.query(vector, k))
 
 
 @pytest.mark.parametrize(
     "filters", [{"footnote": 12}, {"kind": "appendix"}, {"page": 3, "kind": "body"}]
 )
 def test_array_and_local_chroma_agree_under_filters(
-    built: Path, index: Index, filters: dict[str, object]
+    built: Path, index: Index, filters: dict[str, object], closing: Callable[[Index], Index]
 ) -> None:
-    chroma = open_(built, use_chroma=True)
+    chroma = closing(open_(built, use_chroma=True))
     assert chroma.chroma is not None and index.chroma is None
     vector = HashEmbedder(DIM).embed_query("Palestinian flag Malaysia")
     mask = np.array([all(_field(c, f) == v for f, v in filters.items()) for c in index.chunks])
