@@ -12,7 +12,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -115,10 +115,12 @@ def test_chroma_where() -> None:
 # --- ChromaStore, local ------------------------------------------------------------------
 
 
-def test_local_store_write_query_filter_and_replace(tmp_path: Path) -> None:
+def test_local_store_write_query_filter_and_replace(
+    tmp_path: Path, closing: Callable[[ChromaStore], ChromaStore]
+) -> None:
     chunks = [_chunk(i, footnotes=(i,) if i % 2 else ()) for i in range(12)]
     matrix = _unit(np.random.default_rng(3).normal(size=(12, 16)).astype(np.float32))
-    store = ChromaStore.local(tmp_path / "chroma", "ijdqa-test")
+    store = closing(ChromaStore.local(tmp_path / "chroma", "ijdqa-test"))
     assert store.count() == -1  # no collection yet
     store.write(chunks, matrix)
     assert store.count() == 12
@@ -143,10 +145,11 @@ def test_local_store_write_query_filter_and_replace(tmp_path: Path) -> None:
 def test_local_store_reopens_from_disk(tmp_path: Path) -> None:
     chunks = [_chunk(i) for i in range(5)]
     matrix = np.eye(5, dtype=np.float32)
-    ChromaStore.local(tmp_path / "chroma", "ijdqa-reopen").write(chunks, matrix)
-    again = ChromaStore.local(tmp_path / "chroma", "ijdqa-reopen")
-    assert again.count() == 5
-    assert again.query([0, 0, 1, 0, 0], 1)[0][0] == "c002"
+    with ChromaStore.local(tmp_path / "chroma", "ijdqa-reopen") as store:
+        store.write(chunks, matrix)
+    with ChromaStore.local(tmp_path / "chroma", "ijdqa-reopen") as again:
+        assert again.count() == 5
+        assert again.query([0, 0, 1, 0, 0], 1)[0][0] == "c002"
 
 
 # --- closing a store releases its client ------------------------------------------------
