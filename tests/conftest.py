@@ -9,8 +9,9 @@ there too, even one that forgets its `--index-dir`."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 from ijdqa.offline import opt_out
 
@@ -21,6 +22,29 @@ import pytest  # noqa: E402 - after the opt-outs on purpose
 from ijdqa.app_corpus import load_report  # noqa: E402
 from ijdqa.types import Report  # noqa: E402
 from support import ROOT, build_index_into, copy_index  # noqa: E402
+
+
+class _Closable(Protocol):
+    def close(self) -> None: ...
+
+
+C = TypeVar("C", bound=_Closable)
+
+
+@pytest.fixture()
+def closing() -> Iterator[Callable[[C], C]]:
+    """`closing(thing)` is `thing`, closed when the test ends (last opened, first closed): an
+    index, assistant or Chroma store a test opens in tmp_path, whose Chroma client would
+    otherwise keep its native threads for the rest of the session."""
+    opened: list[_Closable] = []
+
+    def keep(thing: C) -> C:
+        opened.append(thing)
+        return thing
+
+    yield keep
+    for thing in reversed(opened):
+        thing.close()
 
 
 @pytest.fixture(scope="session")

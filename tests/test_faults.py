@@ -18,7 +18,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -238,13 +238,12 @@ def start_up(index_dir: Path, report: Path, *, use_chroma: bool) -> str:
     try:
         s = settings(index_dir, report)
         if use_chroma:  # the local Chroma store is read only when asked for (or for a server)
-            index = open_search_index(
-                s, load_corpus(report, index_dir), build=False, use_chroma=True
-            )
-            assert index.search(QUESTION, k=3)
+            corpus = load_corpus(report, index_dir)
+            with open_search_index(s, corpus, build=False, use_chroma=True) as index:
+                assert index.search(QUESTION, k=3)
             return "answers"
-        answer = build_assistant(s, build=False).ask(QUESTION)
-        assert FOUNDED in answer.text
+        with build_assistant(s, build=False) as assistant:
+            assert FOUNDED in assistant.ask(QUESTION).text
         return "answers"
     except IjdqaError as exc:  # the message names the way out
         assert re.search(r"`ijdqa index|rebuild the index|IJDQA_EMBEDDING_MODEL", str(exc)), exc
@@ -346,13 +345,17 @@ def chroma_server(tmp_path: Path) -> Iterator[ChromaServer]:
 
 
 def test_chroma_server_killed_mid_session_then_restarted(
-    template: Path, small_report: Path, tmp_path: Path, chroma_server: ChromaServer
+    template: Path,
+    small_report: Path,
+    tmp_path: Path,
+    chroma_server: ChromaServer,
+    closing: Callable[[Assistant], Assistant],
 ) -> None:
     index_dir = copy_of(template, tmp_path / "index")
     s = settings(index_dir, small_report, chroma_url=chroma_server.url)
     result = ensure_index(s, load_corpus(small_report, index_dir))
     assert result.store == chroma_server.url
-    running = build_assistant(s, build=False)
+    running = closing(build_assistant(s, build=False))
     assert running.index.chroma is not None  # dense search goes through the server
     chat = chat_for(running)
     assert FOUNDED in running.ask(QUESTION).text

@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import subprocess
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,13 @@ import pytest
 
 from fakes import HashEmbedder
 from ijdqa.app_corpus import read_report_text
-from ijdqa.errors import IndexCorruptError, IndexNotBuiltError, IndexStoreError, QueryError
+from ijdqa.errors import (
+    IndexCorruptError,
+    IndexNotBuiltError,
+    IndexStoreError,
+    QueryError,
+    StoreUnavailableError,
+)
 from ijdqa.report.parse import parse_report
 from ijdqa.search.build import BuildResult, build_index, is_fresh, read_manifest
 from ijdqa.search.corpus import IndexedChunk, build_chunks
@@ -286,13 +293,13 @@ def _assert_previous_build_works(root: Path, folder: str, items: list[IndexedChu
     idx = open_(root)
     assert [c.chunk_id for c in idx.chunks] == [it.chunk.chunk_id for it in items]
     assert any("Shadjareh" in h.chunk.text for h in idx.search("Massoud Shadjareh", k=3))
-    chroma = open_(root, use_chroma=True)
-    assert chroma.chroma is not None and chroma.chroma.count() == len(items)
-    vector = HashEmbedder(DIM).embed_query("Massoud Shadjareh")
-    assert_same_ranking(
-        [(idx.chunks[i].chunk_id, s) for i, s in idx.vectors.search(vector, 5)],
-        chroma.chroma.query(vector, 5),
-    )
+    with open_(root, use_chroma=True) as chroma:
+        assert chroma.chroma is not None and chroma.chroma.count() == len(items)
+        vector = HashEmbedder(DIM).embed_query("Massoud Shadjareh")
+        assert_same_ranking(
+            [(idx.chunks[i].chunk_id, s) for i, s in idx.vectors.search(vector, 5)],
+            chroma.chroma.query(vector, 5),
+        )
 
 
 @pytest.mark.parametrize("rebuild", [False, True])
@@ -450,8 +457,47 @@ def test_corrupted_local_chroma_store(tmp_path: Path, items: list[IndexedChunk])
     for path in chroma.rglob("*"):
         if path.is_file():
             path.write_bytes(b"garbage")
-    with pytest.raises(IndexStoreError, match="ijdqa index"):
-        open_(tmp_path, use_chroma=True).search("Shadjareh", mode="dense")
+    with (
+        pytest.raises(IndexStoreError, match="ijdqa index"),
+        open_(tmp_path, use_chroma=True) as idx,
+    ):
+        idx.search("Shadjareh", mode="dense")
+
+
+def test_a_closed_index_keeps_lexical_search_and_says_its_store_is_closed(built: Path) -> None:
+    with open_(built, use_chroma=True) as idx:
+        assert idx.search("Massoud Shadjareh", k=3, mode="dense")
+    with pytest.raises(StoreUnavailableError, match="closed"):
+        idx.search("Massoud Shadjareh", k=3)  # hybrid: the dense half needs the store
+    assert idx.search("Massoud Shadjareh", k=3, mode="lexical")
+    idx.close()  # closing twice is fine
+    with open_(built, use_chroma=True) as again:  # the folder opens again after a close
+        assert again.search("Massoud Shadjareh", k=3, mode="dense")
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts threads in /proc")
+def test_builds_and_opened_indexes_leave_no_threads_behind(
+    tmp_path: Path, items: list[IndexedChunk]
+) -> None:
+    """Every build writes a local Chroma store in a folder of its own; a client left open on it
+    keeps 6-7 native threads for the rest of the process (the suite once reached 550)."""
+
+    def threads() -> int:
+        return len(os.listdir("/proc/self/task"))
+
+    def build_and_search(root: Path) -> None:
+        build(root, items[:20])
+        with open_(root, use_chroma=True) as idx:
+            assert idx.search("Shadjareh", k=2, mode="dense")
+
+    build_and_search(tmp_path / "warm-up")
+    before = threads()
+    for n in range(5):
+        build_and_search(tmp_path / str(n))
+    deadline = time.monotonic() + 5  # a stopped runtime's threads exit on their own time
+    while threads() > before + 4 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert threads() <= before + 4  # 5 store folders left open add about 25
 
 
 # --- the exact array path and the local Chroma store agree ----------------------------------
@@ -493,20 +539,21 @@ def test_array_and_local_chroma_return_the_same_top_k(
     vector = HashEmbedder(DIM).embed_query(query)
     manifest = read_manifest(built)
     assert manifest
-    store = ChromaStore.local(built / "builds" / _folder(built) / "chroma", manifest["collection"])
-    assert store.count() == len(index.chunks)
-    for k in (1, 5, 10):
-        array = [(index.chunks[i].chunk_id, s) for i, s in index.vectors.search(vector, k)]
-        assert_same_ranking(array, store.query(vector, k))
+    folder = built / "builds" / _folder(built) / "chroma"
+    with ChromaStore.local(folder, manifest["collection"]) as store:
+        assert store.count() == len(index.chunks)
+        for k in (1, 5, 10):
+            array = [(index.chunks[i].chunk_id, s) for i, s in index.vectors.search(vector, k)]
+            assert_same_ranking(array, store.query(vector, k))
 
 
 @pytest.mark.parametrize(
     "filters", [{"footnote": 12}, {"kind": "appendix"}, {"page": 3, "kind": "body"}]
 )
 def test_array_and_local_chroma_agree_under_filters(
-    built: Path, index: Index, filters: dict[str, object]
+    built: Path, index: Index, filters: dict[str, object], closing: Callable[[Index], Index]
 ) -> None:
-    chroma = open_(built, use_chroma=True)
+    chroma = closing(open_(built, use_chroma=True))
     assert chroma.chroma is not None and index.chroma is None
     vector = HashEmbedder(DIM).embed_query("Palestinian flag Malaysia")
     mask = np.array([all(_field(c, f) == v for f, v in filters.items()) for c in index.chunks])

@@ -6,12 +6,13 @@ data in tmp_path, and always stop it in a finalizer.
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -114,10 +115,12 @@ def test_chroma_where() -> None:
 # --- ChromaStore, local ------------------------------------------------------------------
 
 
-def test_local_store_write_query_filter_and_replace(tmp_path: Path) -> None:
+def test_local_store_write_query_filter_and_replace(
+    tmp_path: Path, closing: Callable[[ChromaStore], ChromaStore]
+) -> None:
     chunks = [_chunk(i, footnotes=(i,) if i % 2 else ()) for i in range(12)]
     matrix = _unit(np.random.default_rng(3).normal(size=(12, 16)).astype(np.float32))
-    store = ChromaStore.local(tmp_path / "chroma", "ijdqa-test")
+    store = closing(ChromaStore.local(tmp_path / "chroma", "ijdqa-test"))
     assert store.count() == -1  # no collection yet
     store.write(chunks, matrix)
     assert store.count() == 12
@@ -142,10 +145,85 @@ def test_local_store_write_query_filter_and_replace(tmp_path: Path) -> None:
 def test_local_store_reopens_from_disk(tmp_path: Path) -> None:
     chunks = [_chunk(i) for i in range(5)]
     matrix = np.eye(5, dtype=np.float32)
-    ChromaStore.local(tmp_path / "chroma", "ijdqa-reopen").write(chunks, matrix)
-    again = ChromaStore.local(tmp_path / "chroma", "ijdqa-reopen")
-    assert again.count() == 5
-    assert again.query([0, 0, 1, 0, 0], 1)[0][0] == "c002"
+    with ChromaStore.local(tmp_path / "chroma", "ijdqa-reopen") as store:
+        store.write(chunks, matrix)
+    with ChromaStore.local(tmp_path / "chroma", "ijdqa-reopen") as again:
+        assert again.count() == 5
+        assert again.query([0, 0, 1, 0, 0], 1)[0][0] == "c002"
+
+
+# --- closing a store releases its client ------------------------------------------------
+
+
+def _threads() -> int:
+    """The process's threads, native ones too (threading.active_count() sees Python's only)."""
+    return len(os.listdir("/proc/self/task"))
+
+
+def _settled_threads(at_most: int, *, seconds: float = 5.0) -> int:
+    """The thread count once it is at most `at_most` (a stopped runtime's threads exit on their
+    own time), or what it still is after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while (count := _threads()) > at_most and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return count
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts threads in /proc")
+def test_closed_local_stores_leave_no_threads_behind(tmp_path: Path) -> None:
+    chunks = [_chunk(i) for i in range(3)]
+    matrix = np.eye(3, dtype=np.float32)
+
+    def round_trip(folder: Path) -> None:
+        with ChromaStore.local(folder, "ijdqa-threads") as store:
+            store.write(chunks, matrix)
+            assert store.query([0, 1, 0], 1)[0][0] == "c001"
+        assert store.closed
+
+    round_trip(tmp_path / "warm-up")  # whatever chromadb starts once per process
+    before = _threads()
+    for n in range(8):
+        round_trip(tmp_path / f"store-{n}")
+    # a store left open keeps 6-7 threads (a tokio runtime, SQLite workers) until exit: 8 of
+    # them would add about 50
+    assert _settled_threads(before + 4) <= before + 4
+
+
+def test_a_closed_store_fails_clearly_and_other_stores_keep_working(tmp_path: Path) -> None:
+    folder = tmp_path / "chroma"
+    chunks = [_chunk(i) for i in range(4)]
+    matrix = np.eye(4, dtype=np.float32)
+    owner = ChromaStore.local(folder, "ijdqa-owner")
+    owner.write(chunks, matrix)
+    sibling = owner.sibling("ijdqa-sibling")
+    sibling.write(chunks[:2], matrix[:2])
+    other = ChromaStore.local(folder, "ijdqa-owner")  # a client of its own on the same folder
+
+    sibling.close()  # a sibling shares its owner's client and leaves it open
+    assert sibling.closed and not owner.closed
+    with pytest.raises(StoreUnavailableError, match="closed"):
+        sibling.query([1, 0, 0, 0], 1)
+    assert owner.query([0, 0, 1, 0], 1)[0][0] == "c002"
+
+    kept = owner.sibling("ijdqa-sibling")
+    assert kept.count() == 2
+    owner.close()
+    owner.close()  # closing twice is fine
+    for closed in (owner, kept):  # the owner's client is closed for its siblings too
+        assert closed.closed and closed.count() == -1
+        with pytest.raises(StoreUnavailableError, match="closed"):
+            closed.query([0, 0, 1, 0], 1)
+        with pytest.raises(StoreUnavailableError, match="closed"):
+            closed.write(chunks, matrix)
+        with pytest.raises(StoreUnavailableError, match="closed"):
+            closed.delete()
+
+    # the other client on the folder is untouched, and so is what was written
+    assert other.count() == 4 and other.query([0, 1, 0, 0], 1)[0][0] == "c001"
+    assert other.sibling("ijdqa-sibling").count() == 2
+    other.close()
+    with ChromaStore.local(folder, "ijdqa-owner") as reopened:
+        assert reopened.query([0, 0, 0, 1], 1)[0][0] == "c003"
 
 
 # --- ChromaStore, remote: bad URLs -------------------------------------------------------
@@ -331,6 +409,10 @@ def test_server_url_without_scheme(tmp_path: Path, server: ChromaServer) -> None
     assert store.query([0, 1, 0, 0], 1)[0][0] == "c001"
     server.stop()
     with pytest.raises(StoreUnavailableError):
+        store.query([0, 1, 0, 0], 1)
+    store.close()  # with its server gone, closing is still quiet
+    store.close()
+    with pytest.raises(StoreUnavailableError, match="closed"):
         store.query([0, 1, 0, 0], 1)
 
 

@@ -52,6 +52,17 @@ class Assistant:
     def report(self) -> Report:
         return self.corpus.report
 
+    def close(self) -> None:
+        """Close the index (its Chroma store's client and native threads); an assistant that
+        replaces this one, or a process that outlives it, then holds nothing of it."""
+        self.index.close()
+
+    def __enter__(self) -> Assistant:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def ask(
         self,
         question: str,
@@ -159,14 +170,18 @@ def build_assistant(
 ) -> Assistant:
     corpus = corpus or load_corpus(settings.report, settings.index_dir)
     index = open_search_index(settings, corpus, build=build, progress=progress)
-    view = CorpusView(corpus.report, sources_by_url(corpus), provenance_by_url(corpus))
-    clock = TimedIndex(index)
-    extractive = ExtractiveAnswerer(view, cast(Index, clock))
-    answerer: Answerer = extractive
-    if settings.llm != "none":  # a model answers; the extractive answerer is its fallback
-        from ijdqa.generate import LLMAnswerer
+    try:
+        view = CorpusView(corpus.report, sources_by_url(corpus), provenance_by_url(corpus))
+        clock = TimedIndex(index)
+        extractive = ExtractiveAnswerer(view, cast(Index, clock))
+        answerer: Answerer = extractive
+        if settings.llm != "none":  # a model answers; the extractive answerer is its fallback
+            from ijdqa.generate import LLMAnswerer
 
-        answerer = LLMAnswerer(extractive, make_writer(settings), timeout=settings.llm_timeout)
+            answerer = LLMAnswerer(extractive, make_writer(settings), timeout=settings.llm_timeout)
+    except BaseException:  # a model that fails to load: the index opened for it is closed
+        index.close()
+        raise
     return Assistant(corpus, index, answerer, k=settings.k, scope=settings.scope, clock=clock)
 
 

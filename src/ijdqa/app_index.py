@@ -155,8 +155,12 @@ def open_search_index(
     with ThreadPoolExecutor(max_workers=1) as pool:
         loading = pool.submit(QueryEncoder.load, encoder)
         index = open_index(root, query_embedder=_Pending(loading), use_chroma=use_chroma)
-        _ = index.lexical
-        index.query_embedder = loading.result()
+        try:
+            _ = index.lexical
+            index.query_embedder = loading.result()
+        except BaseException:  # an encoder that fails to load: its store is not left open
+            index.close()
+            raise
     return index
 
 

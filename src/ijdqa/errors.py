@@ -7,7 +7,7 @@ IjdqaError
 │   ├── IndexNotBuiltError     no index yet and building was not allowed
 │   └── IndexCorruptError      the index directory cannot be read
 ├── ModelUnavailableError      the embedding model folder is missing or unreadable
-├── StoreUnavailableError      the Chroma server cannot be reached
+├── StoreUnavailableError      the Chroma server cannot be reached, or a store was closed
 ├── LLMError                   the chat model failed or is unreachable
 ├── SettingsError              a setting is unknown or its value is out of range
 ├── QueryError                 a question or filter is unusable

@@ -27,7 +27,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -115,8 +115,10 @@ def build_index(
     """Build (or reuse) the index for `items`; `embedder` is called only if something must be
     embedded. Vectors are reused from the build in use, and from those of the `reuse` folders."""
     started = time.perf_counter()
-    with _write_errors(root), _build_lock(root):
+    # the Chroma stores a build opens are closed when it ends (each runs native threads)
+    with _write_errors(root), _build_lock(root), ExitStack() as stores:
         return _build_locked(
+            stores,
             root,
             items,
             embedder,
@@ -158,6 +160,7 @@ def _build_lock(root: Path) -> Iterator[None]:
 
 
 def _build_locked(
+    stores: ExitStack,
     root: Path,
     items: Sequence[IndexedChunk],
     embedder: Callable[[], DocumentEmbedder],
@@ -193,7 +196,11 @@ def _build_locked(
     # open stores by path).
     folder = f"{build_id}-{os.urandom(4).hex()}"
     # a Chroma server is reached first: a wrong URL must fail before minutes of embedding
-    remote = ChromaStore.remote(chroma_url, f"ijdqa-{folder}") if chroma_url else None
+    remote = (
+        stores.enter_context(ChromaStore.remote(chroma_url, f"ijdqa-{folder}"))
+        if chroma_url
+        else None
+    )
     cache = {} if rebuild else _previous_vectors([*reuse, root], model)
     sentences = list(dict.fromkeys(t for it in items for t in it.sentences))
     texts = [it.search_text for it in items] + sentences
@@ -205,7 +212,7 @@ def _build_locked(
     ArrayVectors(vectors).save(build / "vectors.npy")
     ArrayVectors(sentence_vectors).save(build / "sentences.npy")
     atomic_write(build / "sentences.json", json.dumps([text_hash(t) for t in sentences]))
-    chroma = remote or ChromaStore.local(build / "chroma", f"ijdqa-{folder}")
+    chroma = remote or stores.enter_context(ChromaStore.local(build / "chroma", f"ijdqa-{folder}"))
     chroma.write([it.chunk for it in items], vectors)
     manifest = {
         "version": MANIFEST_VERSION,

@@ -34,7 +34,11 @@ class QueryEmbedder(Protocol):
 
 
 class Index:
-    """A built index, opened for search: chunks, exact vectors, BM25, and optionally Chroma."""
+    """A built index, opened for search: chunks, exact vectors, BM25, and optionally Chroma.
+
+    `close()` (or leaving a `with` block) closes its Chroma store, whose client otherwise keeps
+    native threads until the process exits. Dense and hybrid search through a closed store
+    raise StoreUnavailableError; lexical search, and an index without a store, keep working."""
 
     def __init__(
         self,
@@ -54,6 +58,17 @@ class Index:
         self._lexical: dict[str, tuple[LexicalIndex, np.ndarray]] = {}
         self._by_id = {c.chunk_id: i for i, c in enumerate(chunks)}
         self._sentences: dict[str, np.ndarray] = {}
+
+    def close(self) -> None:
+        """Close the Chroma store, if any (a second call does nothing)."""
+        if self.chroma is not None:
+            self.chroma.close()
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def add_sentence_vectors(self, vectors: Mapping[str, np.ndarray]) -> None:
         self._sentences.update(vectors)

@@ -99,13 +99,69 @@ def chroma_where(filters: dict[str, Any]) -> dict[str, Any] | None:
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
-class ChromaStore:
-    """One Chroma collection, local (a folder) or on a server (http://HOST:PORT)."""
+class _Connection:
+    """A Chroma client and whether it was closed, shared by a store and its siblings."""
 
-    def __init__(self, client: Any, collection: str) -> None:
-        self._client = client
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.closed = False
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        close = getattr(self.client, "close", None)  # not in every chromadb 1.x
+        if callable(close):
+            try:
+                close()
+            except Exception:  # closing is best effort: nothing a caller could do about it
+                return
+
+
+class ChromaStore:
+    """One Chroma collection, local (a folder) or on a server (http://HOST:PORT).
+
+    A store owns its client and `close()` releases it: a local client runs native threads
+    (a Rust runtime and SQLite workers) until it is closed, however long the process lives.
+    A sibling shares its owner's client; closing the sibling leaves the client open, closing
+    the owner closes it for both. Two stores opened on the same folder each have their own
+    client (chromadb shares the folder's runtime between them and stops it with the last).
+    A closed store raises StoreUnavailableError.
+    """
+
+    def __init__(
+        self, client: Any, collection: str, *, _connection: _Connection | None = None
+    ) -> None:
+        self._connection = _connection or _Connection(client)
+        self._owner = _connection is None
+        self._closed = False
         self.collection = collection
         self.location = ""
+
+    @property
+    def _client(self) -> Any:
+        if self.closed:
+            where = self.location or "in use"
+            raise StoreUnavailableError(
+                f"the Chroma store {where} was closed; open the index again to search it"
+            )
+        return self._connection.client
+
+    @property
+    def closed(self) -> bool:
+        return self._closed or self._connection.closed
+
+    def close(self) -> None:
+        """Release the client (if this store owns it); a second call does nothing."""
+        self._closed = True
+        if self._owner:
+            self._connection.close()
+
+    def __enter__(self) -> ChromaStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     @classmethod
     def local(cls, path: Path, collection: str) -> ChromaStore:
@@ -155,7 +211,7 @@ class ChromaStore:
 
     def sibling(self, collection: str) -> ChromaStore:
         """Another collection on the same client (the same folder or server)."""
-        store = ChromaStore(self._client, collection)
+        store = ChromaStore(self._connection.client, collection, _connection=self._connection)
         store.location = self.location
         return store
 
@@ -167,6 +223,7 @@ class ChromaStore:
 
     def write(self, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
         """Replace the collection's content with these chunks and their precomputed vectors."""
+        client = self._client  # a closed store says so, not "failed to write"
         try:
             self.delete()
             # HNSW is approximate and its graph is built in a random order; with ef_search at
@@ -175,7 +232,7 @@ class ChromaStore:
             # chunks. A wide ef_construction only slows large builds (100k chunks: 162 s at
             # Chroma's default 100, 691 s at 4096) for no gain once the search is exhaustive.
             ef = max(100, min(len(chunks), _EXACT_EF_LIMIT))
-            coll = self._client.create_collection(
+            coll = client.create_collection(
                 self.collection,
                 configuration={
                     "hnsw": {
@@ -198,8 +255,9 @@ class ChromaStore:
             raise self._wrap(exc, "write") from exc
 
     def delete(self) -> None:
+        client = self._client
         try:
-            self._client.delete_collection(self.collection)
+            client.delete_collection(self.collection)
         except Exception:  # a missing collection is already deleted
             return
 
@@ -209,9 +267,10 @@ class ChromaStore:
         """(chunk_id, cosine similarity) of the n nearest chunks, through langchain-chroma."""
         from langchain_chroma import Chroma
 
+        client = self._client
         try:
             vs = Chroma(
-                client=self._client,
+                client=client,
                 collection_name=self.collection,
                 create_collection_if_not_exists=False,
             )
