@@ -21,15 +21,13 @@ from ijdqa.evaluation.metrics import (
     thresholds_for,
 )
 from ijdqa.evaluation.render import report_blocks, to_html
+from ijdqa.evaluation.retrieval import evidence_ranks, recall_at_k, reciprocal_rank
 from ijdqa.evaluation.score import (
     citation_score,
     contains_phrase,
     correctness,
-    evidence_ranks,
     footnote_scores,
     quote_checks,
-    recall_at_k,
-    reciprocal_rank,
     score_question,
     statements,
 )
