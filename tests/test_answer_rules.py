@@ -300,3 +300,22 @@ def test_a_word_used_for_the_sentences_counts_as_a_synonym() -> None:
     other = _scored_alone("When was the Orlan Trust killed?", cand, idf)
     assert other.credits["kill"] == 0.0  # no word of its family
     assert scored.coverage > other.coverage
+
+
+@pytest.mark.parametrize(
+    ("asked", "written"),
+    [
+        ("internet", "online"),
+        ("scrubbed", "deleted"),
+        ("payback", "revenge"),
+        ("proposal", "initiative"),
+        ("ex", "former"),
+        ("refrained", "avoids"),
+    ],
+)
+def test_general_english_families_meet_the_reports_word(asked: str, written: str) -> None:
+    from ijdqa.answer.sentences import credit
+    from ijdqa.search.lexical import stem, tokenize
+
+    assert credit(stem(asked), set(tokenize(f"the {written} one"))) == PARAMS.synonym_credit
+    assert credit(stem(asked), set(tokenize("the harbour festival"))) == 0.0
