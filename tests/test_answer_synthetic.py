@@ -203,6 +203,22 @@ def test_a_follow_up_pronoun_is_the_row_the_conversation_named(second: Report) -
     assert appendix_asks.asks_whether("Is the Ferry Lantern Society listed?")
 
 
+def test_it_after_a_refusal_or_a_described_name_is_what_was_asked_about() -> None:
+    from ijdqa.answer.followup import answer_entity, resolve_followup
+    from ijdqa.types import Turn
+
+    # a demonym and a language before the name describe it
+    assert answer_entity("The Norwegian Nynorsk paper Kystposten.") == "Kystposten"
+    assert answer_entity("Saltmere, with 12") == "Saltmere"
+    assert answer_entity("The report does not say.") is None
+    history = [
+        Turn("user", "Which paper printed the lamp photo on its front page?"),
+        Turn("assistant", "The report does not say."),
+    ]
+    resolved = resolve_followup("What did it leave out?", history)
+    assert "The leave" not in resolved and "lamp photo" in resolved  # carried along
+
+
 def test_that_noun_is_the_phrase_the_conversation_built_on_it() -> None:
     from ijdqa.answer.followup import resolve_followup
     from ijdqa.types import Turn

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from ijdqa import prompts
 from ijdqa.answer.expected import CALENDAR, ORG_WORDS
 from ijdqa.answer.places import country_of
 from ijdqa.answer.places import is_place_word as known_place_word
@@ -156,16 +157,17 @@ def answer_entity(answer: str) -> str | None:
     """What a short answer names, for "it"/"its" in the next question: a quoted name
     ("The “Fly the Flag” campaign"), else the capitalized name it opens with ("Malaysia, with
     22", "Ahlulbayt Islamic Mission (AIM)"). Long answers (a cited passage) name too much."""
-    if len(answer.split()) > SHORT_ANSWER:
-        return None
+    if len(answer.split()) > SHORT_ANSWER or answer.strip().startswith(prompts.refusal()):
+        return None  # a refusal names nothing: "it" is still what the question asked about
     if quoted := _QUOTED_NAME.search(answer):
         return quoted.group(1).strip()
     names = [
         re.sub(r"^(?:The|A|An)\s+", "", m.group(0).strip())
         for m in _CAPITALIZED_RUN.finditer(answer)
     ]
-    # "The Iranian newspaper al-Kayhan": a demonym describes; the name comes after it
-    names = [n for n in names if not known_place_word(n)] or names[:1]
+    names = [n for n in names if n not in ("The", "A", "An")]
+    # "The Iranian Farsi newspaper al-Kayhan": a demonym describes; the name comes after it
+    names = [n for n in names if not known_place_word(n.split()[0])] or names[:1]
     name = names[0] if names else ""
     name = re.sub(r"^(?:The|A|An)\s+", "", name)
     if not name or name.split()[0] in ("It", "They", "He", "She", "Yes", "No"):
