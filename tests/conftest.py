@@ -111,3 +111,19 @@ def index_dir(shared_index: Path, tmp_path_factory: pytest.TempPathFactory) -> P
     """A private copy of the session's index, for tests that run `ijdqa` on a folder of their
     own (and may change it)."""
     return copy_index(shared_index, tmp_path_factory.mktemp("index"))
+
+
+@pytest.fixture(scope="session")
+def second_assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """An assistant over the second report we wrote (tests/data/synthetic_report.txt),
+    indexed once in a temporary folder for every module that asks it questions."""
+    from ijdqa.app import build_assistant
+    from ijdqa.config import Settings
+    from support import DATA
+
+    folder = tmp_path_factory.mktemp("second-index")
+    assistant = build_assistant(
+        Settings(_env_file=None, report=DATA / "synthetic_report.txt", index_dir=folder)
+    )
+    yield assistant
+    assistant.close()

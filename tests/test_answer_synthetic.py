@@ -330,17 +330,6 @@ def test_a_decision_fitted_on_other_features_is_refused() -> None:
 # --- whole answers from an index of the second report ----------------------------------------
 
 
-@pytest.fixture(scope="module")
-def second_assistant(tmp_path_factory):
-    from ijdqa.app import build_assistant
-    from ijdqa.config import Settings
-
-    folder = tmp_path_factory.mktemp("second-index")
-    return build_assistant(
-        Settings(_env_file=None, report=DATA / "synthetic_report.txt", index_dir=folder)
-    )
-
-
 @pytest.mark.slow
 def test_answers_on_the_second_report(second_assistant) -> None:
     typo = second_assistant.ask("whn was the trust fouded")

@@ -66,18 +66,6 @@ def test_questions_asking_for_the_members_of_a_group(question, counted, listed) 
     assert listed_noun(question) == listed
 
 
-@pytest.fixture(scope="module")
-def second_assistant(tmp_path_factory):
-    from ijdqa.app import build_assistant
-    from ijdqa.config import Settings
-    from support import DATA
-
-    folder = tmp_path_factory.mktemp("enumeration-index")
-    return build_assistant(
-        Settings(_env_file=None, report=DATA / "synthetic_report.txt", index_dir=folder)
-    )
-
-
 @pytest.mark.slow
 def test_members_a_note_lists_are_named_and_counted_with_a_checkable_citation(
     second_assistant,
