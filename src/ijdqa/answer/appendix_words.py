@@ -80,6 +80,7 @@ GENERIC = frozenset(
 
 
 PLACE_QUESTION_SLACK = 2  # other words a place question may hold ("based", "combined")
+STRICT_SLACK = 1  # the report's words for its table a bare row-and-place question may hold
 
 
 # words that name the operation, not the topic
@@ -121,8 +122,9 @@ def is_about_table(
     ]
     known = words.about | GENERIC
     outside = [t for t in content if t not in known]
-    if strict:  # nothing but the rows and their places: "groups from the netherlands"
-        return not outside and not [t for t in content if t not in GENERIC]
+    if strict:  # nothing but the rows, their places and at most one word the report uses for
+        # the table ("groups from the netherlands", "Pakistan partner organizations IJD")
+        return not outside and len([t for t in content if t not in GENERIC]) <= STRICT_SLACK
     if places_only:  # with a place: at most two words of something else
         return len(outside) <= PLACE_QUESTION_SLACK
     return len(outside) <= len(content) // 3  # a name of something else is enough to leave
