@@ -48,6 +48,16 @@ def test_accented_words_stay_whole_and_the_other_spelling_is_the_reports() -> No
     assert speller.suggest("colour") is None  # no spelling of it in the report: kept
 
 
+def test_a_misspelled_place_the_corpus_never_names_is_corrected_to_the_place() -> None:
+    from ijdqa.answer.places import place_words
+
+    with_places = Speller(["The harbour groups met."], more=place_words)
+    assert with_places.suggest("swedan") == "sweden"
+    assert with_places.suggest("venezeula") == "venezuela"
+    assert with_places.suggest("harbuor") == "harbour"  # the corpus's word comes first
+    assert Speller(["The harbour groups met."]).suggest("swedan") is None
+
+
 def test_two_swapped_letters_mean_the_word_with_those_letters() -> None:
     speller = Speller(["They may come back. Many came by boat. The mane of the horse."])
     # "mnay" is one edit from "may" (a letter dropped) and from "many" (two swapped): every
@@ -188,6 +198,16 @@ def test_which_questions_take_their_rows_for_granted() -> None:
     # a row named after the place answers "relates to", not "based in"
     assert not appendix_asks.presupposes("Which group relates to Poland?", located=True)
     assert appendix_asks.presupposes("Which group is based in Poland?", located=True)
+
+
+def test_a_terse_place_question_may_hold_one_word_the_report_uses_for_its_table(
+    second: Report,
+) -> None:
+    words = appendix_words.table_words(second.paragraphs)
+    # "letter" is the report's own word for what its groups signed; "mayor" is not
+    assert appendix.parse("Polish groups letter", second.organizations, words) is not None
+    assert appendix.parse("Polish groups mayor", second.organizations, words) is None
+    assert appendix.parse("Polish groups letter festival", second.organizations, words) is None
 
 
 def test_a_follow_up_pronoun_is_the_row_the_conversation_named(second: Report) -> None:

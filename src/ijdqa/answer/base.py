@@ -79,7 +79,7 @@ class AnswererBase:
         self._by_org = {o: c for c in index.chunks for o in c.organizations}
         self._rows = composed.Rows(index.chunks, view.report.organizations)
         self._table_words = appendix_words.table_words(view.report.paragraphs)
-        self.speller = Speller(c.text for c in index.chunks)
+        self.speller = Speller((c.text for c in index.chunks), more=places.place_words)
         self._names = extractive.name_stems(c.text for c in index.chunks if c.source == "report")
         self.aliases = find_aliases(c.text for c in index.chunks if c.source == "report")
         self._notes: dict[int, list[Chunk]] = {}  # footnote number -> its footnote chunks

@@ -13,7 +13,7 @@ from typing import Literal
 
 from ijdqa.answer.spelling import lexicon, lexicon_words
 from ijdqa.report.organizations import DEMONYMS, canonical_country
-from ijdqa.text import normalize
+from ijdqa.text import normalize, words
 from ijdqa.types import Organization
 
 
@@ -35,6 +35,9 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z.'’]*")
 
 
 LONGEST_PLACE = 3  # words in the longest place name looked up ("united arab emirates")
+
+
+PLACE_WORD_MIN = 4  # letters: shorter name parts ("of", "the") are no places to correct to
 
 
 @cache
@@ -119,6 +122,17 @@ def country_of(phrase: str) -> str | None:
         reverse=True,
     )
     return next((c for stem in stems if (c := canonical_country(stem))), None)
+
+
+@cache
+def place_words() -> frozenset[str]:
+    """Lowercase words of country names and demonyms ("sweden", "zealand", "swedish"), for
+    correcting a misspelled place the corpus never names."""
+    import pycountry  # local: read only when a typo needs it
+
+    names = [str(getattr(c, "common_name", None) or c.name) for c in pycountry.countries]
+    found = {w for n in names for w in words(normalize(n)) if w.isalpha()}
+    return frozenset(w for w in found | set(DEMONYMS) if len(w) >= PLACE_WORD_MIN)
 
 
 def is_place_word(word: str) -> bool:

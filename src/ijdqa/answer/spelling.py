@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib.util
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -85,7 +85,12 @@ def _variants() -> tuple[tuple[str, str], ...]:
 class Speller:
     """Corrects question words against one corpus's vocabulary."""
 
-    def __init__(self, texts: Iterable[str]) -> None:
+    def __init__(
+        self, texts: Iterable[str], *, more: Callable[[], Iterable[str]] | None = None
+    ) -> None:
+        """`more`: words a question may use that the corpus need not (place names), read
+        only when a typo has no corpus word close to it."""
+        self._more = more
         counts = Counter(w for text in texts for w in words(text) if w.isalpha())
         self.vocabulary = counts
         self._choices = sorted(set(counts) | {w for w in lexicon("question_words.txt")})
@@ -128,6 +133,10 @@ class Speller:
         found = process.extract(
             lower, self._choices, scorer=OSA.distance, score_cutoff=most, limit=8
         )
+        if not found and self._more is not None:  # "swedan": a place the corpus never names
+            found = process.extract(
+                lower, sorted(self._more()), scorer=OSA.distance, score_cutoff=most, limit=8
+            )
         if not found:
             return None
         # fewest edits; then two letters swapped (every letter typed, in the wrong order:
