@@ -210,6 +210,20 @@ def test_a_terse_place_question_may_hold_one_word_the_report_uses_for_its_table(
     assert appendix.parse("Polish groups letter festival", second.organizations, words) is None
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Count the co-sponsoring bodies located in Japan: what's the total?",
+        "how many co-sponsors are headquartered in Japan",
+    ],
+)
+def test_rows_called_sponsors_and_located_rather_than_based(second: Report, question) -> None:
+    words = appendix_words.table_words(second.paragraphs)
+    query = appendix.parse(question, second.organizations, words)
+    assert query is not None and query.count
+    assert [p.name for p in query.include] == ["Japan"]
+
+
 def test_a_follow_up_pronoun_is_the_row_the_conversation_named(second: Report) -> None:
     words = appendix_words.table_words(second.paragraphs)
     query = appendix.parse(

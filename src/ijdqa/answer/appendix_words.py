@@ -87,7 +87,8 @@ STRICT_SLACK = 1  # the report's words for its table a bare row-and-place questi
 OPERATION_WORDS = frozenset(
     tokenize(
         "country countries region regions continent continents most fewest twice duplicate "
-        "duplicated repeated once times breakdown represented come from based each per every "
+        "duplicated repeated once times breakdown represented come from based located situated "
+        "headquartered each per every "
         "combined together respectively separately among any named called included "
         "different distinct unique various appear appears occur occurs show shown non only "
         "single one just least largest biggest second third "
