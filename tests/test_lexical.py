@@ -151,3 +151,13 @@ def test_bm25_scores_match_the_scipy_backend_and_scipy_still_imports() -> None:
     assert hidden is True
     assert max(scores) > 0
     assert scores == pytest.approx(want, abs=1e-6)
+
+
+def test_a_contracted_question_word_is_a_stopword_not_a_term() -> None:
+    from ijdqa.search.lexical import tokenize
+
+    assert tokenize("what's the date of Khamenei's tweet, who's he") == [
+        "date",
+        "khamenei",
+        "tweet",
+    ]

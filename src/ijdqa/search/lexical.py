@@ -169,7 +169,8 @@ def stem(word: str) -> str:
 
 
 def tokenize(text: str) -> list[str]:
-    return [stem(w) for w in words(normalize(text)) if w not in STOPWORDS]
+    """Stems of the words that are not stopwords; "what's", "who's" are their stopword."""
+    return [stem(w) for w in words(normalize(text)) if w.removesuffix("'s") not in STOPWORDS]
 
 
 def related_forms(a: str, b: str) -> bool:
