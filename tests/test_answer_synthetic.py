@@ -58,6 +58,16 @@ def test_a_misspelled_place_the_corpus_never_names_is_corrected_to_the_place() -
     assert Speller(["The harbour groups met."]).suggest("swedan") is None
 
 
+def test_a_clause_opening_one_edit_from_a_question_word_is_that_word() -> None:
+    speller = Speller(["The Trust was founded in 1986. Now the groups meet here."])
+    assert speller.correct("wat city is the trust in")[0] == "what city is the trust in"
+    assert speller.correct("trust founded, and wen?")[0] == "trust founded, and when?"
+    # common words stay as typed, and so does a rare one inside a clause
+    assert speller.correct("now what did he say")[1] == {}
+    assert speller.correct("here is the list")[1] == {}
+    assert speller.correct("what did he vow to do")[1] == {}
+
+
 def test_two_swapped_letters_mean_the_word_with_those_letters() -> None:
     speller = Speller(["They may come back. Many came by boat. The mane of the horse."])
     # "mnay" is one edit from "may" (a letter dropped) and from "many" (two swapped): every

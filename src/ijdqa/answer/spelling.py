@@ -30,6 +30,7 @@ LONG_WORD = 7  # from this length on, two edits are allowed
 # an English dictionary word counted 10,000 times or more (five digits) in the dictionary's
 # corpus is a real word; rarer entries include common typos
 COUNT_DIGITS = 4
+COMMON_COUNT = 10_000_000  # uses in SymSpell's list from which a word is too common to be a typo
 
 
 # word lists whose words steer a question (sources, the rows of a table), so a word of
@@ -64,15 +65,33 @@ def abbreviations() -> dict[str, str]:
 
 
 @cache
-def english() -> frozenset[str]:
-    """Common English words (SymSpell's frequency dictionary, as shipped by symspellpy)."""
+def _frequencies() -> tuple[tuple[str, int], ...]:
+    """(word, uses) of SymSpell's English frequency dictionary, as shipped by symspellpy."""
     spec = importlib.util.find_spec("symspellpy")  # its data file, without importing it
     if spec is None or not spec.submodule_search_locations:
         raise PackageDataError("symspellpy is not installed: pip install symspellpy")
     path = Path(next(iter(spec.submodule_search_locations))) / "frequency_dictionary_en_82_765.txt"
     fields = path.read_text(encoding="utf-8").split()  # "word count" pairs, one a line
-    kept = (w for w, n in zip(fields[0::2], fields[1::2], strict=False) if len(n) > COUNT_DIGITS)
-    return frozenset(kept)
+    return tuple((w, int(n)) for w, n in zip(fields[0::2], fields[1::2], strict=False))
+
+
+@cache
+def english() -> frozenset[str]:
+    """Common English words: those SymSpell's list counts more than 10**COUNT_DIGITS uses."""
+    return frozenset(w for w, n in _frequencies() if len(str(n)) > COUNT_DIGITS)
+
+
+@cache
+def _common() -> frozenset[str]:
+    """The commonest English words (COMMON_COUNT uses or more in SymSpell's list): typed on
+    purpose, never a typo of a question word ("now", "here", "whole")."""
+    return frozenset(w for w, n in _frequencies() if n >= COMMON_COUNT)
+
+
+# the words that open a question; a clause opening with a rare word one edit from one of
+# them ("wat city ...", "... and wen was it founded") means it
+_WH = ("what", "when", "where", "which", "who", "whom", "whose", "why", "how")
+_CLAUSE_START = re.compile(r"(?:^|[,;:.?!(]\s*|\band\s+|\bor\s+)\W*$", re.I)
 
 
 @cache
@@ -155,6 +174,15 @@ class Speller:
         )
         return best[0]
 
+    def question_word(self, word: str) -> str | None:
+        """The question word a clause's first word is one edit from, when it is neither a
+        corpus word nor a common English one ("wat" -> "what", "wen" -> "when"; not "now")."""
+        lower = word.lower()
+        if lower in _WH or lower in self.vocabulary or lower in _common() or not lower.isalpha():
+            return None
+        near = [w for w in _WH if OSA.distance(lower, w) <= 1]
+        return near[0] if len(near) == 1 else None
+
     def correct(self, question: str) -> tuple[str, dict[str, str]]:
         """The question with abbreviations spelled out and typos corrected, and what changed."""
         changes: dict[str, str] = {}
@@ -162,7 +190,8 @@ class Speller:
         def fix(match: re.Match[str]) -> str:
             word = match.group(0)
             full = abbreviations().get(word.lower())
-            new = full or self.suggest(word)
+            opening = _CLAUSE_START.search(question[: match.start()]) is not None
+            new = full or (self.question_word(word) if opening else None) or self.suggest(word)
             if not new:
                 return word
             if word[0].isupper():
