@@ -30,7 +30,7 @@ LONG_WORD = 7  # from this length on, two edits are allowed
 # an English dictionary word counted 10,000 times or more (five digits) in the dictionary's
 # corpus is a real word; rarer entries include common typos
 COUNT_DIGITS = 4
-COMMON_COUNT = 10_000_000  # uses in SymSpell's list from which a word is too common to be a typo
+COMMON_DIGITS = 7  # more digits of uses (10 million or more): a word too common to be a typo
 
 
 # word lists whose words steer a question (sources, the rows of a table), so a word of
@@ -65,27 +65,29 @@ def abbreviations() -> dict[str, str]:
 
 
 @cache
-def _frequencies() -> tuple[tuple[str, int], ...]:
-    """(word, uses) of SymSpell's English frequency dictionary, as shipped by symspellpy."""
+def _frequencies() -> tuple[list[str], list[str]]:
+    """(words, uses as written) of SymSpell's English frequency dictionary, as symspellpy ships
+    it. The uses stay text: a count's digits tell how common a word is, and converting 82,000
+    of them would cost a cold `ijdqa ask` more than reading the file does."""
     spec = importlib.util.find_spec("symspellpy")  # its data file, without importing it
     if spec is None or not spec.submodule_search_locations:
         raise PackageDataError("symspellpy is not installed: pip install symspellpy")
     path = Path(next(iter(spec.submodule_search_locations))) / "frequency_dictionary_en_82_765.txt"
     fields = path.read_text(encoding="utf-8").split()  # "word count" pairs, one a line
-    return tuple((w, int(n)) for w, n in zip(fields[0::2], fields[1::2], strict=False))
+    return fields[0::2], fields[1::2]
 
 
 @cache
 def english() -> frozenset[str]:
     """Common English words: those SymSpell's list counts more than 10**COUNT_DIGITS uses."""
-    return frozenset(w for w, n in _frequencies() if len(str(n)) > COUNT_DIGITS)
+    return frozenset(w for w, n in zip(*_frequencies(), strict=False) if len(n) > COUNT_DIGITS)
 
 
 @cache
 def _common() -> frozenset[str]:
-    """The commonest English words (COMMON_COUNT uses or more in SymSpell's list): typed on
-    purpose, never a typo of a question word ("now", "here", "whole")."""
-    return frozenset(w for w, n in _frequencies() if n >= COMMON_COUNT)
+    """The commonest English words (10**COMMON_DIGITS uses or more in SymSpell's list): typed
+    on purpose, never a typo of a question word ("now", "here", "whole")."""
+    return frozenset(w for w, n in zip(*_frequencies(), strict=False) if len(n) > COMMON_DIGITS)
 
 
 # the words that open a question; a clause opening with a rare word one edit from one of
