@@ -20,6 +20,7 @@ from ijdqa.answer import sentences as extractive
 from ijdqa.answer.aliases import find_aliases
 from ijdqa.answer.decide import Decision, shipped
 from ijdqa.answer.params import PARAMS, ScoringParams
+from ijdqa.answer.question import addresses_reader
 from ijdqa.answer.sentences import Candidate
 from ijdqa.answer.spelling import Speller
 from ijdqa.search.corpus import CorpusView
@@ -126,6 +127,28 @@ class AnswererBase:
             query_vector=scoring.vector,
             names=self._names,
         )
+
+    def _scored_sentences(
+        self, query: str, *, k: int, filters: dict[str, Any] | None, search: str | None = None
+    ) -> tuple[list[Candidate], Scoring]:
+        """The sentences of the k best passages that can answer `query`, scored for it, best
+        first, and what they were scored with; `search` is the text searched with, when it
+        differs from the question.
+
+        Citing footnotes (a URL, "Ibid") match dates and names well but hold no answer, so
+        they must not crowd the others out; a sentence that addresses the reader or the
+        system is evidence, never a fact.
+        """
+        found = self.index.search(search or query, k=2 * k, filters=filters)
+        hits = [h for h in found if self._usable(h.chunk)]
+        cands = [
+            c
+            for c in extractive.candidates(hits[:k], usable=self._usable, base=self.view.base)
+            if not addresses_reader(c.text)
+        ]
+        vector = np.asarray(self.index.query_embedder.embed_query(query), dtype=np.float32)
+        scoring = Scoring(vector, self.index.lexical_for((filters or {}).get("scope")))
+        return self._score(query, cands, scoring), scoring
 
     def _usable(self, chunk: Chunk) -> bool:
         """Footnotes answer only where they say something beyond the citation itself."""

@@ -22,8 +22,6 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-import numpy as np
-
 from ijdqa import prompts
 from ijdqa.answer import sentences as extractive
 from ijdqa.answer.base import AnswererBase, Scoring
@@ -56,20 +54,14 @@ class EnumeratedAnswers(AnswererBase):
         own = split_context(query)[0]
         noun = counted_noun(own) or listed_noun(own)
         head = tokenize(noun.split()[-1]) if noun else []
-        if noun is None or not head:
+        if noun is None or not head:  # none asked, or a noun of common words only ("ones")
             return None
         # the group's other names find a list the question names in other words ("professors"
         # for a sentence on "academics")
         family = " ".join(sorted(extractive.synonyms_of(head[0])))
         search = f"{query} {family}" if family else query
-        hits = [
-            h for h in self.index.search(search, k=2 * k, filters=filters) if self._usable(h.chunk)
-        ]
-        cands = extractive.candidates(hits[:k], usable=self._usable, base=self.view.base)
-        vector = np.asarray(self.index.query_embedder.embed_query(query), dtype=np.float32)
-        scoring = Scoring(vector, self.index.lexical_for((filters or {}).get("scope")))
-        best = self._score(query, cands, scoring)[:LOOKED_AT]
-        found = self._listing(query, noun, best, scoring)
+        scored, scoring = self._scored_sentences(query, k=k, filters=filters, search=search)
+        found = self._listing(query, noun, head[0], scored[:LOOKED_AT], scoring)
         if found is None:
             return None
         cand, listed = found
@@ -82,23 +74,21 @@ class EnumeratedAnswers(AnswererBase):
         return keep_valid(replace(base, text=f"{text} [1]", citations=(citation,)))
 
     def _listing(
-        self, query: str, noun: str, best: Sequence[Candidate], scoring: Scoring
+        self, query: str, noun: str, head: str, best: Sequence[Candidate], scoring: Scoring
     ) -> tuple[Candidate, Enumeration] | None:
         """The best-supported sentence among `best` and the notes they cite whose list is of
-        `noun`; a note is as well supported as the best sentence citing it."""
-        head = tokenize(noun.split()[-1])
-        if not head or not best:  # a noun of common words only ("ones")
-            return None
+        `noun` (`head`: the stem of its last word); a note is as well supported as the best
+        sentence citing it."""
         options: list[tuple[float, Candidate, Enumeration]] = []
         for cand in best:
             listed = enumeration(cand.text)
-            if listed and _lists(listed, head[0], noun, ""):
+            if listed and _lists(listed, head, noun, ""):
                 options.append((cand.score, cand, listed))
             anchors = self._anchors(cand)
             for note in self._cited_notes(query, [cand], scoring):
                 listed = enumeration(note.text)
                 anchor = " ".join(anchors.get(n, "") for n in note.chunk.footnotes)
-                if listed and _lists(listed, head[0], noun, anchor):
+                if listed and _lists(listed, head, noun, anchor):
                     options.append((max(cand.score, note.score), note, listed))
         if not options:
             return None

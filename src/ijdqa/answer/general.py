@@ -14,7 +14,6 @@ from ijdqa.answer import sentences as extractive
 from ijdqa.answer.base import AnswererBase, Scoring
 from ijdqa.answer.expected import asks_statement, reports_statement
 from ijdqa.answer.question import (
-    addresses_reader,
     answer_type,
     asks_why,
     fits_type,
@@ -44,19 +43,7 @@ class GeneralAnswers(AnswererBase):
     ) -> Answer:
         """The best sentences for the question, if the calibrated decision takes them for an
         answer; else a refusal with the closest passages."""
-        # the k best passages that can answer: citing footnotes (a URL, "Ibid") match dates
-        # and names well but hold no answer, so they must not crowd the others out
-        hits = [
-            h for h in self.index.search(query, k=2 * k, filters=filters) if self._usable(h.chunk)
-        ]
-        cands = [
-            c
-            for c in extractive.candidates(hits[:k], usable=self._usable, base=self.view.base)
-            if not addresses_reader(c.text)  # an instruction in the corpus is evidence, not fact
-        ]
-        vector = np.asarray(self.index.query_embedder.embed_query(query), dtype=np.float32)
-        scoring = Scoring(vector, self.index.lexical_for((filters or {}).get("scope")))
-        scored = self._score(query, cands, scoring)
+        scored, scoring = self._scored_sentences(query, k=k, filters=filters)
         own = split_context(query)[0]
         wanted = answer_type(own)
         strict = [c for c in scored if _fits(c, query, wanted)]
