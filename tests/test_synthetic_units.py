@@ -82,6 +82,18 @@ def test_two_questions_in_one_are_split_and_why_is_seen() -> None:
     both = "What did the harbour master promise and where will the next festival be held?"
     assert len(split_compound(both)) == 2
     assert split_compound("Who chaired the Trust?") == ["Who chaired the Trust?"]
+    # a second question may open with the preposition its wh-word governs
+    assert split_compound("When did the festival open, and for how long did it run?") == [
+        "When did the festival open?",
+        "for how long did it run?",
+    ]
+    assert split_compound("Who founded the Trust and in which town was it?") == [
+        "Who founded the Trust?",
+        "in which town was it?",
+    ]
+    assert split_compound("Is the fund for which the choir sang named?") == [
+        "Is the fund for which the choir sang named?"
+    ]
     assert asks_why("Why did the festival move online?")
     assert not asks_why("When did the festival move online?")
     assert split_context("When? (context: Who chaired the Trust?)") == (

@@ -121,4 +121,10 @@ def explicit_footnote(question: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-_COMPOUND = re.compile(r"(?:,\s*|\s+)and\s+(?=(?:which|what|who|whom|when|where|how|why)\b)", re.I)
+# "..., and which ...", "... and for how long ...", "... and in which city ...": a second question
+# may open with the preposition its wh-word governs
+_COMPOUND = re.compile(
+    r"(?:,\s*|\s+)and\s+(?=(?:(?:for|in|on|at|to|from|by|with|since|of|about)\s+)?"
+    r"(?:which|what|who|whom|when|where|how|why)\b)",
+    re.I,
+)
