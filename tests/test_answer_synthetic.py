@@ -134,6 +134,14 @@ def test_appendix_questions_in_everyday_words(second: Report, question: str, cou
     assert len(chosen.rows) == count
 
 
+def test_based_names_a_place_only_when_a_place_or_a_row_word_precedes_it(second: Report) -> None:
+    assert _rows("bristol based groups", second) is not None  # a city of the table, lowercase
+    # "physically based", "roster based": no place, and no question about the table's rows
+    assert appendix.parse("Where is the Trust physically based?", second.organizations) is None
+    query = appendix.parse("Where is the harbour roster based?", second.organizations)
+    assert query is None or not query.words
+
+
 def test_appendix_operations(second: Report) -> None:
     countries = _rows("how many countries are the co-signers from?", second)
     assert countries is not None and len(countries.groups) == 13

@@ -36,9 +36,10 @@ from ijdqa.answer.appendix_names import (
 )
 from ijdqa.answer.appendix_words import COUNT, TableWords, is_about_table
 from ijdqa.answer.places import (
-    BASED,
     ROW_NOUN,
     Place,
+    based_words,
+    in_rows,
     link_places,
     place_named,
     place_spans,
@@ -251,11 +252,12 @@ def _parse(question: str, orgs: Sequence[Organization], words: TableWords) -> Ap
             return AppendixQuery("by_region", count, exclude=exclude)
         if _BY_COUNTRY.search(question):
             return AppendixQuery("by_country", count, exclude=exclude)
-    based = [m.group(1) for m in BASED.finditer(question) if not place_named(m.group(1), {})]
+    # "Hastings-based": rows whose name or city holds a word that is no country or region
+    based = [w for w in based_words(question, orgs) if not place_named(w, {}) and in_rows(w, orgs)]
     if based and not places:
         return AppendixQuery("rows", count, words=tuple(based))
     terms = () if named else name_terms(question, orgs, words, places)
-    asked = count or _LIST.search(question) or BASED.search(question)
+    asked = count or _LIST.search(question) or based_words(question, orgs)
     if places:
         if not (asked or is_about_table(question, words, strict=True, ignore=terms)):
             return None

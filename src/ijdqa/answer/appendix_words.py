@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from ijdqa.answer.places import BASED, ROW_NOUN, place_spans
+from ijdqa.answer.places import ROW_NOUN, based_words, place_spans
 from ijdqa.search.lexical import related_forms, tokenize
 from ijdqa.types import Paragraph
 
@@ -36,7 +36,7 @@ class TableWords:
     def names_rows(self, question: str) -> bool:
         """Whether the question calls the rows by a word of the intro ("co-signers" for
         "Groups that co-signed") or by a common word for them ("partners", "orgs")."""
-        if ROW_NOUN.search(question) or BASED.search(question):
+        if ROW_NOUN.search(question) or based_words(question):
             return True
         stems = [t for t in tokenize(question) if len(t) >= SHORTEST_STEM]
         return any(t == w or related_forms(t, w) for t in stems for w in self.rows)

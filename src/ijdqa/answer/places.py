@@ -28,7 +28,29 @@ ROW_NOUN = lexicon_words("row_nouns.txt")
 
 
 # "Manchester-based" (not "are based", where the place follows)
-BASED = re.compile(r"\b(?!(?:are|is|was|were|be|been|being)\b)([A-Za-z]+)[- ]based\b", re.I)
+BASED = re.compile(r"\b(?!(?:are|is|was|were|be|been|being)\b)([A-Za-z]+)([- ])based\b", re.I)
+
+
+def based_words(question: str, orgs: Sequence[Organization] = ()) -> list[str]:
+    """The words a question puts before "-based" ("Manchester-based", "Detroit based"). Written
+    apart, only a name, a place word or a word of a row's name or city (`orgs`): "where is it
+    physically based?" names no place."""
+    return [
+        m.group(1)
+        for m in BASED.finditer(question)
+        if m.group(2) == "-"
+        or m.group(1)[0].isupper()
+        or is_place_word(m.group(1))
+        or in_rows(m.group(1), orgs)
+    ]
+
+
+def in_rows(word: str, orgs: Sequence[Organization]) -> bool:
+    """Whether some row's name or city holds the word ("Hastings", "Detroit")."""
+    wanted = set(words(normalize(word)))
+    return bool(wanted) and any(
+        wanted <= set(words(normalize(f"{o.name} {o.city or ''}"))) for o in orgs
+    )
 
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z.'’]*")
