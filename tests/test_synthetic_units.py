@@ -14,7 +14,13 @@ from fakes import HashEmbedder
 from ijdqa.answer import ExtractiveAnswerer
 from ijdqa.answer.expected import answer_type
 from ijdqa.answer.followup import split_context
-from ijdqa.answer.question import asks_why, explicit_footnote, split_compound, wants_source
+from ijdqa.answer.question import (
+    asks_why,
+    explicit_footnote,
+    split_compound,
+    split_preamble,
+    wants_source,
+)
 from ijdqa.citations import keep_valid, make_citation
 from ijdqa.render import describe_footnote, render_markdown
 from ijdqa.report.parse import parse_report
@@ -76,6 +82,18 @@ def test_questions_about_sources_and_footnotes_are_recognized() -> None:
     assert wants_source("Which tweet is cited for the projection?")
     assert wants_source("What does footnote 14 say?")
     assert not wants_source("How many members did the choir recruit?")
+
+
+def test_a_statement_before_a_question_is_its_preamble() -> None:
+    asked = "I'm checking the coast. How many groups from Kedah are listed?"
+    assert split_preamble(asked) == (
+        "How many groups from Kedah are listed?",
+        "I'm checking the coast.",
+    )
+    # a question that points back into the preamble is not a question on its own
+    back = "The Trust opened a school. In which town does it teach?"
+    assert split_preamble(back) == (back, None)
+    assert split_preamble("How many groups signed?") == ("How many groups signed?", None)
 
 
 def test_two_questions_in_one_are_split_and_why_is_seen() -> None:

@@ -30,6 +30,7 @@ __all__ = [
     "fits_type",
     "split_compound",
     "split_context",
+    "split_preamble",
     "strip_instructions",
     "wants_source",
     "why_verb",
@@ -78,6 +79,29 @@ def split_compound(question: str) -> list[str]:
     if len(parts) == 1 or any(len(p.split()) < SHORTEST_PART for p in parts):
         return [question]
     return [p if p.endswith("?") else f"{p}?" for p in parts]
+
+
+# a statement a question opens with, before the question itself: "I'm checking South Asian
+# groups. How many are from Bangladesh?"
+_PREAMBLE = re.compile(r"^(?P<preamble>[^?]*?[.!])\s+(?P<question>[A-Z][^.!]*\?\s*)$")
+
+
+_BACK_REFERENCE = re.compile(
+    r"\b(?:he|she|it|they|them|his|her|its|their|this|that|these|those|there)\b", re.I
+)
+
+
+def split_preamble(question: str) -> tuple[str, str | None]:
+    """(the question, the statements before it) when a question opens with statements and
+    ends with a question of its own; else (question, None)."""
+    match = _PREAMBLE.match(question.strip())
+    if (
+        not match
+        or len(match.group("question").split()) < SHORTEST_PART
+        or _BACK_REFERENCE.search(match.group("question"))  # "does he teach?": not on its own
+    ):
+        return question, None
+    return match.group("question").strip(), match.group("preamble").strip()
 
 
 def asks_why(question: str) -> bool:

@@ -12,6 +12,7 @@ from ijdqa import prompts
 from ijdqa.answer import appendix, appendix_asks, appendix_select, places
 from ijdqa.answer.base import AnswererBase
 from ijdqa.answer.followup import split_context
+from ijdqa.answer.question import split_preamble
 from ijdqa.citations import make_citation
 from ijdqa.types import (
     Citation,
@@ -30,6 +31,9 @@ class TableAnswers(AnswererBase):
         # a follow-up whose pronoun was resolved reads as resolved ("how many entries does
         # it have?" -> "... does Malaysia have?"), else as asked, with the earlier question
         query = appendix.parse(own, orgs, self._table_words) if own != core else None
+        asked, preamble = split_preamble(core)
+        if query is None and preamble:  # "I'm checking South Asia. How many from Bangladesh?"
+            query = appendix.parse(asked, orgs, self._table_words)
         if query is None:
             query = appendix.parse(core, orgs, self._table_words, context=context or earlier)
         if query is None:
