@@ -125,6 +125,11 @@ def _rows(question: str, report: Report) -> appendix_select.Selection | None:
         ("how many African signatories", 2),  # continents from the country or the label
         ("how many co-signers are there, not counting british groups", 15),  # exclusion
         ("how many groups outside the UK", 15),
+        # an exclusion over every entry, widened by an aside, and what is left of the rest
+        (
+            "leaving aside every UK entry (including those in Scotland), how many groups are left?",
+            15,
+        ),
         ("how many groups signed the letter", 24),  # the total
     ],
 )

@@ -100,10 +100,10 @@ _BY_REGION = re.compile(
 # "not counting the UK", "outside Malaysia", "non-British": the place that follows is left out
 _LEAVING_OUT = (
     r"\b(not counting|excluding|exclude|except(?: for)?|outside(?: of)?|other than|besides|"
-    r"apart from|aside from|beyond|leav(?:e|ing) out|leave aside|minus|not in|not from|without|"
+    r"apart from|aside from|beyond|leav(?:e|ing) (?:out|aside)|minus|not in|not from|without|"
     r"non)"
 )
-_EXCLUDE = re.compile(_LEAVING_OUT + r"\W+(?:both\s+|either\s+)?(?:the\s+)?$", re.I)
+_EXCLUDE = re.compile(_LEAVING_OUT + r"\W+(?:(?:both|either|every|each|all|any|the)\s+)*$", re.I)
 _EXCLUDE_CUE = re.compile(_LEAVING_OUT + r"\b", re.I)
 # "Is X among the partners?", "Are any German groups listed?": yes or no, with the rows
 _MEMBERSHIP = re.compile(
@@ -160,7 +160,12 @@ def parse(
 
 
 # between two places of one list: "the UK and Malaysia", "Iran, Iraq or Syria"
-_COORDINATED = re.compile(r"^\W*(?:,|and|or|nor|&|as well as)?\s*(?:the\s+)?$", re.I)
+_COORDINATED = re.compile(
+    r"^\W*(?:,|and|or|nor|&|as well as)?\s*(?:the\s+)?$"
+    # an aside that widens the place left out: "every UK entry (including those for Scotland"
+    r"|^[\w\s-]{0,20}\(\s*(?:including|incl\.)\s+(?:(?:the\s+)?ones?|those)?\s*(?:for|from|in)?\s*$",
+    re.I,
+)
 
 
 _PRONOUN = re.compile(r"\b(it|they|them)\b", re.I)

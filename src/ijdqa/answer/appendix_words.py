@@ -92,6 +92,8 @@ OPERATION_WORDS = frozenset(
         "combined together respectively separately among any named called included "
         "different distinct unique various appear appears occur occurs show shown non only "
         "single one just least largest biggest second third "
+        # rows left out, and what remains ("leave aside the UK: how many are left?")
+        "excluding exclude except besides aside leave leaving left remain remaining minus "
         # how a row relates to what is asked, and the acronyms the table gives
         "related relating linked connected associated abbreviation abbreviations acronym "
         "acronyms abbreviated"
