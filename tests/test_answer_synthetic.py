@@ -164,6 +164,8 @@ def test_appendix_operations(second: Report) -> None:
         ("Which groups have 'Lantern' in their names?", {11, 15, 18}),
         ("canoe groups", {19}),  # lowercase: a word the report writes as a name
         ("Which groups have 'Ferry Lantern' in their name?", {15, 18}),
+        # a name may open the question: "Baltic ... Network" is a name, not any "Network"
+        ("Baltic Network entries count", {21}),
         ("Which number is the Oslo Lantern Society in the list of groups?", set()),
         # how an entry is labelled, not where it is
         ("How many groups are tagged 'Europe'?", {12, 13, 14}),

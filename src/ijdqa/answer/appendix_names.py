@@ -66,7 +66,12 @@ def name_terms(
         stems = tokenize(m.group(0))
         if not stems or any(t in skip for t in stems):
             continue
-        written_as_name = m.group(0)[0].isupper() and (first is None or m.start() >= first.end())
+        # a capitalized first word is a name when the report does not write it in lower
+        # case ("Ahlulbayt Society entries count"; not "Count ...", "Name ...")
+        opening = first is not None and m.start() < first.end()
+        written_as_name = m.group(0)[0].isupper() and (
+            not opening or not set(stems) & words.common
+        )
         continues = bool(found) and _continues(found[-1], m.group(0), orgs, question, m.start())
         if cased and not written_as_name and not set(stems) & quoted and not continues:
             continue
