@@ -295,6 +295,24 @@ def test_that_noun_is_the_phrase_the_conversation_built_on_it() -> None:
     )
 
 
+def test_that_noun_after_a_wh_phrase_with_modifiers_is_the_answer() -> None:
+    from ijdqa.answer.followup import resolve_followup
+    from ijdqa.types import Turn
+
+    # "Which Basque choir ...": the choir asked for is the one the answer names
+    history = [
+        Turn("user", "Which Basque choir sang at the harbour festival?"),
+        Turn("assistant", "Tidemark Singers."),
+    ]
+    resolved = resolve_followup("which towns is that choir listed under?", history)
+    assert resolved == "which towns is Tidemark Singers listed under?"
+    # "What did the choir sing?" asked about the choir: the phrase stands for it
+    about = [Turn("user", "What did the local choir sing?"), Turn("assistant", "Sea songs.")]
+    assert resolve_followup("When was that choir founded?", about) == (
+        "When was the local choir founded?"
+    )
+
+
 def test_a_quoted_title_is_not_who_he_is() -> None:
     from ijdqa.answer.followup import resolve_followup
     from ijdqa.types import Turn

@@ -69,9 +69,7 @@ def name_terms(
         # a capitalized first word is a name when the report does not write it in lower
         # case ("Ahlulbayt Society entries count"; not "Count ...", "Name ...")
         opening = first is not None and m.start() < first.end()
-        written_as_name = m.group(0)[0].isupper() and (
-            not opening or not set(stems) & words.common
-        )
+        written_as_name = m.group(0)[0].isupper() and (not opening or not set(stems) & words.common)
         continues = bool(found) and _continues(found[-1], m.group(0), orgs, question, m.start())
         if cased and not written_as_name and not set(stems) & quoted and not continues:
             continue

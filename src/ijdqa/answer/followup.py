@@ -132,18 +132,23 @@ def _named_by_noun(noun: str, history: Sequence[Turn]) -> str | None:
     recent = list(reversed(history[-4:]))
     for turn in recent:
         for match in pattern.finditer(turn.content):
-            if re.search(r"(?i)\b(which|what)\s+\w*$", turn.content[: match.start()]):
-                continue  # "Which newspaper ...": what the earlier question asked for
+            if _WH_BEFORE.search(turn.content[: match.start()]):
+                continue  # "Which (Jewish) group ...": what the earlier question asked for
             phrase = _noun_phrase(turn.content, match)
             if len(phrase.split()) > 1:
                 return "the " + phrase
     answers = [t.content for t in recent if t.role == "assistant"][:1]
     asked = [t.content for t in recent if t.role == "user"][:1]
-    if answers and asked and re.search(rf"(?i)\b(?:which|what)\s+\w*{re.escape(noun)}", asked[0]):
+    asks_it = rf"(?i)\b(?:which|what)\s+(?:{_MODIFIER}){{0,{MODIFIERS}}}\w*{re.escape(noun)}"
+    if answers and asked and re.search(asks_it, asked[0]):
         return answer_entity(answers[0])
     return None
 
 
+# a wh-word and the modifiers of the noun after it: the noun names what was asked for
+# ("What did the choir sing?" asks about the choir, not for it: no verb or article between)
+_MODIFIER = r"(?!(?:is|was|are|were|do|does|did|has|have|had|the|a|an)\s)[\w’'-]+\s+"
+_WH_BEFORE = re.compile(rf"(?i)\b(?:which|what)\s+(?:{_MODIFIER}){{0,{MODIFIERS}}}\w*$")
 SHORTEST_NOUN = 3  # letters of a noun "that ..." is looked up by ("that one" is not)
 
 
