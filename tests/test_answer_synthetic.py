@@ -131,6 +131,8 @@ def _rows(question: str, report: Report) -> appendix_select.Selection | None:
             15,
         ),
         ("how many groups signed the letter", 24),  # the total
+        # the name of what the intro is about ("the ... letter") is no name of rows
+        ("Of the groups that co-signed the Harbour Lantern letter, how many were British?", 9),
     ],
 )
 def test_appendix_questions_in_everyday_words(second: Report, question: str, count: int) -> None:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from ijdqa.answer.appendix_words import COUNT, GENERIC, OPERATION_WORDS, TableWords
+from ijdqa.answer.appendix_words import COUNT, GENERIC, OPERATION_WORDS, TableWords, describing
 from ijdqa.answer.places import ROW_NOUN, Place, place_spans
 from ijdqa.search.lexical import tokenize
 from ijdqa.text import normalize
@@ -57,6 +57,7 @@ def name_terms(
     skip |= set(tokenize(" ".join(m.group(0) for m in ROW_NOUN.finditer(question))))
     for _, start, end in place_spans(question, orgs):
         skip |= set(tokenize(question[start:end]))
+    skip |= describing(question, words, vocabulary)
     cased = question != question.lower()
     quoted = {t for q in QUOTED.findall(question) for t in tokenize(q)}
     first = re.match(r"\W*\w+", question)

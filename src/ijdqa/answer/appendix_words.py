@@ -101,6 +101,29 @@ OPERATION_WORDS = frozenset(
 )
 
 
+_NAME_BEFORE_NOUN = re.compile(r"((?:\b[A-Z][\w’'&-]*\s+)+)([a-z][\w-]*)")
+_VERB_FORM = re.compile(r"(?:ed|ing)$")
+
+
+def describing(
+    question: str, words: TableWords, vocabulary: frozenset[str] = frozenset()
+) -> set[str]:
+    """Stems of capitalized words that name what the table's intro is about, not rows: the
+    words before a lower-case noun of the intro that is no word for a row and no row's
+    (`vocabulary`): "how many groups that co-sponsored the Quds Day conference were
+    Malaysian?" names the conference; "Ahlulbayt Societies partnered" names rows."""
+    found: set[str] = set()
+    for match in _NAME_BEFORE_NOUN.finditer(question):
+        noun = tokenize(match.group(2))
+        if (
+            noun
+            and not _VERB_FORM.search(match.group(2))
+            and all(t in words.about and t not in words.rows and t not in vocabulary for t in noun)
+        ):
+            found |= set(tokenize(match.group(1)))
+    return found
+
+
 def is_about_table(
     question: str,
     words: TableWords,
@@ -123,7 +146,7 @@ def is_about_table(
         and t not in OPERATION_WORDS
         and not any(related_forms(t, w) for w in words.rows)
     ]
-    known = words.about | GENERIC
+    known = words.about | GENERIC | describing(question, words)
     outside = [t for t in content if t not in known]
     if strict:  # nothing but the rows, their places and at most one word the report uses for
         # the table ("groups from the netherlands", "Pakistan partner organizations IJD")
