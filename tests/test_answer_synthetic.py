@@ -155,6 +155,13 @@ def test_appendix_operations(second: Report) -> None:
     assert countries.groups[0] == ("United Kingdom", 9)
     twice = _rows("which group is listed twice?", second)
     assert twice is not None and {o.number for o in twice.rows} == {15, 18}
+    # repeats named as how to count a place's rows: the place's rows, not the repeats
+    once = appendix.parse(
+        "Counting the repeated entry only once, how many distinct Japanese groups signed?",
+        second.organizations,
+    )
+    assert once is not None and once.operation == "rows" and once.count
+    assert [p.name for p in once.include] == ["Japan"]
     regions = _rows("how many co-signers per continent", second)
     assert regions is not None and dict(regions.groups)["Asia"] == 3
 

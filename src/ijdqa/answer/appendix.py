@@ -81,6 +81,7 @@ _LIST = re.compile(
 _DUPLICATES = re.compile(
     r"\b(twice|duplicat\w*|repeated|repeats?|more than once|two times|double[ds]?)\b", re.I
 )
+_DISTINCT = re.compile(r"\b(?:distinct|unique|(?<!more than )once)\b", re.I)
 _COUNTRIES = re.compile(
     r"\b(how many|number of|count)\s+(?:\w+\s+){0,2}?countr(?:y|ies)\b"
     r"|\bcountr(?:y|ies)\b.{0,40}\b(how many|number)\b",
@@ -248,7 +249,10 @@ def _parse(question: str, orgs: Sequence[Organization], words: TableWords) -> Ap
     # a question naming a table operation may hold a few other words ("Which country
     # contributes the most partners?"); one naming none must be made of the table's words
     about_operation = about_table or is_about_table(question, words, places_only=True)
-    if _DUPLICATES.search(question) and about_operation:
+    # "counting the repeated entry once, how many Indian groups?": the repeats are how to
+    # count the rows of a place, not the rows asked for
+    counted_once = bool(include and _DISTINCT.search(question))
+    if _DUPLICATES.search(question) and about_operation and not counted_once:
         return AppendixQuery("duplicates", count)
     if not include and about_operation:
         if _COUNTRIES.search(question):
