@@ -62,6 +62,8 @@ def test_a_clause_opening_one_edit_from_a_question_word_is_that_word() -> None:
     speller = Speller(["The Trust was founded in 1986. Now the groups meet here."])
     assert speller.correct("wat city is the trust in")[0] == "what city is the trust in"
     assert speller.correct("trust founded, and wen?")[0] == "trust founded, and when?"
+    # after the preposition the question word governs
+    assert speller.correct("on wat date was the trust founded")[0].startswith("on what date")
     # common words stay as typed, and so does a rare one inside a clause
     assert speller.correct("now what did he say")[1] == {}
     assert speller.correct("here is the list")[1] == {}

@@ -93,7 +93,12 @@ def _common() -> frozenset[str]:
 # the words that open a question; a clause opening with a rare word one edit from one of
 # them ("wat city ...", "... and wen was it founded") means it
 _WH = ("what", "when", "where", "which", "who", "whom", "whose", "why", "how")
-_CLAUSE_START = re.compile(r"(?:^|[,;:.?!(]\s*|\band\s+|\bor\s+)\W*$", re.I)
+# ... or with the preposition the question word governs ("on wat date", "in wich year")
+_CLAUSE_START = re.compile(
+    r"(?:^|[,;:.?!(]\s*|\band\s+|\bor\s+)\W*"
+    r"(?:(?:on|in|at|for|from|by|to|with|since|until|of|about)\s+)?$",
+    re.I,
+)
 
 
 @cache
