@@ -552,3 +552,17 @@ def test_a_city_asked_of_a_row_named_without_a_word_for_the_rows(second: Report)
     assert appendix_asks.asks_missing_field("what city is Fado do Cais in?", rows)
     # a short name matches only as the table writes it
     assert appendix_names.named_rows("Is Fado a group of the list?", second.organizations) == []
+
+
+@pytest.mark.slow
+def test_what_a_dated_link_does_not_give_the_report_does_not_say(second_assistant) -> None:
+    # footnote 3 is a date and a link to a news article: no title, no author
+    for question in ("Title of the article in footnote 3?", "who is the author of footnote 3?"):
+        answer = second_assistant.ask(question)
+        assert answer.refused, question
+        assert "saltmereherald" in answer.text  # the footnote is shown, as the closest passage
+    # what it does give is answered; a tweet's link names the account that wrote it
+    assert not second_assistant.ask("What is the URL in footnote 3?").refused
+    assert not second_assistant.ask("who wrote the tweet in footnote 7?").refused
+    # a footnote in words may hold what is asked: the question is answered from it
+    assert not second_assistant.ask("What is the title of footnote 15?").refused

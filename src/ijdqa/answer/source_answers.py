@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from ijdqa import prompts
 from ijdqa.answer import sentences as extractive
 from ijdqa.answer import sources
 from ijdqa.answer.base import AnswererBase, Scoring
@@ -62,6 +63,11 @@ class SourceAnswers(AnswererBase):
                 notes = [best]
         if not notes:
             return None
+        lookup = self.view.report.footnote_map
+        if sources.asks_missing_detail(query, notes, lookup):
+            # the footnotes are where the answer would be: shown, uncited, after the refusal
+            shown = " ".join(sources.describe(n, lookup) for n in notes)
+            return {"text": f"{prompts.refusal()} {shown}", "refused": True, "citations": ()}
         texts: list[str] = []
         citations: list[Citation] = []
         for note in notes:

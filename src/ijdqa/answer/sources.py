@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from urllib.parse import urlparse
 
 from ijdqa import prompts
+from ijdqa.answer.spelling import lexicon_words
 from ijdqa.text import MONTHS
 from ijdqa.types import Footnote, ibid_target
 
@@ -120,3 +121,21 @@ def describe(note: Footnote, lookup: Mapping[int, Footnote]) -> str:
     if shown.kind == "note":
         return prompts.render("source_note", number=note.number, text=note.text)
     return prompts.render("source_answer", number=note.number, kind_date=kind_date, urls=note.text)
+
+
+_DETAILS = lexicon_words("source_details.txt")
+_AUTHORS = lexicon_words("source_authors.txt")
+
+
+def asks_missing_detail(
+    question: str, notes: Sequence[Footnote], lookup: Mapping[int, Footnote]
+) -> bool:
+    """Whether the question asks for something of its sources ("the title of the video in
+    footnote 2", "the Telegraph article's author") that none of the footnotes gives: each
+    is a date and a link, not a note in words; an account's tweet names its author."""
+    shown = [ibid_target(n, lookup) or n for n in notes]
+    if not shown or any(n.kind == "note" for n in shown):
+        return False
+    if _DETAILS.search(question):
+        return True
+    return bool(_AUTHORS.search(question)) and all(n.kind != "tweet" for n in shown)
