@@ -100,6 +100,11 @@ def test_two_questions_in_one_are_split_and_why_is_seen() -> None:
     both = "What did the harbour master promise and where will the next festival be held?"
     assert len(split_compound(both)) == 2
     assert split_compound("Who chaired the Trust?") == ["Who chaired the Trust?"]
+    # "where and when" joins question words of one part; the part after ", and" is its own
+    assert split_compound("Where and when was the Trust set up, and who chairs it?") == [
+        "Where and when was the Trust set up?",
+        "who chairs it?",
+    ]
     # a second question may open with the preposition its wh-word governs
     assert split_compound("When did the festival open, and for how long did it run?") == [
         "When did the festival open?",

@@ -75,7 +75,16 @@ def split_compound(question: str) -> list[str]:
     Each part must be a question of at least three words, so "When and where was X
     founded?" stays whole.
     """
-    parts = [p.strip(" ,;") for p in _COMPOUND.split(question)]
+    # an "and" inside a part joins question words ("Where and when was X founded, and who
+    # leads it?"): a piece too short to be a question stays with the piece after it
+    pieces, at = [], 0
+    for match in _COMPOUND.finditer(question):
+        piece = question[at : match.start()]
+        if len(piece.split()) >= SHORTEST_PART:
+            pieces.append(piece)
+            at = match.end()
+    pieces.append(question[at:])
+    parts = [p.strip(" ,;") for p in pieces]
     if len(parts) == 1 or any(len(p.split()) < SHORTEST_PART for p in parts):
         return [question]
     return [p if p.endswith("?") else f"{p}?" for p in parts]
