@@ -8,7 +8,14 @@ import json
 
 import pytest
 
-from ijdqa.answer import appendix, appendix_asks, appendix_names, appendix_select, appendix_words
+from ijdqa.answer import (
+    appendix,
+    appendix_asks,
+    appendix_names,
+    appendix_select,
+    appendix_words,
+    sources,
+)
 from ijdqa.answer.aliases import find_aliases, with_acronyms
 from ijdqa.answer.decide import FEATURES, Decision, shipped
 from ijdqa.answer.places import Place, link_places
@@ -454,6 +461,9 @@ def test_answers_on_the_second_report(second_assistant) -> None:
         ("when was the lamp photo tweeted", True),
         ("When did the Trust move the festival online?", False),  # an event, not a text
         ("Who posted the film of sea shanties?", False),  # not when
+        # a noun for the text, and a kind noun opening a terse question
+        ("date of the Harbour Watch tweet about the clips", True),
+        ("what date is on the herald piece about the festival", True),
     ],
 )
 def test_when_a_text_came_out_is_a_question_for_its_footnote(question, published) -> None:
@@ -566,3 +576,14 @@ def test_what_a_dated_link_does_not_give_the_report_does_not_say(second_assistan
     assert not second_assistant.ask("who wrote the tweet in footnote 7?").refused
     # a footnote in words may hold what is asked: the question is answered from it
     assert not second_assistant.ask("What is the title of footnote 15?").refused
+
+
+def test_a_site_named_before_a_noun_for_a_text_is_a_source(second: Report) -> None:
+    notes = second.footnotes
+    piece = sources.by_site_or_date("the saltmereherald piece about the festival", notes)
+    assert [n.number for n in piece] == [3]
+    assert sources.by_site_or_date("the saltmereherald piece", notes, site_words=False) == piece
+    # "posted on Twitter" says where someone posted; only a noun after the label names a site
+    assert (
+        sources.by_site_or_date("when did the Trust post on twitter", notes, site_words=False) == []
+    )

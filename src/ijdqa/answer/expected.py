@@ -106,7 +106,10 @@ def answer_type(question: str) -> str | None:
                 return None  # "who is X?" asks for a description, not a name
             return name
     last = _LAST_WORD.search(question)  # a terse "X founded: year?" asks by its last word
-    return kind_of(last.group(1)) if last else None
+    if last and (kind := kind_of(last.group(1))):
+        return kind
+    first = _FIRST_NOUN.match(question)  # ... or by its first: "date of the X tweet"
+    return kind_of(first.group(1)) if first else None
 
 
 @cache
@@ -121,6 +124,7 @@ def kind_of(word: str) -> str | None:
 
 
 _LAST_WORD = re.compile(r"([A-Za-z]+)\W*$")
+_FIRST_NOUN = re.compile(r"^\W*(?:the\s+|exact\s+)?([A-Za-z]+)\s+of\b", re.I)
 _AT_PLACE = re.compile(r"\b(?:in|at|from|near)\s+((?:the\s+)?[A-Z][\w.’'-]+)")
 
 

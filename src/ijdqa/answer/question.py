@@ -141,12 +141,15 @@ def wants_source(question: str) -> bool:
 
 
 _PUBLISHING = lexicon_words("publishing_verbs.txt")
+SOURCE_NOUNS = lexicon_words("source_nouns.txt")
 
 
 def asks_when_published(question: str) -> bool:
     """Asks when a cited text came out ("When did Khamenei tweet that ...?"): its date is in
     the footnote behind the claim, not in the report's sentence."""
-    return answer_type(question) == "time" and bool(_PUBLISHING.search(question))
+    return answer_type(question) == "time" and bool(
+        _PUBLISHING.search(question) or SOURCE_NOUNS.search(question)
+    )
 
 
 def explicit_footnote(question: str) -> int | None:

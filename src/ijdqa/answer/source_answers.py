@@ -49,10 +49,12 @@ class SourceAnswers(AnswererBase):
             found = self.view.footnote(number)
             notes = [found] if found else []
         elif claim_only:
+            # the site it names ("the iranpress piece about ..."), else the claim's footnotes
             report = self.view.report
             notes = [
                 n
-                for n in self._claim_notes(query, k=k)
+                for n in sources.by_site_or_date(query, report.footnotes, site_words=False)
+                or self._claim_notes(query, k=k)
                 if (found := report.resolve(n.number)) is not None and found.date
             ]
         else:

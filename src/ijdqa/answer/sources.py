@@ -61,10 +61,15 @@ def _on(note: Footnote, date: tuple[int | None, int, int]) -> bool:
 _SITE_BEFORE = r"(?:cites?|cited|citing|from|on|site|website|outlet|links?)\s+(?:the\s+)?"
 
 
-def _named_as_site(label: str, asked: str) -> bool:
-    """Whether a bare host label is used as the site's name ("cite kayhan", "on youtube"),
-    not as the organization's ("IHRC's complaint", "the ICT report")."""
-    return bool(re.search(rf"\b{_SITE_BEFORE}{re.escape(label)}\b(?![’'])", asked))
+def _named_as_site(label: str, asked: str, *, before: bool = True) -> bool:
+    """Whether a bare host label is used as the site's name ("cite kayhan", "on youtube",
+    "the iranpress piece"), not as the organization's ("IHRC's complaint", "the ICT report").
+    `before=False`: only a noun for a text after it names a site ("posted on Twitter" says
+    where someone posted, not which source)."""
+    if before and re.search(rf"\b{_SITE_BEFORE}{re.escape(label)}\b(?![’'])", asked):
+        return True
+    after = re.search(rf"\b{re.escape(label)}\s+", asked)  # "the iranpress piece"
+    return bool(after and _SOURCE_NOUN.match(asked, after.end()))
 
 
 def _labels(url: str) -> set[str]:
@@ -78,9 +83,12 @@ def host_words(url: str) -> set[str]:
     return {host} | {p for p in host.split(".") if p and p not in _GENERIC_HOST_PARTS}
 
 
-def by_site_or_date(question: str, notes: Sequence[Footnote]) -> list[Footnote]:
+def by_site_or_date(
+    question: str, notes: Sequence[Footnote], *, site_words: bool = True
+) -> list[Footnote]:
     """The footnotes whose site the question names, or whose date it gives (both, if it
-    gives both); [] when it names neither."""
+    gives both); [] when it names neither. `site_words=False`: a bare label names a site only
+    before a noun for a text ("the iranpress piece")."""
     asked = question.lower()
     words = set(re.findall(r"[\w.]+", asked)) | set(re.findall(r"[\w.-]+", asked))
     # a whole host ("kayhan.ir") names a site; a bare label ("ihrc", "kayhan") may name the
@@ -89,7 +97,11 @@ def by_site_or_date(question: str, notes: Sequence[Footnote]) -> list[Footnote]:
         n.number
         for n in notes
         for u in n.urls
-        if {w for w in host_words(u) & words if w not in _labels(u) or _named_as_site(w, asked)}
+        if {
+            w
+            for w in host_words(u) & words
+            if w not in _labels(u) or _named_as_site(w, asked, before=site_words)
+        }
     }
     kinds = {
         n.number
@@ -124,6 +136,7 @@ def describe(note: Footnote, lookup: Mapping[int, Footnote]) -> str:
 
 
 _DETAILS = lexicon_words("source_details.txt")
+_SOURCE_NOUN = lexicon_words("source_nouns.txt")
 _AUTHORS = lexicon_words("source_authors.txt")
 
 
