@@ -55,6 +55,9 @@ def test_sentences_that_list_no_names(sentence: str) -> None:
         ),
         ("How many continents did he name?", "continents", None),
         ("How many organizations supported the festival?", None, None),  # counts, names none
+        # places counted need no naming verb: the places a sentence lists answer
+        ("In how many cities did the choirs live?", "cities", None),
+        ("How many sailors came from abroad?", None, None),  # people: a number, not names
         ("name the professors who spoke at the event", None, "professors"),
         ("list the choirs that took part", None, "choirs"),
         ("Who were the western academics at the conference?", None, "western academics"),
@@ -77,6 +80,8 @@ def test_members_a_note_lists_are_named_and_counted_with_a_checkable_citation(
     assert [n.number for n in citation.footnotes] == [15]
     counted = second_assistant.ask("How many cities are named as the choirs' home ports?")
     assert "3 cities" in counted.text and not counted.unsupported
+    lived = second_assistant.ask("From how many cities did the choirs from abroad come?")
+    assert "3 cities" in lived.text and not lived.refused
 
 
 @pytest.mark.slow

@@ -17,6 +17,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ijdqa.answer.expected import kind_of
 from ijdqa.search.lexical import STOPWORDS
 
 MIN_ITEMS = 2  # one name is no list
@@ -108,6 +109,7 @@ _COUNTED = re.compile(
     rf"(?=.*\b{_NAMING}\b)",
     re.I,
 )
+_COUNTED_ANY = re.compile(r"\b(?:how many|number of)\s+([a-z-]+s)\b", re.I)
 _LISTED = re.compile(
     r"\b(?:name|list|enumerate)\s+(?:(?:all|the|each|every|of)\s+)*((?:[a-z-]+\s+)?[a-z-]+s)\b"
     r"|\bwho\s+(?:were|are)\s+the\s+((?:[a-z-]+\s+)?[a-z-]+s)\b",
@@ -120,7 +122,14 @@ def counted_noun(question: str) -> str | None:
     named as participants?" -> "academics"; None when it counts something else ("How many
     organizations supported ...?" names no naming)."""
     match = _COUNTED.search(question)
-    return match.group(1).lower() if match else None
+    if match:
+        return match.group(1).lower()
+    # places counted need no naming verb: "in how many continents was it well received?"
+    # is answered by the places a sentence lists ("in Asia, Africa and Europe")
+    plain = _COUNTED_ANY.search(question)
+    if plain and kind_of(plain.group(1).split()[-1]) == "place":
+        return plain.group(1).lower()
+    return None
 
 
 def listed_noun(question: str) -> str | None:
