@@ -80,6 +80,10 @@ def test_members_a_note_lists_are_named_and_counted_with_a_checkable_citation(
     assert [n.number for n in citation.footnotes] == [15]
     counted = second_assistant.ask("How many cities are named as the choirs' home ports?")
     assert "3 cities" in counted.text and not counted.unsupported
+    # a footnote named by number: the names it lists, not the note as a source
+    in_note = second_assistant.ask("Number of cities named in footnote 15?")
+    assert in_note.text.startswith("The report names 3 cities")
+    assert [n.number for c in in_note.citations for n in c.footnotes] == [15]
     lived = second_assistant.ask("From how many cities did the choirs from abroad come?")
     assert "3 cities" in lived.text and not lived.refused
 

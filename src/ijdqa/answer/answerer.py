@@ -24,6 +24,7 @@ from ijdqa import prompts
 from ijdqa.answer import composed
 from ijdqa.answer.aliases import with_acronyms
 from ijdqa.answer.enumerated import EnumeratedAnswers
+from ijdqa.answer.enumeration import asks_members
 from ijdqa.answer.followup import CONTEXT_OPEN, resolve_followup
 from ijdqa.answer.general import GeneralAnswers
 from ijdqa.answer.question import (
@@ -96,6 +97,12 @@ class ExtractiveAnswerer(TableAnswers, SourceAnswers, EnumeratedAnswers, General
         if orgs is not None:
             return keep_valid(replace(base, **orgs))
         number = explicit_footnote(core)
+        if number is not None and asks_members(core):
+            # "Number of academics named in footnote 19?": the names the note lists
+            note_filters = {**(filters or {}), "footnote": number}
+            listed = self._enumerated(base, resolved, k=k, filters=note_filters)
+            if listed is not None:
+                return listed
         if number is not None or wants_source(core):
             sourced = self._source(resolved, number, k=k)
             if sourced is not None:

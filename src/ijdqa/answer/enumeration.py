@@ -132,6 +132,11 @@ def counted_noun(question: str) -> str | None:
     return None
 
 
+def asks_members(question: str) -> bool:
+    """Whether a question counts or lists the members a report names."""
+    return counted_noun(question) is not None or listed_noun(question) is not None
+
+
 def listed_noun(question: str) -> str | None:
     """The group whose members a question asks for: "name the professors who spoke" ->
     "professors", "Who were the western academics?" -> "western academics"."""
