@@ -14,6 +14,7 @@ from ijdqa.answer import (
     appendix_names,
     appendix_select,
     appendix_words,
+    places,
     sources,
 )
 from ijdqa.answer.aliases import find_aliases, with_acronyms
@@ -587,3 +588,19 @@ def test_a_site_named_before_a_noun_for_a_text_is_a_source(second: Report) -> No
     assert (
         sources.by_site_or_date("when did the Trust post on twitter", notes, site_words=False) == []
     )
+
+
+def test_a_capital_is_a_place_and_names_its_country_when_it_describes_it(second: Report) -> None:
+    described = _rows(
+        "how many co-signers are from the Nordic nation whose capital is Oslo?", second
+    )
+    assert described is not None and [o.country for o in described.rows] == ["Norway"]
+    # a capital on its own is a city: the table places no group in Oslo itself
+    city = _rows("any co-signers based in Oslo?", second)
+    assert city is not None and city.rows == []
+    assert places.is_place_word("Tehran") and not places.is_place_word("male")
+    assert places.capital_words("ties to Kuala Lumpur and Nairobi") == {
+        "Kuala",
+        "Lumpur",
+        "Nairobi",
+    }

@@ -158,8 +158,53 @@ def place_words() -> frozenset[str]:
 
 
 def is_place_word(word: str) -> bool:
-    """A country, a demonym or a region word ("Malaysian", "African")."""
-    return bool(country_of(word)) or normalize(word) in _region_words()
+    """A country, a demonym, a region word ("Malaysian", "African") or a capital ("Tehran")."""
+    return (
+        bool(country_of(word))
+        or normalize(word) in _region_words()
+        or capital_country(word) is not None
+    )
+
+
+@cache
+def _capitals() -> dict[str, str]:
+    """Capital (normalized) -> its country, as the table's parse names countries."""
+    found = {}
+    for line in lexicon("capitals.txt"):
+        capital, _, country = (part.strip() for part in line.partition("="))
+        if named := country_of(country):
+            found[normalize(capital)] = named
+    return found
+
+
+def capital_country(phrase: str) -> str | None:
+    """The country whose capital a phrase names, as written with a capital letter
+    ("Kuala Lumpur" -> Malaysia); None for anything else."""
+    if not phrase[:1].isupper():
+        return None
+    return _capitals().get(normalize(phrase))
+
+
+def capital_words(question: str) -> frozenset[str]:
+    """The words of every capital a question names ("Kuala", "Lumpur"): parts of a place,
+    never unknown names."""
+    found: set[str] = set()
+    for m in re.finditer(r"\b[A-Z][\w’'-]*(?:\s+(?:[A-Z][\w’'-]*|la|of|de))*", question):
+        run = m.group(0).split()
+        for a in range(len(run)):
+            for b in range(a + 1, min(len(run), a + LONGEST_PLACE) + 1):
+                if capital_country(" ".join(run[a:b])):
+                    found.update(run[a:b])
+    return frozenset(found)
+
+
+# "the Southeast Asian nation whose capital is Kuala Lumpur", "the country with its capital in
+# Tehran": the whole description names the country (its adjectives too, not a region)
+_CAPITAL_OF = re.compile(
+    r"(?:\b(?:[\w-]+\s+){0,3}?(?:nation|country|state)\s+)?"
+    r"\b(?:whose|with\s+(?:its|the|a))\s+capital(?:\s+city)?\s+(?:is|in|at|being)\s+$",
+    re.I,
+)
 
 
 def link_places(question: str, orgs: Sequence[Organization]) -> list[tuple[Place, int]]:
@@ -174,19 +219,43 @@ def place_spans(question: str, orgs: Sequence[Organization]) -> list[tuple[Place
     cities = _cities(tuple(orgs))
     spans = [(m.start(), m.end(), m.group(0)) for m in _WORD.finditer(text)]
     taken: set[int] = set()
-    found: list[tuple[Place, int, int]] = []
+    found = _described_by_capital(text, spans, taken)
     for size in range(LONGEST_PLACE, 0, -1):
         for i in range(len(spans) - size + 1):
             if any(j in taken for j in range(i, i + size)):
                 continue
             phrase = " ".join(s[2] for s in spans[i : i + size]).strip(".'’")
             place = place_named(phrase, cities)
+            if place is None and capital_country(phrase):
+                place = Place("city", phrase)  # a capital the table does not name: a city
             if place is None and size == 1 and normalize(phrase) == "us":
                 place = _us_country(text, spans, i)
             if place is not None:
                 taken.update(range(i, i + size))
                 found.append((place, spans[i][0], spans[i + size - 1][1]))
     return sorted(found, key=lambda p: p[1])
+
+
+def _described_by_capital(
+    text: str, spans: list[tuple[int, int, str]], taken: set[int]
+) -> list[tuple[Place, int, int]]:
+    """Countries described by their capital ("the Southeast Asian nation whose capital is
+    Kuala Lumpur"): the whole description is one mention of the country, so its adjectives
+    are no region of their own; the words it covers are added to `taken`."""
+    found: list[tuple[Place, int, int]] = []
+    for size in range(LONGEST_PLACE, 0, -1):
+        for i in range(len(spans) - size + 1):
+            phrase = " ".join(s[2] for s in spans[i : i + size]).strip(".'’")
+            country = capital_country(phrase)
+            described = _CAPITAL_OF.search(text[: spans[i][0]]) if country else None
+            if not country or not described:
+                continue
+            first = next(j for j, sp in enumerate(spans) if sp[1] > described.start())
+            if any(j in taken for j in range(first, i + size)):
+                continue
+            taken.update(range(first, i + size))
+            found.append((Place("country", country), spans[first][0], spans[i + size - 1][1]))
+    return found
 
 
 @cache
