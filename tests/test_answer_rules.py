@@ -44,6 +44,10 @@ def test_answer_type_reads_the_question_word_not_a_subordinate_when(question, ki
         ("How many other users were they asked to tag?", "They tag five other users.", True),
         ("For how many years had IJD been held?", "a first in its 41 years.", True),
         ("For how many years had IJD been held?", "It was held in 2020.", False),  # a year
+        # a share is no count, unless a share (or how much) is asked
+        ("How many seats does the party hold?", "The party won 40% of the seats.", False),
+        ("What share of the seats does the party hold?", "The party won 40% of the seats.", True),
+        ("How much support does the party have?", "It has 40 percent support.", True),
     ],
 )
 def test_a_count_must_count_what_was_asked_about(question, sentence, fits) -> None:

@@ -176,6 +176,7 @@ def fits_type(
     asked = question.lower()
     if kind == "number":  # a count is not a year, and counts what was asked about
         counted = _counted(question)
+        shares = bool(_ASKS_SHARE.search(question))
         if loose and not counted & set(tokenize(sentence)):
             counted = set()  # maybe counted in other words ("accounts" for "users")
         found = [
@@ -183,6 +184,8 @@ def fits_type(
             for m in _NUMBER_WORDS.finditer(sentence)
             if not re.fullmatch(r"(19|20)\d\d", m.group(0))
             and not re.search(r"[A-Za-z]-$", sentence[: m.start()])  # "COVID-19" is a name
+            # a share is no count: "60%" does not say how many, unless a share is asked
+            and (shares or not _PERCENT_AFTER.match(sentence, m.end()))
             and (not counted or counted & set(tokenize(sentence[m.end() : m.end() + 60])[:3]))
         ]
     elif kind == "time":
@@ -200,6 +203,10 @@ def fits_type(
     return any(f.lower() not in asked for f in found)
 
 
+_PERCENT_AFTER = re.compile(r"\s?(?:%|percent\b|per cent\b)", re.I)
+_ASKS_SHARE = re.compile(
+    r"%|\b(?:percent\w*|per cent|share|proportion|fraction|ratio|how much)\b", re.I
+)
 _ASKS_CITY = re.compile(r"\b(which|what)\s+(city|town)\b", re.I)
 # "who are/were ...?" asks for a set of actors, which may be countries or organizations as
 # well as people ("Who are the main targets of its criticism?" -> "the U.S., Israel, Egypt")
