@@ -101,14 +101,12 @@ class AnswererBase:
         """Capitalized words of the question that occur nowhere in the corpus."""
         known = self.index.lexical.idf
         names = [m.group(1) for m in _NAME_RE.finditer(question)]
-        capitals = places.capital_words(question)
         return [
             n
             for n in dict.fromkeys(names)
             if tokenize(n)
             and all(known(t) is None for t in tokenize(n))
             and not places.is_place_word(n)
-            and n not in capitals
         ]
 
     def refuse(self, base: Answer, query: str, *, k: int, names: Sequence[str] = ()) -> Answer:

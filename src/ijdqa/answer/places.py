@@ -158,12 +158,10 @@ def place_words() -> frozenset[str]:
 
 
 def is_place_word(word: str) -> bool:
-    """A country, a demonym, a region word ("Malaysian", "African") or a capital ("Tehran")."""
-    return (
-        bool(country_of(word))
-        or normalize(word) in _region_words()
-        or capital_country(word) is not None
-    )
+    """A country, a demonym or a region word ("Malaysian", "African"). A capital is a place
+    too (`capital_country`), but one the corpus never names stays a name it does not mention:
+    "Why was the conference held in Tehran?" -> "It does not mention Tehran"."""
+    return bool(country_of(word)) or normalize(word) in _region_words()
 
 
 @cache
@@ -183,19 +181,6 @@ def capital_country(phrase: str) -> str | None:
     if not phrase[:1].isupper():
         return None
     return _capitals().get(normalize(phrase))
-
-
-def capital_words(question: str) -> frozenset[str]:
-    """The words of every capital a question names ("Kuala", "Lumpur"): parts of a place,
-    never unknown names."""
-    found: set[str] = set()
-    for m in re.finditer(r"\b[A-Z][\w’'-]*(?:\s+(?:[A-Z][\w’'-]*|la|of|de))*", question):
-        run = m.group(0).split()
-        for a in range(len(run)):
-            for b in range(a + 1, min(len(run), a + LONGEST_PLACE) + 1):
-                if capital_country(" ".join(run[a:b])):
-                    found.update(run[a:b])
-    return frozenset(found)
 
 
 # "the Southeast Asian nation whose capital is Kuala Lumpur", "the country with its capital in
