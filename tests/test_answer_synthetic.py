@@ -141,6 +141,11 @@ def _rows(question: str, report: Report) -> appendix_select.Selection | None:
             15,
         ),
         ("how many groups signed the letter", 24),  # the total
+        ("co-signers Bristol", 1),  # a city of the table, with no word for asking
+        # whose list it is ("the CHN partner list") names no row
+        ("How many groups on the CHN partner list are American?", 3),
+        # a statement before a colon, opening with a capital, is no name
+        ("Quick one for a chart: which co-signers are in Boston?", 1),
         # the name of what the intro is about ("the ... letter") is no name of rows
         ("Of the groups that co-signed the Harbour Lantern letter, how many were British?", 9),
     ],

@@ -268,9 +268,11 @@ def _parse(question: str, orgs: Sequence[Organization], words: TableWords) -> Ap
     terms = () if named else name_terms(question, orgs, words, places)
     asked = count or _LIST.search(question) or based_words(question, orgs)
     if places:
-        if not (asked or is_about_table(question, words, strict=True, ignore=terms)):
+        # the places as the question writes them, the table's cities too ("orgs Sydney")
+        placed = (*terms, *(question[start:end] for _, start, end in place_spans(question, orgs)))
+        if not (asked or is_about_table(question, words, strict=True, ignore=placed)):
             return None
-        if not is_about_table(question, words, places_only=True, ignore=terms):
+        if not is_about_table(question, words, places_only=True, ignore=placed):
             return None  # "Name the institution in Britain that employs X" is about X
         each = bool(_EACH.search(question)) and len(include) > 1
         share = bool(_SHARE.search(question))

@@ -58,6 +58,12 @@ def name_terms(
     for _, start, end in place_spans(question, orgs):
         skip |= set(tokenize(question[start:end]))
     skip |= describing(question, words, vocabulary)
+    skip |= {  # whose list it is ("the CHN partner list") names no row
+        t
+        for m in re.finditer(r"\b[A-Z][\w&-]*\b", question)
+        if re.match(_OWNER.format(re.escape(m.group(0))), question[m.start() :])
+        for t in tokenize(m.group(0))
+    }
     cased = question != question.lower()
     quoted = {t for q in QUOTED.findall(question) for t in tokenize(q)}
     first = re.match(r"\W*\w+", question)
@@ -77,12 +83,19 @@ def name_terms(
         if not cased and set(stems) & words.common:
             continue  # "supported" in a lowercase question is no name
         if any(t not in vocabulary for t in stems):
-            if written_as_name and m.group(0).upper() != m.group(0):
-                absent.append(m.group(0))  # a name no row uses: "the Oxford Ahlulbayt Society"
+            # a name no row uses ("the Oxford Ahlulbayt Society"); a capital letter that only
+            # opens the question or a clause ("Quick one: which ...") makes no name
+            if written_as_name and m.group(0).upper() != m.group(0) and not _opens(question, m):
+                absent.append(m.group(0))
             continue
         found.append(m.group(0).strip("’'"))
     # every name asked must be in the row's name; a name of no row leaves none
     return tuple(dict.fromkeys(found + absent)) if found else ()
+
+
+def _opens(question: str, match: re.Match[str]) -> bool:
+    """Whether a word opens the question or a clause of it (after . : ; ! ? or a dash)."""
+    return re.search(r"(?:^|[.:;!?—–]\s*|\s-\s)\W*$", question[: match.start()]) is not None
 
 
 NAME_MATCH = 90  # rapidfuzz partial ratio from which a table row's name is taken as named
@@ -99,6 +112,8 @@ def named_rows(question: str, orgs: Sequence[Organization]) -> list[str]:
 
     asked = normalize(question)
     acronyms = set(re.findall(r"\b[A-Z][A-Z0-9&-]*[A-Z0-9]\b", question))
+    # whose list it is ("the IHRC partner list", "IHRC's web site") names no row
+    acronyms = {a for a in acronyms if not re.search(_OWNER.format(re.escape(a)), question)}
     # initials only where the question calls the rows by name ("is AIM on the partner
     # list?", not "AIM's goals as listed on its home page")
     initials = not COUNT.search(question) and bool(_TABLE_NOUN.search(question))
@@ -125,6 +140,10 @@ def named_rows(question: str, orgs: Sequence[Organization]) -> list[str]:
     return sorted(found, key=len, reverse=True)
 
 
+_OWNER = (
+    r"\b{}(?:['’]s)?\s+(?:(?:partners?|partnership|co-?sponsors?|coalition)\s+)?"
+    r"(?:list|roster|table|page|web\s?site|appendix)\b"
+)
 _TABLE_NOUN = re.compile(
     r"\b(partners?|organi[sz]ations?|orgs?|groups?|entry|entries|list|appendix|table)\b", re.I
 )

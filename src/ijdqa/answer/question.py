@@ -90,9 +90,13 @@ def split_compound(question: str) -> list[str]:
     return [p if p.endswith("?") else f"{p}?" for p in parts]
 
 
-# a statement a question opens with, before the question itself: "I'm checking South Asian
-# groups. How many are from Bangladesh?"
-_PREAMBLE = re.compile(r"^(?P<preamble>[^?]*?[.!])\s+(?P<question>[A-Z][^.!]*\?\s*)$")
+# a statement a question opens with, before the question itself ("I'm checking South Asian
+# groups. How many are from Bangladesh?"), or a colon before a wh-question ("Quick one for a
+# graphic: which groups are based in Leeds?")
+_PREAMBLE = re.compile(
+    r"^(?:(?P<preamble>[^?]*?[.!])\s+(?P<question>[A-Z][^.!]*\?\s*)"
+    r"|(?P<lead>[^?:]*?:)\s+(?P<asked>(?i:which|what|who|whom|whose|when|where|how)\b[^.!]*\?\s*))$"
+)
 
 
 _BACK_REFERENCE = re.compile(
@@ -104,13 +108,16 @@ def split_preamble(question: str) -> tuple[str, str | None]:
     """(the question, the statements before it) when a question opens with statements and
     ends with a question of its own; else (question, None)."""
     match = _PREAMBLE.match(question.strip())
+    if not match:
+        return question, None
+    asked = match.group("question") or match.group("asked")
+    preamble = match.group("preamble") or match.group("lead")
     if (
-        not match
-        or len(match.group("question").split()) < SHORTEST_PART
-        or _BACK_REFERENCE.search(match.group("question"))  # "does he teach?": not on its own
+        len(asked.split()) < SHORTEST_PART
+        or _BACK_REFERENCE.search(asked)  # "does he teach?": not on its own
     ):
         return question, None
-    return match.group("question").strip(), match.group("preamble").strip()
+    return asked.strip(), preamble.strip()
 
 
 def asks_why(question: str) -> bool:
