@@ -337,6 +337,20 @@ def test_that_noun_after_a_wh_phrase_with_modifiers_is_the_answer() -> None:
     )
 
 
+def test_he_after_a_name_the_question_gives_is_that_person() -> None:
+    from ijdqa.answer.followup import resolve_followup
+    from ijdqa.types import Turn
+
+    history = [
+        Turn("user", "Which skippers spoke at the festival?"),
+        Turn("assistant", "Anna Lind, Tomas Berg and Ruth Kessel."),
+    ]
+    # "he" is Berg, named before it; not the first skipper the answer names
+    resolved = resolve_followup("where did berg sail before he came to Saltmere?", history)
+    assert "Anna Lind" not in resolved and resolved.startswith("where did berg sail before he")
+    assert resolve_followup("where did he sail?", history) == "where did Anna Lind sail?"
+
+
 def test_a_quoted_title_is_not_who_he_is() -> None:
     from ijdqa.answer.followup import resolve_followup
     from ijdqa.types import Turn

@@ -71,7 +71,7 @@ def resolve_followup(question: str, history: Sequence[Turn]) -> str:
             resolved = resolved[: match.start()] + pick + resolved[match.end() :]
     # a quoted phrase is a title, a caption or a slogan ("the Final Solution"), never who "he" is
     person = _latest([_QUOTED.sub(" ", t) for t in turns], _HISTORY_PERSON, exclude=ORG_WORDS)
-    if person and _PERSON_PRONOUN.search(resolved):
+    if person and _PERSON_PRONOUN.search(resolved) and not _names_before_pronoun(resolved, turns):
         resolved = _PERSON_PRONOUN.sub(
             lambda m: person + ("’s" if m.group(1).lower() in ("his", "her") else ""),
             resolved,
@@ -95,6 +95,23 @@ def resolve_followup(question: str, history: Sequence[Turn]) -> str:
     if resolved == question:  # nothing to substitute: carry the last question along
         resolved = f"{resolved}{CONTEXT_OPEN}{users[0] if users else turns[0]})"
     return resolved
+
+
+def _names_before_pronoun(question: str, turns: Sequence[str]) -> bool:
+    """Whether the question names, before its "he"/"she", a person the conversation named:
+    "where did pappe teach before he moved?" -> "he" is Pappe, whoever was named last."""
+    pronoun = _PERSON_PRONOUN.search(question)
+    if pronoun is None:
+        return False
+    before = set(re.findall(r"[a-z][\w’'-]{3,}", question[: pronoun.start()].lower()))
+    named = {
+        w.lower()
+        for t in turns
+        for m in _HISTORY_PERSON.finditer(_QUOTED.sub(" ", t))
+        for w in re.findall(r"[A-Za-z][\w’'-]{3,}", m.group(0))
+        if w[0].isupper()
+    }
+    return bool(before & named)
 
 
 _DETERMINER = frozenset({"the", "a", "an", "its", "his", "her", "their"})
