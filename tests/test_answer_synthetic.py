@@ -595,6 +595,9 @@ def test_what_a_dated_link_does_not_give_the_report_does_not_say(second_assistan
         answer = second_assistant.ask(question)
         assert answer.refused, question
         assert "saltmereherald" in answer.text  # the footnote is shown, as the closest passage
+    # which account posted it is a question for the footnote, whose link names the account
+    account = second_assistant.ask("which account posted that the harbour belongs to everyone?")
+    assert not account.refused and "harbourwatch" in account.text
     # what it does give is answered; a tweet's link names the account that wrote it
     assert not second_assistant.ask("What is the URL in footnote 3?").refused
     assert not second_assistant.ask("who wrote the tweet in footnote 7?").refused
