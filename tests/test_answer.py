@@ -83,6 +83,12 @@ def test_total_count(assistant) -> None:
     assert "112" in answer.text and "111" in answer.text  # one entry repeats another
 
 
+def test_a_total_of_supporters_adds_the_figure_the_prose_gives(assistant) -> None:
+    answer = assistant.ask("how many organizations backed the IHRC conference")
+    assert "112" in answer.text and "over 100" in answer.text  # the table's and the prose's
+    assert len(answer.citations) == 2 and not answer.unsupported
+
+
 def test_multi_passage(assistant) -> None:
     answer = assistant.ask("What did Khamenei accuse the U.S. of, and whose efforts did he praise?")
     assert "plotting" in answer.text and "Soleimani" in answer.text

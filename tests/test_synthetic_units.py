@@ -205,3 +205,14 @@ def test_a_country_question_lists_exactly_the_rows_of_that_country(
     assert [c.quote for c in answer.citations] == [o.line for o in rows]
     assert all(o.name in answer.text for o in rows)
     assert_verbatim(answerer.view, index, answer)
+
+
+def test_a_total_adds_no_figure_the_prose_gives_of_something_else(
+    answerer: ExtractiveAnswerer, second: Report, index: Index
+) -> None:
+    # "more than 20 community groups" supported the festival; the letter's co-signers are the
+    # table's 24 rows, and that sentence does not say how many co-signed
+    answer = answerer.answer("how many groups co-signed the open letter?")
+    assert " 24 " in answer.text and "more than 20" not in answer.text
+    assert len(answer.citations) == 1
+    assert_verbatim(answerer.view, index, answer)

@@ -54,6 +54,9 @@ class ScoringParams:
     gap_ratio: float = 0.6
     # a why-question's premise is stated when a sentence covers this share of its words
     premise_coverage: float = 0.75
+    # a count of the table's rows the report's prose gives joins a table total when its
+    # sentence covers this share of the question: half, so it is about what was asked
+    stated_count_coverage: float = 0.5
 
 
 PARAMS = ScoringParams()

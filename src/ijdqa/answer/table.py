@@ -11,8 +11,10 @@ from typing import Any
 from ijdqa import prompts
 from ijdqa.answer import appendix, appendix_asks, appendix_select, places
 from ijdqa.answer.base import AnswererBase
+from ijdqa.answer.expected import fits_type
 from ijdqa.answer.followup import split_context
 from ijdqa.answer.question import split_preamble
+from ijdqa.answer.sentences import Candidate
 from ijdqa.citations import make_citation
 from ijdqa.types import (
     Citation,
@@ -42,7 +44,7 @@ class TableAnswers(AnswererBase):
         if query.operation in ("by_country", "countries", "by_region") or query.each:
             return self._org_groups(query, chosen)
         if query.operation == "total" and not query.exclude:
-            return self._org_total(orgs)
+            return self._org_total(orgs, own)
         if chosen.rows and appendix_asks.asks_missing_field(
             own, chosen.rows, named=bool(query.names)
         ):
@@ -144,7 +146,7 @@ class TableAnswers(AnswererBase):
             "notes": _excluded_note(query),
         }
 
-    def _org_total(self, orgs: Sequence[Organization]) -> dict[str, Any]:
+    def _org_total(self, orgs: Sequence[Organization], question: str) -> dict[str, Any]:
         distinct = len({(o.name, o.country, o.city) for o in orgs})
         note = (
             ""
@@ -153,10 +155,34 @@ class TableAnswers(AnswererBase):
         )
         text = prompts.render("organizations_total", count=len(orgs), repeat_note=note)
         citation = self._rows_citation(orgs, marker=1)  # the count rests on every row
-        return {
-            "text": text + (" [1]" if citation else ""),
-            "citations": (citation,) if citation else (),
-        }
+        citations = [citation] if citation else []
+        text += " [1]" if citation else ""
+        # the report's prose may give its own figure ("supported by over 100 organizations"):
+        # a reader asking how many wants both, each cited where it is written
+        stated = self._stated_count(question)
+        if stated is not None and citations:
+            said = make_citation(
+                self.view, stated.chunk, stated.start, stated.end, marker=len(citations) + 1
+            )
+            if said is not None:
+                citations.append(said)
+                text += f" {stated.text} [{said.marker}]"
+        return {"text": text, "citations": tuple(citations)}
+
+    def _stated_count(self, question: str) -> Candidate | None:
+        """The report sentence (outside the table) that best answers a count of the rows with
+        a number of them: "... the support of over 100 pro-Iranian organizations ..."."""
+        scored, _ = self._scored_sentences(question, k=6, filters={"scope": "report"})
+        for cand in scored:  # best first; a count of the rows is rare outside the table
+            if (
+                cand.chunk.kind == "appendix"
+                or cand.chunk.organizations
+                or cand.coverage < self.params.stated_count_coverage
+            ):
+                continue
+            if fits_type(cand.text, question, "number") and self._table_words.names_rows(cand.text):
+                return cand
+        return None
 
     def _org_groups(
         self, query: appendix.AppendixQuery, chosen: appendix_select.Selection
