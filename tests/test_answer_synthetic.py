@@ -19,12 +19,13 @@ from ijdqa.answer import (
 )
 from ijdqa.answer.aliases import find_aliases, with_acronyms
 from ijdqa.answer.decide import FEATURES, Decision, shipped
+from ijdqa.answer.followup import resolve_followup
 from ijdqa.answer.places import Place, link_places
 from ijdqa.answer.question import addresses_reader, strip_instructions
 from ijdqa.answer.spelling import Speller
 from ijdqa.errors import PackageDataError
 from ijdqa.report.parse import parse_report
-from ijdqa.types import Report
+from ijdqa.types import Report, Turn
 from support import DATA
 
 
@@ -320,9 +321,6 @@ def test_that_noun_is_the_phrase_the_conversation_built_on_it() -> None:
 
 
 def test_that_noun_after_a_wh_phrase_with_modifiers_is_the_answer() -> None:
-    from ijdqa.answer.followup import resolve_followup
-    from ijdqa.types import Turn
-
     # "Which Basque choir ...": the choir asked for is the one the answer names
     history = [
         Turn("user", "Which Basque choir sang at the harbour festival?"),
@@ -338,9 +336,6 @@ def test_that_noun_after_a_wh_phrase_with_modifiers_is_the_answer() -> None:
 
 
 def test_he_after_a_name_the_question_gives_is_that_person() -> None:
-    from ijdqa.answer.followup import resolve_followup
-    from ijdqa.types import Turn
-
     history = [
         Turn("user", "Which skippers spoke at the festival?"),
         Turn("assistant", "Anna Lind, Tomas Berg and Ruth Kessel."),
