@@ -16,6 +16,7 @@ import re
 
 from ijdqa.answer.expected import answer_type, fits_type
 from ijdqa.answer.followup import split_context
+from ijdqa.answer.sources import SOURCE_NOUNS
 from ijdqa.answer.spelling import lexicon_alternation, lexicon_words
 from ijdqa.search.lexical import tokenize
 
@@ -148,7 +149,6 @@ def wants_source(question: str) -> bool:
 
 
 _PUBLISHING = lexicon_words("publishing_verbs.txt")
-SOURCE_NOUNS = lexicon_words("source_nouns.txt")
 
 
 def asks_when_published(question: str) -> bool:

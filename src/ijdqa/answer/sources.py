@@ -69,7 +69,7 @@ def _named_as_site(label: str, asked: str, *, before: bool = True) -> bool:
     if before and re.search(rf"\b{_SITE_BEFORE}{re.escape(label)}\b(?![’'])", asked):
         return True
     after = re.search(rf"\b{re.escape(label)}\s+", asked)  # "the iranpress piece"
-    return bool(after and _SOURCE_NOUN.match(asked, after.end()))
+    return bool(after and SOURCE_NOUNS.match(asked, after.end()))
 
 
 def _labels(url: str) -> set[str]:
@@ -136,7 +136,7 @@ def describe(note: Footnote, lookup: Mapping[int, Footnote]) -> str:
 
 
 _DETAILS = lexicon_words("source_details.txt")
-_SOURCE_NOUN = lexicon_words("source_nouns.txt")
+SOURCE_NOUNS = lexicon_words("source_nouns.txt")  # nouns for a cited text ("article", "tweet")
 _AUTHORS = lexicon_words("source_authors.txt")
 
 
