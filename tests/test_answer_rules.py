@@ -139,6 +139,16 @@ def test_two_question_words_the_sentence_writes_as_one_are_both_held() -> None:
     assert split.coverage > apart.coverage
 
 
+def test_a_question_word_the_sentence_writes_as_two_is_held() -> None:
+    cand = _cand("The Trust's web site posts essays on tidal law.", 0, 0)
+    idf = {"trust": 3.0, "websit": 2.0, "essay": 2.0, "post": 1.0}
+    joined = _scored_alone("what essays does the trust website post", cand, idf)
+    assert joined.credits["websit"] == 1.0
+    other = _scored_alone("what essays does the trust webpage post", cand, idf)
+    assert other.credits.get("webpag", 0.0) == 0.0  # only the two words written as one
+    assert joined.coverage > other.coverage
+
+
 def test_who_are_asks_for_actors_of_any_kind() -> None:
     sentence = "The Trust's criticism is addressed at the harbour board, Norway and the EU."
     assert fits_type(sentence, "Who are the main targets of the Trust's criticism?", "person")

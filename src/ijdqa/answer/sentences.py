@@ -188,6 +188,10 @@ def score(
         for first, second, whole in joined:  # "ahlul bayt" in a sentence that writes "Ahlulbayt"
             if whole in have:
                 credits[first] = credits[second] = 1.0
+        split = _split_pairs(cand.scoring_text)  # "website" in a sentence that writes "web site"
+        for t in weights:
+            if credits[t] < 1.0 and t in split:
+                credits[t] = 1.0
         for t, kind in kinds.items():  # "year" is matched by 1997, "country" by Colombia
             if not credits[t] and holds_kind(cand.scoring_text, own, kind):
                 credits[t] = 1.0
@@ -252,6 +256,13 @@ def _joined_pairs(question: str) -> list[tuple[str, str, str]]:
     return [
         (stem(a), stem(b), stem(a + b)) for a, b in pairwise(found) if a.isalpha() and b.isalpha()
     ]
+
+
+def _split_pairs(text: str) -> set[str]:
+    """Each two neighbouring words of a sentence as the term they make written as one: a
+    question may join what the report writes apart ("website" for "web site")."""
+    found = [w for w in words(normalize(text)) if w.isalpha()]
+    return {stem(a + b) for a, b in pairwise(found)}
 
 
 def _weight(idf: float | None, max_idf: float) -> float:
