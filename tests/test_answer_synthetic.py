@@ -294,6 +294,9 @@ def test_it_after_a_refusal_or_a_described_name_is_what_was_asked_about() -> Non
     # a demonym and a language before the name describe it
     assert answer_entity("The Norwegian Nynorsk paper Kystposten.") == "Kystposten"
     assert answer_entity("Saltmere, with 12") == "Saltmere"
+    # one word no lexicon knows before a common noun describes too; "and" joins two names
+    assert answer_entity("The Nynorsk paper Kystposten, on page one.") == "Kystposten"
+    assert answer_entity("Kystposten and Saltmere.") == "Kystposten"
     assert answer_entity("The report does not say.") is None
     history = [
         Turn("user", "Which paper printed the lamp photo on its front page?"),

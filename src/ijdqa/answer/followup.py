@@ -183,10 +183,15 @@ def answer_entity(answer: str) -> str | None:
         return None  # a refusal names nothing: "it" is still what the question asked about
     if quoted := _QUOTED_NAME.search(answer):
         return quoted.group(1).strip()
-    names = [
-        re.sub(r"^(?:The|A|An)\s+", "", m.group(0).strip())
-        for m in _CAPITALIZED_RUN.finditer(answer)
-    ]
+    runs = [m for m in _CAPITALIZED_RUN.finditer(answer) if m.group(0) not in ("The", "A", "An")]
+    # "The Farsi newspaper al-Kayhan": one word and a common noun describe the name after them
+    if (
+        len(runs) > 1
+        and _DESCRIBES.fullmatch(answer, runs[0].end(), runs[1].start())
+        and len(re.sub(r"^(?:The|A|An)\s+", "", runs[0].group(0)).split()) == 1
+    ):
+        runs = runs[1:]
+    names = [re.sub(r"^(?:The|A|An)\s+", "", m.group(0).strip()) for m in runs]
     names = [n for n in names if n not in ("The", "A", "An")]
     # "The Iranian Farsi newspaper al-Kayhan": a demonym describes; the name comes after it
     names = [n for n in names if not known_place_word(n.split()[0])] or names[:1]
@@ -197,6 +202,7 @@ def answer_entity(answer: str) -> str | None:
     return name.removesuffix("’s").removesuffix("'s")
 
 
+_DESCRIBES = re.compile(r"\s+(?!(?:and|or|of|in|on|at|to|for|from|with|by|the|a|an)\b)[a-z]+\s+")
 SHORT_ANSWER = 12  # words of an answer that names one thing
 
 
