@@ -508,6 +508,34 @@ def test_what_a_speaker_said_wants_a_reported_statement(question, asks) -> None:
     assert not reports_statement("Among the speakers were two former coxswains.")
 
 
+@pytest.mark.parametrize(
+    ("question", "agent"),
+    [
+        ("How did the port authority respond to the Trust's letter?", ["port", "author"]),
+        ("What was the council's reaction to the closure?", ["council"]),
+        ("Did the U.N. ever reply to the petition?", ["un"]),
+        ("Who responded to the mayor's plan?", []),  # anyone's reaction
+        ("When did the Trust send its letter?", None),
+        ("After the backlash, what did the mayor say?", None),  # a reaction word, no reaction asked
+    ],
+)
+def test_who_a_question_asks_the_reaction_of(question, agent) -> None:
+    from ijdqa.answer.expected import asks_reaction
+
+    assert asks_reaction(question) == agent
+
+
+def test_a_reaction_is_told_by_the_one_reacting_not_by_what_was_sent_to_them() -> None:
+    from ijdqa.answer.expected import reports_reaction
+
+    sent = "In March the Trust sent a letter to the U.N. where it condemned the closure."
+    assert not reports_reaction(sent, ["un"])  # the U.N. received; the Trust condemned
+    assert reports_reaction(sent, ["trust"])
+    assert reports_reaction("The council condemned the closure of the quay.", ["council"])
+    assert not reports_reaction("The council discussed the closure of the quay.", ["council"])
+    assert reports_reaction("The plan was rejected by the harbour board.", [])
+
+
 @pytest.mark.slow
 def test_what_a_speaker_said_is_refused_where_no_sentence_reports_it(second_assistant) -> None:
     said = second_assistant.ask("What did Harbour Watch say about the harbour?")

@@ -7,11 +7,13 @@ Pure string work over the question and a candidate sentence.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import cache
 
 from ijdqa.answer.places import is_place_word as known_place_word
 from ijdqa.answer.spelling import lexicon, lexicon_words
 from ijdqa.search.lexical import stem, tokenize
+from ijdqa.text import normalize, words
 
 ORG_WORDS = re.compile(
     r"\b(Center|Centre|Institute|Commission|Council|Mission|Group|Foundation|Society|Organi[sz]ation|University|College|Party|Front|Network|Committee|Union|Movement|Republic|Day)\b"
@@ -96,6 +98,79 @@ def asks_statement(question: str) -> bool:
 def reports_statement(sentence: str) -> bool:
     """Whether a sentence reports what someone said: a reporting verb or a quotation."""
     return bool(_REPORTING.search(sentence) or _QUOTATION.search(sentence))
+
+
+_REACTION = lexicon_words("reaction_words.txt")
+_REACTION_VERB = r"(?:respond|react|reply|retaliate)"
+_ASKS_REACTION = (
+    re.compile(
+        rf"\bhow\s+(?:did|does|do|has|have)\s+(?P<agent>[^?,;]{{1,60}}?)\s+{_REACTION_VERB}\b", re.I
+    ),
+    re.compile(
+        r"\bwhat\s+(?:was|were|is|has been)\s+(?P<agent>[^?,;]{1,60}?)['’]s?\s+"
+        r"(?:\w+\s+)?(?:response|reaction|reply)\b",
+        re.I,
+    ),
+    re.compile(
+        rf"\b(?:did|has|have)\s+(?P<agent>[^?,;]{{1,60}}?)\s+(?:ever\s+)?{_REACTION_VERB}\b", re.I
+    ),
+    re.compile(r"\b(?:response|reaction|reply)\s+(?:of|from|by)\s+(?P<agent>[^?,;.]{1,60})", re.I),
+)
+# a name after these is where something was sent or whom it was like, not who reacted
+_NOT_ACTOR = frozenset(
+    [
+        "to",
+        "at",
+        "toward",
+        "towards",
+        "against",
+        "like",
+        "with",
+        "on",
+        "of",
+        "for",
+        "about",
+        "its",
+        "his",
+        "her",
+        "their",
+    ]
+)
+
+
+def asks_reaction(question: str) -> list[str] | None:
+    """The words naming who a question asks the reaction of ("How did the U.N. respond to
+    ...?" -> ["un"]), [] for a reaction of anyone ("who responded ...?"), None if none is
+    asked."""
+    for pattern in _ASKS_REACTION:
+        if match := pattern.search(question):
+            return [_undotted(t) for t in tokenize(match.group("agent"))]
+    if re.search(
+        rf"\b(?:who|which\s+[\w\s]{{1,40}}?)\s+(?:\w+\s+)?{_REACTION_VERB}\w*\b", question, re.I
+    ):
+        return []
+    return None
+
+
+def reports_reaction(sentence: str, agent: Sequence[str]) -> bool:
+    """Whether a sentence tells a reaction, by the agent when one is asked about: a reaction
+    word, and the agent's last word there, not after "to", "at", "like" ..."""
+    if not _REACTION.search(sentence):
+        return False
+    if not agent:
+        return True
+    found = words(normalize(sentence))
+    head = agent[-1]
+    for i, word in enumerate(found):
+        if head in (_undotted(t) for t in tokenize(word)):
+            before = [w for w in found[max(0, i - 3) : i] if w not in ("the", "a", "an")]
+            if not before or before[-1] not in _NOT_ACTOR:
+                return True
+    return False
+
+
+def _undotted(term: str) -> str:
+    return term.replace(".", "")
 
 
 def answer_type(question: str) -> str | None:

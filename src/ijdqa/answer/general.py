@@ -12,7 +12,7 @@ import numpy as np
 
 from ijdqa.answer import sentences as extractive
 from ijdqa.answer.base import AnswererBase, Scoring
-from ijdqa.answer.expected import asks_statement, reports_statement
+from ijdqa.answer.expected import asks_reaction, asks_statement, reports_reaction, reports_statement
 from ijdqa.answer.question import (
     answer_type,
     asks_why,
@@ -167,9 +167,13 @@ class GeneralAnswers(AnswererBase):
 def _fits(cand: Candidate, question: str, wanted: str | None, *, loose: bool = False) -> bool:
     """Whether a sentence holds the kind of answer asked for; the person a sentence's "he" or
     "she" refers to counts as a person it names ("which speaker said ..." -> "He said ...").
-    What a speaker said is answered only by a sentence that reports a statement."""
+    What a speaker said is answered only by a sentence that reports a statement, and how
+    someone reacted only by one that tells them reacting."""
     if asks_statement(question) and not reports_statement(cand.text):
         return False
+    agent = asks_reaction(question)
+    if agent is not None and not reports_reaction(cand.text, agent):
+        return False  # "How did the U.N. respond?" is not told by the letter sent to it
     if fits_type(cand.scoring_text, question, wanted, anchored=cand.anchored, loose=loose):
         return True
     who = cand.referent
