@@ -149,6 +149,9 @@ def _rows(question: str, report: Report) -> appendix_select.Selection | None:
         ("Quick one for a chart: which co-signers are in Boston?", 1),
         # the name of what the intro is about ("the ... letter") is no name of rows
         ("Of the groups that co-signed the Harbour Lantern letter, how many were British?", 9),
+        # a label the question widens is no filter: every row of the place counts
+        ("How many groups are British, not only the ones tagged 'United Kingdom'?", 9),
+        ("Adding up every UK group, whether or not it carries the 'UK' label, how many?", 9),
     ],
 )
 def test_appendix_questions_in_everyday_words(second: Report, question: str, count: int) -> None:
@@ -169,6 +172,8 @@ def test_appendix_operations(second: Report) -> None:
     countries = _rows("how many countries are the co-signers from?", second)
     assert countries is not None and len(countries.groups) == 13
     assert countries.groups[0] == ("United Kingdom", 9)
+    nations = _rows("Across the whole list of co-signers, how many different nations?", second)
+    assert nations is not None and len(nations.groups) == 13
     twice = _rows("which group is listed twice?", second)
     assert twice is not None and {o.number for o in twice.rows} == {15, 18}
     # repeats named as how to count a place's rows: the place's rows, not the repeats

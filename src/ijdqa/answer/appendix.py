@@ -83,15 +83,15 @@ _DUPLICATES = re.compile(
 )
 _DISTINCT = re.compile(r"\b(?:distinct|unique|(?<!more than )once)\b", re.I)
 _COUNTRIES = re.compile(
-    r"\b(how many|number of|count)\s+(?:\w+\s+){0,2}?countr(?:y|ies)\b"
-    r"|\bcountr(?:y|ies)\b.{0,40}\b(how many|number)\b",
+    r"\b(how many|number of|count)\s+(?:\w+\s+){0,2}?(?:countr(?:y|ies)|nations?)\b"
+    r"|\b(?:countr(?:y|ies)|nations?)\b.{0,40}\b(how many|number)\b",
     re.I,
 )
 _BY_COUNTRY = re.compile(
-    r"\b(which|what)\s+(?:\w+\s+)?countr(?:y|ies)\b|\b(by|per|each|every)\s+country\b"
+    r"\b(which|what)\s+(?:\w+\s+)?(?:countr(?:y|ies)|nations?)\b|\b(by|per|each|every)\s+country\b"
     r"|\bbreak\s?down\b|\bmost\b|\bfewest\b|\bleast\b|\b(?:second|third)\W+(?:largest|biggest|most)\b"
     r"|\b(?:only|just)\s+(?:one|a single|1)\b|\bsingle\b"
-    r"|\bcountr(?:y|ies)\b.{0,30}\b(represented|come from|from)\b",
+    r"|\b(?:countr(?:y|ies)|nations?)\b.{0,30}\b(represented|come from|from)\b",
     re.I,
 )
 _BY_REGION = re.compile(
@@ -232,6 +232,8 @@ def _parse(question: str, orgs: Sequence[Organization], words: TableWords) -> Ap
         if member and named_like and not ROW_NOUN.fullmatch(member):
             return AppendixQuery("rows", False, member=member)
     label_cue = _LABEL.search(question)
+    if label_cue and _NOT_ONLY.search(question[: label_cue.start()]):
+        label_cue = None  # "not only the ones tagged Africa": the label widens, it is no filter
     lacking = _LACKING.search(question)
     labels = _labels(question, label_cue) if label_cue else ()
     if labels or lacking:
@@ -295,6 +297,12 @@ _NOT_TABLE = re.compile(r"^\W*(?:when|why|who|whom|how(?! many| much))\b", re.I)
 _LABEL = re.compile(
     r"\b(tag(?:s|ged)?|label(?:s|led|ed)?|marked|spell(?:s|ed)? out|written as|"
     r"explicitly(?: \w+)?)\b",
+    re.I,
+)
+# "not only those tagged X", "whether or not it carries the X label": every row of the place
+_NOT_ONLY = re.compile(
+    r"\b(?:not (?:only|just|merely|simply)|whether or not|regardless of|irrespective of)\b"
+    r"(?:\W+\w+){0,6}\W*$",
     re.I,
 )
 # "the entry with no country", "a continent rather than a country": a field left empty

@@ -16,7 +16,7 @@ from ijdqa.search.lexical import related_forms, tokenize
 from ijdqa.types import Paragraph
 
 COUNT = re.compile(
-    r"\b(how many|number of|count(?:ing|ed|s)?|tally|total|how much|percent\w*|share|proportion|fraction)\b",
+    r"\b(how many|number of|count(?:ing|ed|s)?|tally|add(?:s|ing)? up|sum(?:s|med)? up|total|how much|percent\w*|share|proportion|fraction)\b",
     re.I,
 )
 
@@ -74,7 +74,9 @@ def _common_stems(paragraphs: Sequence[Paragraph]) -> frozenset[str]:
 GENERIC = frozenset(
     tokenize(
         "total altogether overall all together appendix list listed table contain contains "
-        "numbered include includes included have has"
+        "numbered include includes included have has whole entire across "
+        # politeness shapes a question, not its topic
+        "please kindly"
     )
 )
 
@@ -86,7 +88,7 @@ STRICT_SLACK = 1  # the report's words for its table a bare row-and-place questi
 # words that name the operation, not the topic
 OPERATION_WORDS = frozenset(
     tokenize(
-        "country countries region regions continent continents most fewest twice duplicate "
+        "country countries nation nations region regions continent continents most fewest twice duplicate "
         "duplicated repeated once times breakdown represented come from based located situated "
         "headquartered each per every "
         "combined together respectively separately among any named called included "
@@ -96,7 +98,9 @@ OPERATION_WORDS = frozenset(
         "excluding exclude except besides aside leave leaving left remain remaining minus "
         # how a row relates to what is asked, and the acronyms the table gives
         "related relating linked connected associated abbreviation abbreviations acronym "
-        "acronyms abbreviated"
+        "acronyms abbreviated "
+        # how an entry is written ("not only the ones tagged United Kingdom")
+        "tag tagged label labelled labeled marked described"
     )
 )
 
