@@ -160,6 +160,18 @@ def test_appendix_questions_in_everyday_words(second: Report, question: str, cou
     assert len(chosen.rows) == count
 
 
+def test_a_photo_caption_after_the_table_says_nothing_about_it(second: Report) -> None:
+    from dataclasses import replace as with_field
+
+    last = [p for p in second.paragraphs if p.section.lower().startswith("appendix")][-1]
+    photo = with_field(
+        last, index=last.index + 1, kind="caption", text="Dancers juggle torches at dusk"
+    )
+    words = appendix_words.table_words([*second.paragraphs, photo])
+    assert not {"dancer", "juggl", "torch", "dusk"} & words.about
+    assert words.about == appendix_words.table_words(second.paragraphs).about
+
+
 def test_based_names_a_place_only_when_a_place_or_a_row_word_precedes_it(second: Report) -> None:
     assert _rows("bristol based groups", second) is not None  # a city of the table, lowercase
     # "physically based", "roster based": no place, and no question about the table's rows

@@ -49,7 +49,9 @@ def table_words(paragraphs: Sequence[Paragraph]) -> TableWords:
     texts = [
         p.text
         for p in paragraphs
-        if p.section.lower().startswith("appendix") and not re.match(r"^\d+\.", p.text)
+        if p.section.lower().startswith("appendix")
+        and not re.match(r"^\d+\.", p.text)
+        and p.kind != "caption"  # a photo the layout put after the table is not about it
     ]
     intro = next((t for t in texts if len(t.split()) > INTRO_WORDS), "")
     rows = {t for t in tokenize(" ".join(intro.split()[:INTRO_WORDS])) if len(t) >= SHORTEST_STEM}
