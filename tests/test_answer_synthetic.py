@@ -219,6 +219,8 @@ def test_appendix_operations(second: Report) -> None:
         ("Which group heads the list?", {1}),
         ("What is the last group of the list?", {24}),
         ("Which group is entry 17?", {17}),
+        # the country of rows the question names, with no word for rows
+        ("what country are Dockyard Drummers and Old Port Dhow Club in?", {16, 17}),
         # an acronym in brackets, or spelled by the initials, with a word for the rows
         ("Is CHN among the groups that co-signed?", {4}),
         ("is SHT on the list of groups?", {1}),
@@ -321,6 +323,39 @@ def test_it_after_a_refusal_or_a_described_name_is_what_was_asked_about() -> Non
     ]
     resolved = resolve_followup("What did it leave out?", history)
     assert "The leave" not in resolved and "lamp photo" in resolved  # carried along
+
+
+def test_those_after_a_listed_answer_and_it_after_what_was_defined() -> None:
+    listed = [
+        Turn("user", "Which groups are listed in Bergen?"),
+        Turn("assistant", "Quay Choir, Fjord Lantern Society and Bryggen Rowers."),
+    ]
+    resolved = resolve_followup("what country are those in?", listed)
+    assert "Quay Choir, Fjord Lantern Society and Bryggen Rowers" in resolved
+    # "those groups" is a demonstrative, not the pronoun
+    assert "Bryggen" not in resolve_followup("what did those festivals cost?", listed)
+    defined = [
+        Turn("user", "What was the Light the Quay campaign?"),
+        Turn(
+            "assistant",
+            "A drive in which residents hung lanterns on their boats and posted photos.",
+        ),
+    ]
+    assert resolve_followup("when did it start?", defined) == (
+        "when did Light the Quay campaign start?"
+    )
+
+
+def test_that_country_after_which_country_is_the_country_the_answer_names() -> None:
+    history = [
+        Turn("user", "what country are Quay Choir and Bryggen Rowers in?"),
+        Turn(
+            "assistant",
+            "Appendix 1 lists 2 partner organizations named Quay Choir or Bryggen Rowers:\n"
+            "- 9. Quay Choir (Bergen), Norway\n- 10. Bryggen Rowers (Bergen), Norway",
+        ),
+    ]
+    assert "Norway" in resolve_followup("how many groups from that country are there?", history)
 
 
 def test_that_noun_is_the_phrase_the_conversation_built_on_it() -> None:

@@ -362,4 +362,7 @@ _GROUPED = ("by_country", "by_region", "countries")
 
 
 # "what city is X in", "X city?": a detail of a row the table would give (its city)
-_CITY_ASKED = re.compile(r"\b(?:which|what|in what)\s+(?:city|town)\b|\b(?:city|town)\W*$", re.I)
+# "What city is X in?", "which country are X and Y in?": a field of rows the question names
+_CITY_ASKED = re.compile(
+    r"\b(?:which|what|in what)\s+(?:city|town|country|nation)\b|\b(?:city|town)\W*$", re.I
+)

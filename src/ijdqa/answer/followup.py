@@ -8,6 +8,7 @@ Pure string work over the question and the turns.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 
 from ijdqa import prompts
@@ -51,6 +52,7 @@ def resolve_followup(question: str, history: Sequence[Turn]) -> str:
     if not history or not (
         _PERSON_PRONOUN.search(question)
         or _THING_PRONOUN.search(question)
+        or _PLURAL_PRONOUN.search(question)
         or _ORDINAL.search(question)
         or _FOLLOWUP_START.search(question)
         or _DEMONSTRATIVE.search(question)
@@ -78,7 +80,16 @@ def resolve_followup(question: str, history: Sequence[Turn]) -> str:
             count=1,
         )
     answered = [t.content for t in reversed(history[-4:]) if t.role == "assistant"][:1]
-    thing = (answer_entity(answered[0]) if answered else None) or _latest(turns, _HISTORY_THING)
+    asked = [t.content for t in reversed(history[-4:]) if t.role == "user"][:1]
+    listed = answer_list(answered[0]) if answered else None
+    if listed and (plural := _PLURAL_PRONOUN.search(resolved)):
+        # "what country are those in?" after "A, B and C.": all the answer listed
+        resolved = resolved[: plural.start()] + listed + resolved[plural.end() :]
+    thing = (
+        (answer_entity(answered[0]) if answered else None)
+        or (defined_subject(asked[0]) if asked else None)
+        or _latest(turns, _HISTORY_THING)
+    )
     if thing:
         thing = _defined_acronym(thing, turns) or thing
     if thing and _THING_PRONOUN.search(resolved):
@@ -158,8 +169,24 @@ def _named_by_noun(noun: str, history: Sequence[Turn]) -> str | None:
     asked = [t.content for t in recent if t.role == "user"][:1]
     asks_it = rf"(?i)\b(?:which|what)\s+(?:{_MODIFIER}){{0,{MODIFIERS}}}\w*{re.escape(noun)}"
     if answers and asked and re.search(asks_it, asked[0]):
-        return answer_entity(answers[0])
+        named = answer_entity(answers[0])
+        if named is None and noun in _COUNTRY_NOUNS:  # "what country are those in?" -> rows
+            return _main_country(answers[0])
+        return named
     return None
+
+
+_COUNTRY_NOUNS = frozenset({"country", "countrie", "nation"})  # "countries" less its "s"
+
+
+def _main_country(answer: str) -> str | None:
+    """The country an answer names most often ("84. X (Kedah), Malaysia; 85. Y, Malaysia")."""
+    found = Counter(
+        c
+        for m in re.finditer(r"[A-Z][a-z]+(?:\s[A-Z][a-z]+)?", answer)
+        if (c := country_of(m.group(0)))
+    )
+    return found.most_common(1)[0][0] if found else None
 
 
 # a wh-word and the modifiers of the noun after it: the noun names what was asked for
@@ -204,6 +231,29 @@ def answer_entity(answer: str) -> str | None:
 
 _DESCRIBES = re.compile(r"\s+(?!(?:and|or|of|in|on|at|to|for|from|with|by|the|a|an)\b)[a-z]+\s+")
 SHORT_ANSWER = 12  # words of an answer that names one thing
+# "they", "them", and "those"/"these" standing alone ("those groups" is a demonstrative)
+_PLURAL_PRONOUN = re.compile(r"\b(?:they|them|(?:those|these)(?!\s+[a-z]{3,}))\b", re.I)
+_LIST_SPLIT = re.compile(r",\s*(?:and\s+)?|\s+and\s+")
+_DEFINITION = re.compile(
+    r"^\W*(?:what|who)\s+(?:is|was|are|were)\s+(?:the\s+)?(?P<subject>[^?]{3,60}?)\W*$", re.I
+)
+
+
+def answer_list(answer: str) -> str | None:
+    """A short answer that lists two or more names ("A, B and C."), as written; else None."""
+    text = answer.strip().rstrip(".")
+    if len(text.split()) > 2 * SHORT_ANSWER or text.startswith(prompts.refusal().rstrip(".")):
+        return None
+    items = [i.strip() for i in _LIST_SPLIT.split(text) if i.strip()]
+    if len(items) <= 1 or not all(i[:1].isupper() or i.startswith("al-") for i in items):
+        return None
+    return text
+
+
+def defined_subject(question: str) -> str | None:
+    """What a "What was X?" question asks to define: the thing a next "it" refers to."""
+    match = _DEFINITION.match(question)
+    return match.group("subject").strip() if match else None
 
 
 def split_context(query: str) -> tuple[str, str]:
