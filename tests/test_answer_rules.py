@@ -204,7 +204,16 @@ def test_a_why_question_whose_premise_is_stated_is_answered(assistant) -> None:
 
 @pytest.mark.parametrize(
     ("word", "country"),
-    [("Nigerian", "Nigeria"), ("Iranian", "Iran"), ("Malaysian", "Malaysia"), ("Indian", "India")],
+    [
+        ("Nigerian", "Nigeria"),
+        ("Iranian", "Iran"),
+        ("Malaysian", "Malaysia"),
+        ("Indian", "India"),
+        # no suffix trimmed gives these: the irregular forms are listed
+        ("Peruvian", "Peru"),
+        ("Portuguese", "Portugal"),
+        ("Greek", "Greece"),
+    ],
 )
 def test_a_demonym_names_the_longest_country_that_fits(word: str, country: str) -> None:
     assert country_of(word) == country
