@@ -511,6 +511,10 @@ def test_answers_on_the_second_report(second_assistant) -> None:
     # none located there: "which" takes some for granted, so the report does not say
     absent = second_assistant.ask("Which Peruvian groups co-signed the letter?")
     assert absent.refused and "Peru" in absent.text
+    # a heading names only the places its rows are in: what the citations back
+    some = second_assistant.ask("Which groups are from Norway or Peru?")
+    assert "Sjøbod Kulturlag" in some.text and not some.unsupported
+    assert "Peru" not in some.text.splitlines()[0]
     # a listed entry reads as printed, so its line is what its citation quotes
     listed = second_assistant.ask("Which groups in the United States have no city given?")
     rows = [line for line in listed.text.splitlines() if line.startswith("- ")]
@@ -699,6 +703,10 @@ def test_a_capital_is_a_place_and_names_its_country_when_it_describes_it(second:
         "how many co-signers are from the Nordic nation whose capital is Oslo?", second
     )
     assert described is not None and [o.country for o in described.rows] == ["Norway"]
+    before = _rows(
+        "how many co-signers are from the Nordic country with Oslo as its capital?", second
+    )
+    assert before is not None and [o.country for o in before.rows] == ["Norway"]
     # a capital on its own is a city: the table places no group in Oslo itself
     city = _rows("any co-signers based in Oslo?", second)
     assert city is not None and city.rows == []

@@ -192,6 +192,10 @@ _CAPITAL_OF = re.compile(
 )
 
 
+_AS_CAPITAL = re.compile(r"\s+as\s+(?:its|their|the)\s+capital(?:\s+city)?\b", re.I)
+_WITH_BEFORE = re.compile(r"(?:\b(?:[\w-]+\s+){0,3}?(?:nation|country|state)\s+)?\bwith\s+$", re.I)
+
+
 def link_places(question: str, orgs: Sequence[Organization]) -> list[tuple[Place, int]]:
     """Every place the question mentions, with the offset where it starts, longest first and
     never overlapping: "South Africa" is one place, not Africa."""
@@ -232,14 +236,23 @@ def _described_by_capital(
         for i in range(len(spans) - size + 1):
             phrase = " ".join(s[2] for s in spans[i : i + size]).strip(".'’")
             country = capital_country(phrase)
-            described = _CAPITAL_OF.search(text[: spans[i][0]]) if country else None
-            if not country or not described:
+            if not country:
+                continue
+            end = i + size
+            described = _CAPITAL_OF.search(text[: spans[i][0]])
+            # "the country with Kuala Lumpur as its capital": the capital before the word
+            after = _AS_CAPITAL.match(text, spans[end - 1][1])
+            if not described and after:
+                described = _WITH_BEFORE.search(text[: spans[i][0]])
+                if described:
+                    end = next(j for j, sp in enumerate(spans) if sp[1] >= after.end()) + 1
+            if not described:
                 continue
             first = next(j for j, sp in enumerate(spans) if sp[1] > described.start())
-            if any(j in taken for j in range(first, i + size)):
+            if any(j in taken for j in range(first, end)):
                 continue
-            taken.update(range(first, i + size))
-            found.append((Place("country", country), spans[first][0], spans[i + size - 1][1]))
+            taken.update(range(first, end))
+            found.append((Place("country", country), spans[first][0], spans[end - 1][1]))
     return found
 
 

@@ -96,7 +96,9 @@ class TableAnswers(AnswererBase):
         if repeats:
             place = "listed twice"
         else:
-            place = f"in {places.describe(query.include)}" if query.include else ""
+            # the places asked for that the rows are in: a heading states only what they back
+            held = [p for p in query.include if any(places.matches(o, p) for o in found)]
+            place = f"in {places.describe(held or query.include)}" if query.include else ""
             if query.names:
                 place = f"named {' or '.join(query.names)} {place}"
             if query.words:
