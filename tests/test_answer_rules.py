@@ -30,6 +30,10 @@ from ijdqa.types import Chunk, Hit
         ("What did Shadjareh say the count showed when he signed off the gathering?", None),
         ("Whom did Khamenei say the referendum would drive away?", "person"),
         ("How many selfies were uploaded?", "number"),
+        # an adjective between the question word and the kind noun
+        ("On what exact date did Norway ban the ferry?", "time"),
+        ("Which specific year did the choir form?", "time"),
+        ("What exact number of lanterns was lit?", "number"),
     ],
 )
 def test_answer_type_reads_the_question_word_not_a_subordinate_when(question, kind) -> None:

@@ -27,14 +27,18 @@ CALENDAR = re.compile(
 _TYPE_PATTERNS = (
     (
         "number",
-        re.compile(r"\bhow (many|much|old|long)\b|\bwhat (percentage|share|number)\b", re.I),
+        re.compile(
+            r"\bhow (many|much|old|long)\b|\bwhat (?:exact |precise )?(percentage|share|number)\b",
+            re.I,
+        ),
     ),
     (
         "time",
         re.compile(
             # "when" opens the question; "... say when he signed off?" asks for what he said
-            r"(?:^\W*|[.?!,;:]\s*)(?:(?:and|but|so)\s+)?when\b|\bwhat (year|date|day|month)\b"
-            r"|\bin which year\b|\bsince when\b",
+            r"(?:^\W*|[.?!,;:]\s*)(?:(?:and|but|so)\s+)?when\b"
+            r"|\b(?:what|which) (?:exact |precise |specific )?(year|date|day|month)\b"
+            r"|\bsince when\b",
             re.I,
         ),
     ),
