@@ -59,6 +59,20 @@ def test_a_count_must_count_what_was_asked_about(question, sentence, fits) -> No
 
 
 @pytest.mark.parametrize(
+    ("sentence", "fits"),
+    [
+        # the group named as a kind, and a demonym before a noun: no one is named
+        ("Among the guests were Norwegian folk singers, harbour activists and others.", False),
+        ("Among the guests were harbour activists, among them Ada Lind.", True),
+    ],
+)
+def test_which_activists_wants_a_person_named(sentence, fits) -> None:
+    question = "Which harbour activists spoke at the festival?"
+    assert answer_type(question) == "person"
+    assert fits_type(sentence, question, "person") is fits
+
+
+@pytest.mark.parametrize(
     ("text", "prose"),
     [
         ("20.5.20. https://twitter.com/x/status/1", False),

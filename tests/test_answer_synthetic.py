@@ -714,3 +714,14 @@ def test_a_capital_is_a_place_and_names_its_country_when_it_describes_it(second:
     assert places.capital_country("male") is None  # written in lower case: a word, no capital
     # a capital the report never names is still a name it does not mention
     assert not places.is_place_word("Oslo")
+
+
+@pytest.mark.slow
+def test_a_sentence_whose_cited_note_holds_the_asked_kind_answers(second_assistant) -> None:
+    # "... several choirs from abroad15": the sentence names no city, its note 15 does
+    answer = second_assistant.ask("From which cities did the choirs from abroad come?")
+    assert not answer.refused
+    assert {"Bergen", "Lisbon", "Mombasa"} <= set(answer.text.replace(",", " ").split())
+    assert any(
+        c.kind == "footnote" and 15 in {f.number for f in c.footnotes} for c in answer.citations
+    )

@@ -46,7 +46,9 @@ _TYPE_PATTERNS = (
         "person",
         re.compile(
             r"^\W*(who|whom)\b"
-            r"|\bwhich (?:[a-z]+ )?(persons?|people|academics?|clerics?|leaders?|speakers?)\b",
+            r"|\bwhich (?:[a-z.]+ )?(persons?|people|academics?|clerics?|leaders?|speakers?|"
+            r"activists?|officials?|rabbis?|professors?|scholars?|politicians?|ministers?|"
+            r"journalists?|spokes(?:man|men|woman|women|persons?)|individuals?)\b",
             re.I,
         ),
     ),
@@ -177,6 +179,14 @@ def _undotted(term: str) -> str:
     return term.replace(".", "")
 
 
+def asked_noun(question: str) -> str | None:
+    """The noun a "which ... academics" question names the people it asks for by, if any."""
+    for name, pattern in _TYPE_PATTERNS:
+        if name == "person" and (match := pattern.search(question)) and match.group(2):
+            return match.group(2)
+    return None
+
+
 def answer_type(question: str) -> str | None:
     """What an answer must contain: a number, a time, a person or a place (None: anything)."""
     for name, pattern in _TYPE_PATTERNS:
@@ -271,7 +281,11 @@ def fits_type(
         found = [m.group(0) for m in _time_pattern(question).finditer(sentence)]
     elif kind == "person":
         found = [
-            m.group(0) for m in _PERSON_RE.finditer(sentence) if not ORG_WORDS.search(m.group(0))
+            m.group(0)
+            for m in _PERSON_RE.finditer(sentence)
+            if not ORG_WORDS.search(m.group(0))
+            # "Iranian Shiite clerics": a demonym opens a description, not a name
+            and not known_place_word(m.group(0).split()[0])
         ] + (_single_names(sentence) if anchored else [])
         if _ASKS_GROUPS.search(question):  # "who are the targets?": countries, groups too
             found += [m.group(0) for m in _PLACE_RE.finditer(sentence)]

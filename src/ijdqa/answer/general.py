@@ -12,7 +12,13 @@ import numpy as np
 
 from ijdqa.answer import sentences as extractive
 from ijdqa.answer.base import AnswererBase, Scoring
-from ijdqa.answer.expected import asks_reaction, asks_statement, reports_reaction, reports_statement
+from ijdqa.answer.expected import (
+    asked_noun,
+    asks_reaction,
+    asks_statement,
+    reports_reaction,
+    reports_statement,
+)
 from ijdqa.answer.question import (
     answer_type,
     asks_why,
@@ -46,7 +52,7 @@ class GeneralAnswers(AnswererBase):
         scored, scoring = self._scored_sentences(query, k=k, filters=filters)
         own = split_context(query)[0]
         wanted = answer_type(own)
-        strict = [c for c in scored if _fits(c, query, wanted)]
+        strict = [c for c in scored if _fits(c, query, wanted) or self._note_fits(c, query, wanted)]
         fitting = strict or [c for c in scored if _fits(c, query, wanted, loose=True)]
         chosen = extractive.select(fitting, floor=0.0)
         if not chosen:
@@ -132,6 +138,22 @@ class GeneralAnswers(AnswererBase):
                 for kind in ("number", "time", "person", "place")
             },
         }
+
+    def _note_fits(self, cand: Candidate, query: str, wanted: str | None) -> bool:
+        """Whether a prose footnote the sentence cites holds the asked kind: "... were western
+        academics19" names no one, its note 19 does, and a reader follows the marker."""
+        if wanted is None or cand.chunk.kind == "footnote" or cand.chunk.source != "report":
+            return False
+        numbers = {m.number for m in self.view.report.markers if cand.start <= m.offset <= cand.end}
+        # the note must be about what is asked for ("which academics" -> "the academics were")
+        noun = tokenize(asked_noun(split_context(query)[0]) or "")
+        return any(
+            self._usable(note)
+            and fits_type(note.text, query, wanted)
+            and set(noun) <= set(tokenize(note.text))
+            for n in numbers
+            for note in self._notes.get(n, [])
+        )
 
     def _predicate_similarity(self, own: str, named: Sequence[str], best: Candidate) -> float:
         """How close the sentence is to what the question asks, its names left out: "How old
