@@ -360,3 +360,44 @@ def test_general_english_families_meet_the_reports_word(asked: str, written: str
 
     assert credit(stem(asked), set(tokenize(f"the {written} one"))) == PARAMS.synonym_credit
     assert credit(stem(asked), set(tokenize("the harbour festival"))) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question", "aim_only"),
+    [
+        (
+            "The Trust pressed the Council to reopen the quay.",
+            "Did the Council reopen the quay?",
+            True,
+        ),
+        ("The Council reopened the quay in May.", "Did the Council reopen the quay?", False),
+        (
+            "The Trust asked to reopen it and the Council reopened it.",
+            "Did the Council reopen it?",
+            False,
+        ),
+        (
+            "The Trust pressed the Council to reopen the quay.",
+            "When did the Council reopen it?",
+            False,
+        ),
+    ],
+)
+def test_a_deed_asked_about_is_not_told_by_its_aim(sentence, question, aim_only) -> None:
+    from ijdqa.answer.expected import only_intended
+
+    assert only_intended(sentence, question) is aim_only
+
+
+@pytest.mark.parametrize(
+    ("sentence", "untold"),
+    [
+        ("A letter by the mayor was read to the crowd.", True),  # read, by no one named
+        ("The mayor's letter was read by her deputy.", False),
+        ("Her deputy read the mayor's letter.", False),
+    ],
+)
+def test_who_did_it_is_not_told_by_a_passive_without_its_doer(sentence, untold) -> None:
+    from ijdqa.answer.expected import agent_untold
+
+    assert agent_untold(sentence, "Who read out the mayor's letter?") is untold

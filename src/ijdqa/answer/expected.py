@@ -179,6 +179,49 @@ def _undotted(term: str) -> str:
     return term.replace(".", "")
 
 
+# "Did the U.S. ease its sanctions ...?": the deed asked about, after a named subject
+_DID = re.compile(
+    r"^\W*(?i:did|has|have|had)\s+(?i:the\s+|a\s+|an\s+)?(?:[A-Z][\w.’'-]*\s+)+"
+    r"(?:[a-z]+ly\s+)?([a-z]{3,})\b"
+)
+# "Who read out X's speech?": the deed whose doer is asked for
+_WHO_DID = re.compile(
+    r"^\W*who\s+(?:[a-z]+ly\s+)?(?!(?:was|were|are|has|had|have|did|does)\b)([a-z]{3,})\b",
+    re.I,
+)
+_PASSIVE = frozenset({"was", "were", "been", "being", "is", "are", "be"})
+AGENT_REACH = 4  # words after a passive verb its "by ..." may come in
+
+
+def _occurrences(sentence: str, verb: str) -> list[tuple[list[str], int]]:
+    found = words(normalize(sentence))
+    target = stem(verb)
+    return [(found, i) for i, w in enumerate(found) if stem(w) == target]
+
+
+def only_intended(sentence: str, question: str) -> bool:
+    """Whether a "did X do Y?" question's deed is in the sentence only as an aim ("pressured
+    the U.S. to ease its sanctions"): what was asked for, not that it happened."""
+    match = _DID.match(question)
+    if not match:
+        return False
+    seen = _occurrences(sentence, match.group(1))
+    return bool(seen) and all(i > 0 and found[i - 1] == "to" for found, i in seen)
+
+
+def agent_untold(sentence: str, question: str) -> bool:
+    """Whether a "who did Y?" question's deed is in the sentence only in the passive, with no
+    "by ..." after it ("A speech by Z was read to attendees"): it never says who did it."""
+    match = _WHO_DID.match(question)
+    if not match:
+        return False
+    seen = _occurrences(sentence, match.group(1))
+    return bool(seen) and all(
+        i > 0 and found[i - 1] in _PASSIVE and "by" not in found[i + 1 : i + 1 + AGENT_REACH]
+        for found, i in seen
+    )
+
+
 def asked_noun(question: str) -> str | None:
     """The noun a "which ... academics" question names the people it asks for by, if any."""
     for name, pattern in _TYPE_PATTERNS:

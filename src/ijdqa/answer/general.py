@@ -13,9 +13,11 @@ import numpy as np
 from ijdqa.answer import sentences as extractive
 from ijdqa.answer.base import AnswererBase, Scoring
 from ijdqa.answer.expected import (
+    agent_untold,
     asked_noun,
     asks_reaction,
     asks_statement,
+    only_intended,
     reports_reaction,
     reports_statement,
 )
@@ -193,6 +195,8 @@ def _fits(cand: Candidate, question: str, wanted: str | None, *, loose: bool = F
     someone reacted only by one that tells them reacting."""
     if asks_statement(question) and not reports_statement(cand.text):
         return False
+    if only_intended(cand.text, question) or agent_untold(cand.text, question):
+        return False  # the deed as an aim, or done by someone it does not name
     agent = asks_reaction(question)
     if agent is not None and not reports_reaction(cand.text, agent):
         return False  # "How did the U.N. respond?" is not told by the letter sent to it
