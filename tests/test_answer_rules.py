@@ -401,3 +401,34 @@ def test_who_did_it_is_not_told_by_a_passive_without_its_doer(sentence, untold) 
     from ijdqa.answer.expected import agent_untold
 
     assert agent_untold(sentence, "Who read out the mayor's letter?") is untold
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question", "unnamed"),
+    [
+        (
+            "The choir sang in Danish, Dutch and other languages.",
+            "Apart from Danish and Dutch, which languages did it sing in?",
+            True,
+        ),
+        (
+            "The choir sang in Danish, Dutch and Frisian.",
+            "Apart from Danish and Dutch, which languages did it sing in?",
+            False,
+        ),
+        (
+            "The choir sang in Danish, Dutch and other languages.",
+            "Besides Danish, which languages did it sing in?",
+            False,
+        ),
+        (
+            "The choir sang in Danish, Dutch and other languages.",
+            "Which languages did the choir sing in?",
+            False,
+        ),
+    ],
+)
+def test_what_lies_beyond_the_items_set_aside_must_be_named(sentence, question, unnamed) -> None:
+    from ijdqa.answer.expected import only_beyond_unnamed
+
+    assert only_beyond_unnamed(sentence, question) is unnamed

@@ -222,6 +222,35 @@ def agent_untold(sentence: str, question: str) -> bool:
     )
 
 
+# "Apart from English and Arabic, which languages ...?": what the answer must go beyond
+_BEYOND = re.compile(
+    r"\b(?:apart from|aside from|besides|other than|except(?: for)?|in addition to|beyond)\s+"
+    r"(?:the\s+)?(?P<items>[^,?;]+?)(?=\s*(?:[,?;]|$|\s(?:which|what|who|did|does|do|is|are|was|were)\b))",
+    re.I,
+)
+_LIST_ITEM = re.compile(r"\s*(?:,|\band\b|\bor\b)\s*", re.I)
+
+
+def only_beyond_unnamed(sentence: str, question: str) -> bool:
+    """Whether the sentence lists the items a question sets aside and then only "other ..."
+    ("in English, Arabic and other languages"): what lies beyond them, it does not name."""
+    match = _BEYOND.search(question)
+    if not match:
+        return False
+    items = [i.lower() for i in _LIST_ITEM.split(match.group("items")) if i.strip()]
+    lower = sentence.lower()
+    at = [lower.find(i) for i in items]
+    if not items or min(at) < 0:
+        return False
+    clause = re.split(r"[.;:()]", lower[min(at) :], maxsplit=1)[0]
+    rest = [
+        part.strip()
+        for part in _LIST_ITEM.split(clause)
+        if part.strip() and not any(part.strip().startswith(i) for i in items)
+    ]
+    return bool(rest) and all(re.match(r"(?:many |several |some )?others?\b", r) for r in rest)
+
+
 def asked_noun(question: str) -> str | None:
     """The noun a "which ... academics" question names the people it asks for by, if any."""
     for name, pattern in _TYPE_PATTERNS:

@@ -17,6 +17,7 @@ from ijdqa.answer.expected import (
     asked_noun,
     asks_reaction,
     asks_statement,
+    only_beyond_unnamed,
     only_intended,
     reports_reaction,
     reports_statement,
@@ -197,6 +198,8 @@ def _fits(cand: Candidate, question: str, wanted: str | None, *, loose: bool = F
         return False
     if only_intended(cand.text, question) or agent_untold(cand.text, question):
         return False  # the deed as an aim, or done by someone it does not name
+    if only_beyond_unnamed(cand.text, question):
+        return False  # "besides A and B": "A, B and other ..." names nothing more
     agent = asks_reaction(question)
     if agent is not None and not reports_reaction(cand.text, agent):
         return False  # "How did the U.N. respond?" is not told by the letter sent to it
