@@ -117,6 +117,14 @@ def test_full_names_are_read_as_the_acronym_the_report_gives(second: Report) -> 
 # --- the appendix --------------------------------------------------------------------------
 
 
+def _told_rows(question: str, report: Report) -> appendix_select.Selection | None:
+    """`_rows` of the question a preamble ends with, as the table answerer reads it."""
+    from ijdqa.answer.question import split_preamble
+
+    asked, preamble = split_preamble(question, standalone=False)
+    return _rows(asked, report) if preamble else None
+
+
 def _rows(question: str, report: Report) -> appendix_select.Selection | None:
     words = appendix_words.table_words(report.paragraphs)
     query = appendix.parse(question, report.organizations, words)
@@ -186,6 +194,19 @@ def test_appendix_operations(second: Report) -> None:
     assert countries.groups[0] == ("United Kingdom", 9)
     nations = _rows("Across the whole list of co-signers, how many different nations?", second)
     assert nations is not None and len(nations.groups) == 13
+    # an aside on how to count is no filter
+    aside = _rows("How many countries are the co-signers from (counting Scotland as UK)?", second)
+    assert aside is not None and len(aside.groups) == 13
+    # a question after statements may point back to them ("that duplicate") and still be read
+    told = _told_rows(
+        "I'm tallying co-signers by country. Japan has an entry that shows up twice. "
+        "If I count that duplicate only once, how many distinct Japanese groups are there?",
+        second,
+    )
+    assert told is not None and {o.number for o in told.rows} == {15, 18}
+    # ... but not back to a person: that is no table question
+    person = "The report says the harbour master taught in Norway. At which Norwegian institution did he teach?"
+    assert _told_rows(person, second) is None
     twice = _rows("which group is listed twice?", second)
     assert twice is not None and {o.number for o in twice.rows} == {15, 18}
     # repeats named as how to count a place's rows: the place's rows, not the repeats
@@ -212,6 +233,8 @@ def test_appendix_operations(second: Report) -> None:
         # how an entry is labelled, not where it is
         ("How many groups are tagged 'Europe'?", {12, 13, 14}),
         ("How many entries are explicitly labelled UK?", {1, 2, 24}),
+        # a place left out in its own clause, and a label asked for in the next
+        ("Apart from the one Chicago group, which groups are labelled USA?", {9}),
         ("how many groups spell out 'United Kingdom'?", {3, 4, 5, 8}),
         # a field the row leaves empty; a row by position or number
         ("Which groups in the United States have no city given?", {9}),

@@ -104,7 +104,11 @@ _LEAVING_OUT = (
     r"apart from|aside from|beyond|leav(?:e|ing) (?:out|aside)|minus|not in|not from|without|"
     r"non)"
 )
-_EXCLUDE = re.compile(_LEAVING_OUT + r"\W+(?:(?:both|either|every|each|all|any|the)\s+)*$", re.I)
+_EXCLUDE = re.compile(
+    _LEAVING_OUT
+    + r"\W+(?:(?:both|either|every|each|all|any|the|\d+|one|two|three|four|five|six)\s+)*$",
+    re.I,
+)
 _EXCLUDE_CUE = re.compile(_LEAVING_OUT + r"\b", re.I)
 # "Is X among the partners?", "Are any German groups listed?": yes or no, with the rows
 _MEMBERSHIP = re.compile(
@@ -137,6 +141,9 @@ def parse(
     Malaysian partners?"): its operation, with the follow-up's own places.
     """
     words = vocabulary or TableWords()
+    aside = _COUNTING_ASIDE.sub(" ", question)
+    if aside != question and (query := _parse(aside, orgs, words)) is not None:
+        return query  # "(counting Scotland as part of the UK)" says how to count, not what
     if context and (pronoun := _PRONOUN.search(question)):
         # "under which countries is it listed?" after "Is Neturei Karta among the
         # partners?": "it" is the row the conversation named
@@ -170,6 +177,11 @@ _COORDINATED = re.compile(
 
 
 _PRONOUN = re.compile(r"\b(it|they|them)\b", re.I)
+_CLAUSE_BREAK = re.compile(r"[,;:]|\b(?:which|what|how many)\b", re.I)
+# an aside on how to count: "(counting Scotland as part of the UK)", "(including the ones in X)"
+_COUNTING_ASIDE = re.compile(
+    r"\(\s*(?:counting|including|incl\.|treating|taking|with)\b[^()]*\)", re.I
+)
 
 
 def _split_places(
@@ -237,12 +249,15 @@ def _parse(question: str, orgs: Sequence[Organization], words: TableWords) -> Ap
     lacking = _LACKING.search(question)
     labels = _labels(question, label_cue) if label_cue else ()
     if labels or lacking:
-        out = bool(label_cue and _EXCLUDE_CUE.search(question[: label_cue.start()]))
+        # "not counting rows labelled UK" leaves the label out; "Apart from the two Detroit
+        # groups, which are labelled 'United States'?" leaves out Detroit, in its own clause
+        cues = list(_EXCLUDE_CUE.finditer(question[: label_cue.start()])) if label_cue else []
+        out = bool(cues) and not _CLAUSE_BREAK.search(question, cues[-1].end(), label_cue.start())
         return AppendixQuery(
             "rows",
             count,
             include=() if labels else include,  # labels are how places are written
-            exclude=() if labels else exclude,
+            exclude=exclude if labels and not out else () if labels else exclude,
             labels=() if out or not label_cue else labels,
             exclude_labels=labels if out and label_cue else (),
             lacking=_FIELDS.get(lacking.group(1).lower()) if lacking else None,

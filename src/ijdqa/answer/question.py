@@ -105,9 +105,15 @@ _BACK_REFERENCE = re.compile(
 )
 
 
-def split_preamble(question: str) -> tuple[str, str | None]:
+_PERSON_REFERENCE = re.compile(r"\b(?:he|she|him|his|her)\b", re.I)
+
+
+def split_preamble(question: str, *, standalone: bool = True) -> tuple[str, str | None]:
     """(the question, the statements before it) when a question opens with statements and
-    ends with a question of its own; else (question, None)."""
+    ends with a question of its own; else (question, None). `standalone`: the question must
+    read without the statements (no "it", "that ..." pointing back into them); a table
+    question need not, its places and operation are its own. One that points back to a
+    person ("he", "her") never stands alone."""
     match = _PREAMBLE.match(question.strip())
     if not match:
         return question, None
@@ -115,7 +121,9 @@ def split_preamble(question: str) -> tuple[str, str | None]:
     preamble = match.group("preamble") or match.group("lead")
     if (
         len(asked.split()) < SHORTEST_PART
-        or _BACK_REFERENCE.search(asked)  # "does he teach?": not on its own
+        # "does he teach?": not on its own; a table question may point back to rows
+        or (standalone and _BACK_REFERENCE.search(asked))
+        or _PERSON_REFERENCE.search(asked)
     ):
         return question, None
     return asked.strip(), preamble.strip()

@@ -33,7 +33,7 @@ class TableAnswers(AnswererBase):
         # a follow-up whose pronoun was resolved reads as resolved ("how many entries does
         # it have?" -> "... does Malaysia have?"), else as asked, with the earlier question
         query = appendix.parse(own, orgs, self._table_words) if own != core else None
-        asked, preamble = split_preamble(core)
+        asked, preamble = split_preamble(core, standalone=False)
         if query is None and preamble:  # "I'm checking South Asia. How many from Bangladesh?"
             query = appendix.parse(asked, orgs, self._table_words)
         if query is None:
