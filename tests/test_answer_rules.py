@@ -432,3 +432,10 @@ def test_what_lies_beyond_the_items_set_aside_must_be_named(sentence, question, 
     from ijdqa.answer.expected import only_beyond_unnamed
 
     assert only_beyond_unnamed(sentence, question) is unnamed
+
+
+def test_a_speaker_citing_a_figure_is_no_question_about_sources() -> None:
+    from ijdqa.answer.question import wants_source
+
+    assert not wants_source("The mayor spoke next; he cited a figure for the repairs. What was it?")
+    assert wants_source("Which source is cited for the mayor's figure?")

@@ -369,6 +369,15 @@ def test_those_after_a_listed_answer_and_it_after_what_was_defined() -> None:
     )
 
 
+def test_he_is_never_a_place_the_answer_names() -> None:
+    history = [
+        Turn("user", "What did the harbour master compare the quay to?"),
+        Turn("assistant", "He said it would be rebuilt as the harbours of South Africa were."),
+    ]
+    resolved = resolve_followup("ok and who did he praise for the rescue", history)
+    assert "South Africa praise" not in resolved
+
+
 def test_that_country_after_which_country_is_the_country_the_answer_names() -> None:
     history = [
         Turn("user", "what country are Quay Choir and Bryggen Rowers in?"),

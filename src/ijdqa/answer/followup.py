@@ -304,7 +304,9 @@ def _latest(
                 CALENDAR.search(name) or (" " not in name and not name.startswith("al-"))
             ):
                 continue  # a person is named by two words ("Ali Khamenei") or "al-X", never a month
-            if exclude is not None and any(country_of(w) for w in name.split()):
-                continue  # "Iraqi Shiite" describes someone; it is not a name
+            if exclude is not None and (
+                country_of(name) or any(country_of(w) or known_place_word(w) for w in name.split())
+            ):
+                continue  # "Iraqi Shiite" describes someone, "South Africa" is a place
             return name
     return None

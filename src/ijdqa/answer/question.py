@@ -153,7 +153,13 @@ def wants_source(question: str) -> bool:
     """Asks where a claim comes from (not why or how many, which a footnote cannot answer)."""
     if re.match(r"^\W*(why|how many|how much)\b", question, re.I):
         return False
-    return bool(_SOURCE_RE.search(question))
+    return any(
+        not _SPEAKER_CITES.search(question[: m.start()]) for m in _SOURCE_RE.finditer(question)
+    )
+
+
+# "he cited some figure": a speaker citing something is what was said, not the report's source
+_SPEAKER_CITES = re.compile(r"\b(?:he|she|they|who)\s+(?:also\s+)?$", re.I)
 
 
 _PUBLISHING = lexicon_words("publishing_verbs.txt")
