@@ -757,3 +757,12 @@ def test_a_sentence_whose_cited_note_holds_the_asked_kind_answers(second_assista
     assert any(
         c.kind == "footnote" and 15 in {f.number for f in c.footnotes} for c in answer.citations
     )
+
+
+@pytest.mark.slow
+def test_a_named_subject_must_be_what_the_sentence_is_about(second_assistant) -> None:
+    # the Trust's founding answers for the Trust, not for a co-signer only the table lists
+    assert "1986" in second_assistant.ask("When was the Saltmere Harbour Trust founded?").text
+    other = second_assistant.ask("When was the Harbour Lights Youth Band founded?")
+    assert other.refused and "1986" not in other.text.split("\n")[0]
+    assert "2004" not in other.text.split("\n")[0]

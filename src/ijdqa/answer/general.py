@@ -4,6 +4,7 @@ footnote a chosen sentence cites when it names what the question asks."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -55,6 +56,8 @@ class GeneralAnswers(AnswererBase):
         scored, scoring = self._scored_sentences(query, k=k, filters=filters)
         own = split_context(query)[0]
         wanted = answer_type(own)
+        named = self._full_names(split_context(query)[0]) if wanted else []
+        scored = [c for c in scored if all(_holds_name(c, n) for n in named)]
         strict = [c for c in scored if _fits(c, query, wanted) or self._note_fits(c, query, wanted)]
         fitting = strict or [c for c in scored if _fits(c, query, wanted, loose=True)]
         chosen = extractive.select(fitting, floor=0.0)
@@ -142,6 +145,17 @@ class GeneralAnswers(AnswererBase):
             },
         }
 
+    def _full_names(self, question: str) -> list[list[str]]:
+        """The terms of each name of two or more words the question gives as the report
+        writes it ("When was Neturei Karta founded?"): a sentence answers only about it."""
+        text = self.view.report.text.lower()
+        found = []
+        for match in _NAME_RUN.finditer(question, 1):
+            name = match.group(0)
+            if len(name.split()) > 1 and name.lower() in text:
+                found.append(tokenize(name))
+        return found
+
     def _note_fits(self, cand: Candidate, query: str, wanted: str | None) -> bool:
         """Whether a prose footnote the sentence cites holds the asked kind: "... were western
         academics19" names no one, its note 19 does, and a reader follows the marker."""
@@ -187,6 +201,18 @@ class GeneralAnswers(AnswererBase):
             and fits_type(n.text, query, wanted)
         ]
         return notes[:1]
+
+
+_NAME_RUN = re.compile(
+    r"(?:al-)?[A-Z][\w’'-]+(?:\s+(?:of\s+|the\s+|for\s+)?(?:al-)?[A-Z][\w’'-]+)+"
+)
+
+
+def _holds_name(cand: Candidate, terms: Sequence[str]) -> bool:
+    """Whether a sentence is about a name: it holds the name's last word, or the sentence
+    before (which "it" may refer to) or its "he"/"she" does."""
+    have = set(tokenize(f"{cand.scoring_text} {cand.before} {cand.referent or ''}"))
+    return terms[-1] in have  # its head word at least: "the Trust" for "Saltmere Harbour Trust"
 
 
 def _fits(cand: Candidate, question: str, wanted: str | None, *, loose: bool = False) -> bool:
