@@ -369,6 +369,29 @@ def test_those_after_a_listed_answer_and_it_after_what_was_defined() -> None:
     )
 
 
+def test_the_last_one_of_those_is_the_last_name_listed() -> None:
+    history = [
+        Turn("user", "Which volunteers are named?"),
+        Turn("assistant", "Ada Lind, Per Holm and Kari Vik."),
+    ]
+    assert resolve_followup("Where did the last one of those work?", history) == (
+        "Where did Kari Vik work?"
+    )
+
+
+def test_which_one_of_those_narrows_the_rows_the_conversation_counted(second: Report) -> None:
+    words = appendix_words.table_words(second.paragraphs)
+    query = appendix.parse(
+        "and which ones of those have 'Lantern' in their names",
+        second.organizations,
+        words,
+        context="How many Japanese groups co-signed?",
+    )
+    assert query is not None
+    rows = appendix_select.select(query, second.organizations).rows
+    assert [o.number for o in rows] == [15, 18]  # not the Lakefront Lantern Parade, USA
+
+
 def test_he_is_never_a_place_the_answer_names() -> None:
     history = [
         Turn("user", "What did the harbour master compare the quay to?"),

@@ -153,9 +153,19 @@ def parse(
             if (query := _parse(own, orgs, words)) is not None:
                 return query
     query = _parse(question, orgs, words)
-    if query is not None or context is None:
+    those = _THOSE.search(question) if context else None
+    if context is None or (query is not None and not those):
         return query
     earlier = _parse(context, orgs, words)
+    if earlier is not None and those:
+        # "which one of those is in mumbai?" after "How many Indian organizations ...?": the
+        # earlier rows, narrowed by what the follow-up asks of them
+        own = question[: those.start()] + " the partners " + question[those.end() :]
+        narrowed = query or _parse(own, orgs, words)
+        if narrowed is not None and (narrowed.terms or narrowed.include or narrowed.words):
+            return replace(narrowed, include=narrowed.include or earlier.include)
+    if query is not None:
+        return query
     places = link_places(question, orgs)
     if earlier is not None and not places and _EACH.search(question) and len(earlier.include) > 1:
         return replace(earlier, count=True, each=True)  # "... and how many from each?"
@@ -177,6 +187,7 @@ _COORDINATED = re.compile(
 
 
 _PRONOUN = re.compile(r"\b(it|they|them)\b", re.I)
+_THOSE = re.compile(r"\b(?:(?:which\s+)?(?:one|ones)\s+of\s+)?(?:those|these|them)\b", re.I)
 _CLAUSE_BREAK = re.compile(r"[,;:]|\b(?:which|what|how many)\b", re.I)
 # an aside on how to count: "(counting Scotland as part of the UK)", "(including the ones in X)"
 _COUNTING_ASIDE = re.compile(

@@ -37,7 +37,9 @@ SHORTEST_NAME = 2  # letters of a name taken from the conversation
 
 _PERSON_PRONOUN = re.compile(r"\b(he|him|his|she|her)\b", re.I)
 _THING_PRONOUN = re.compile(r"\b(its|it|their|they|them)\b", re.I)
-_ORDINAL = re.compile(r"\bthe (first|second|third|fourth|last) one\b", re.I)
+_ORDINAL = re.compile(
+    r"\bthe (first|second|third|fourth|last) one(?:\s+of\s+(?:those|them|these))?\b", re.I
+)
 _ORDINALS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "last": -1}
 _HISTORY_PERSON = re.compile(
     r"(?:(?:Prof\.|Dr\.|Sheikh|Sayed|Imam)\s+)?(?:al-)?[A-Z][a-z]+(?:\s(?:al-)?[A-Z][a-z]+)+|\b(?:al-)[A-Z][a-z]+"
