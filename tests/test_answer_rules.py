@@ -52,6 +52,9 @@ def test_answer_type_reads_the_question_word_not_a_subordinate_when(question, ki
         ("How many seats does the party hold?", "The party won 40% of the seats.", False),
         ("What share of the seats does the party hold?", "The party won 40% of the seats.", True),
         ("How much support does the party have?", "It has 40 percent support.", True),
+        # "number of X" counts X as "how many X" does
+        ("number of selfies posted", "Members were asked to tag five other users.", False),
+        ("number of selfies posted", "Some 300 selfies were posted.", True),
     ],
 )
 def test_a_count_must_count_what_was_asked_about(question, sentence, fits) -> None:

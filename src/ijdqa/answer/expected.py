@@ -65,7 +65,7 @@ _TYPE_PATTERNS = (
 
 _LOCATIVE = re.compile(r"\b(?:in|at|from|near|to|across|throughout|within)\s+$", re.I)
 _SINGLE_NAME = re.compile(r"(?<=[a-z,] )([A-Z][a-z]{2,})\b(?![ -][A-Z])")
-_HOW_MANY = re.compile(r"\bhow many\b", re.I)
+_HOW_MANY = re.compile(r"\bhow many\b|\b(?:the\s+)?(?:number|count|total) of\b", re.I)
 _NUMBER_WORDS = re.compile(
     r"\b(\d[\d,.%]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|"
     r"thousands?|millions?|first|second|third|half)\b",
