@@ -789,3 +789,22 @@ def test_a_named_subject_must_be_what_the_sentence_is_about(second_assistant) ->
     other = second_assistant.ask("When was the Harbour Lights Youth Band founded?")
     assert other.refused and "1986" not in other.text.split("\n")[0]
     assert "2004" not in other.text.split("\n")[0]
+
+
+@pytest.mark.slow
+def test_a_why_question_with_a_false_premise_is_refused(second_assistant) -> None:
+    # the report says he praised the volunteers: why he condemned them, it cannot say
+    opposite = second_assistant.ask("Why did the harbour master condemn the volunteers?")
+    assert opposite.refused
+    # a place the report never names in the premise
+    elsewhere = second_assistant.ask("Why was the 2021 festival held in Reykjavik?")
+    assert elsewhere.refused and "Reykjavik" in elsewhere.text
+
+
+def test_a_premise_verb_and_its_opposite() -> None:
+    from ijdqa.answer.sentences import premise_contradicted
+
+    assert premise_contradicted("He condemned the plan to close the quay.", "support")
+    assert premise_contradicted("The mayor criticised the choir.", "praise")
+    assert not premise_contradicted("He supported the plan and condemned the delay.", "support")
+    assert not premise_contradicted("He spoke about the plan.", "support")

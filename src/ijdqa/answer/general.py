@@ -64,6 +64,13 @@ class GeneralAnswers(AnswererBase):
         if not chosen:
             self.trace = None
             return self.refuse(base, query, k=k, names=names)
+        if asks_why(own) and (
+            names or extractive.premise_contradicted(fitting[0].text, why_verb(own))
+        ):
+            # a false premise: "Why was it held in Tehran?" where the report never names
+            # Tehran, "Why did X support Y?" where it says X condemned Y
+            self.trace = None
+            return self.refuse(base, query, k=k, names=names)
         features = self._features(own, scored, fitting, scoring, names)
         features["loose_type"] = float(not strict)
         probability = self.decision.probability(features) if self.decide else None

@@ -321,6 +321,29 @@ def premise_stated(scored: Sequence[Candidate], verb: str | None = None) -> bool
     )
 
 
+@cache
+def _opposites() -> dict[str, frozenset[str]]:
+    found: dict[str, set[str]] = {}
+    for line in lexicon("opposites.txt"):
+        left, _, right = line.partition("|")
+        one, other = set(tokenize(left)), set(tokenize(right))
+        for word in one:
+            found.setdefault(word, set()).update(other)
+        for word in other:
+            found.setdefault(word, set()).update(one)
+    return {w: frozenset(o) for w, o in found.items()}
+
+
+def premise_contradicted(sentence: str, verb: str | None) -> bool:
+    """Whether a sentence says the opposite of a why-question's premise verb ("Why did X
+    support Y?" and "X condemned Y"): the report cannot say why what it denies happened."""
+    if verb is None:
+        return False
+    have = set(tokenize(sentence))
+    opposite = _opposites().get(stem(verb), frozenset())
+    return bool(opposite & have) and not credit(verb, have)  # "supported X, condemned Y"
+
+
 def type_gap(scored: Sequence[Candidate], fitting: Sequence[Candidate]) -> bool:
     """Whether the report speaks of exactly what is asked but lacks the kind of answer wanted.
 
