@@ -366,30 +366,62 @@ def test_general_english_families_meet_the_reports_word(asked: str, written: str
 
 
 @pytest.mark.parametrize(
-    ("sentence", "question", "aim_only"),
+    ("check", "sentence", "question", "expected"),
     [
+        # a deed asked about is not told by its aim ("pressed X to reopen it")
         (
+            "aim",
             "The Trust pressed the Council to reopen the quay.",
             "Did the Council reopen the quay?",
             True,
         ),
-        ("The Council reopened the quay in May.", "Did the Council reopen the quay?", False),
+        ("aim", "The Council reopened the quay in May.", "Did the Council reopen the quay?", False),
         (
+            "aim",
             "The Trust asked to reopen it and the Council reopened it.",
             "Did the Council reopen it?",
             False,
         ),
         (
+            "aim",
             "The Trust pressed the Council to reopen the quay.",
             "When did the Council reopen it?",
             False,
         ),
+        # what lies beyond the items a question sets aside must be named
+        (
+            "beyond",
+            "The choir sang in Danish, Dutch and other languages.",
+            "Apart from Danish and Dutch, which languages did it sing in?",
+            True,
+        ),
+        (
+            "beyond",
+            "The choir sang in Danish, Dutch and Frisian.",
+            "Apart from Danish and Dutch, which languages did it sing in?",
+            False,
+        ),
+        (
+            "beyond",
+            "The choir sang in Danish, Dutch and other languages.",
+            "Besides Danish, which languages did it sing in?",
+            False,
+        ),
+        (
+            "beyond",
+            "The choir sang in Danish, Dutch and other languages.",
+            "Which languages did the choir sing in?",
+            False,
+        ),
     ],
 )
-def test_a_deed_asked_about_is_not_told_by_its_aim(sentence, question, aim_only) -> None:
-    from ijdqa.answer.expected import only_intended
+def test_a_sentence_that_names_the_asked_thing_only_as_an_aim_or_as_others(
+    check, sentence, question, expected
+) -> None:
+    from ijdqa.answer.expected import only_beyond_unnamed, only_intended
 
-    assert only_intended(sentence, question) is aim_only
+    predicate = {"aim": only_intended, "beyond": only_beyond_unnamed}[check]
+    assert predicate(sentence, question) is expected
 
 
 @pytest.mark.parametrize(
@@ -404,37 +436,6 @@ def test_who_did_it_is_not_told_by_a_passive_without_its_doer(sentence, untold) 
     from ijdqa.answer.expected import agent_untold
 
     assert agent_untold(sentence, "Who read out the mayor's letter?") is untold
-
-
-@pytest.mark.parametrize(
-    ("sentence", "question", "unnamed"),
-    [
-        (
-            "The choir sang in Danish, Dutch and other languages.",
-            "Apart from Danish and Dutch, which languages did it sing in?",
-            True,
-        ),
-        (
-            "The choir sang in Danish, Dutch and Frisian.",
-            "Apart from Danish and Dutch, which languages did it sing in?",
-            False,
-        ),
-        (
-            "The choir sang in Danish, Dutch and other languages.",
-            "Besides Danish, which languages did it sing in?",
-            False,
-        ),
-        (
-            "The choir sang in Danish, Dutch and other languages.",
-            "Which languages did the choir sing in?",
-            False,
-        ),
-    ],
-)
-def test_what_lies_beyond_the_items_set_aside_must_be_named(sentence, question, unnamed) -> None:
-    from ijdqa.answer.expected import only_beyond_unnamed
-
-    assert only_beyond_unnamed(sentence, question) is unnamed
 
 
 def test_a_speaker_citing_a_figure_is_no_question_about_sources() -> None:

@@ -348,32 +348,31 @@ def test_it_after_a_refusal_or_a_described_name_is_what_was_asked_about() -> Non
     assert "The leave" not in resolved and "lamp photo" in resolved  # carried along
 
 
+def _exchange(question: str, answer: str) -> list[Turn]:
+    """A conversation of one question and its answer, for the follow-up after it."""
+    return [Turn("user", question), Turn("assistant", answer)]
+
+
 def test_those_after_a_listed_answer_and_it_after_what_was_defined() -> None:
-    listed = [
-        Turn("user", "Which groups are listed in Bergen?"),
-        Turn("assistant", "Quay Choir, Fjord Lantern Society and Bryggen Rowers."),
-    ]
+    listed = _exchange(
+        "Which groups are listed in Bergen?",
+        "Quay Choir, Fjord Lantern Society and Bryggen Rowers.",
+    )
     resolved = resolve_followup("what country are those in?", listed)
     assert "Quay Choir, Fjord Lantern Society and Bryggen Rowers" in resolved
     # "those groups" is a demonstrative, not the pronoun
     assert "Bryggen" not in resolve_followup("what did those festivals cost?", listed)
-    defined = [
-        Turn("user", "What was the Light the Quay campaign?"),
-        Turn(
-            "assistant",
-            "A drive in which residents hung lanterns on their boats and posted photos.",
-        ),
-    ]
+    defined = _exchange(
+        "What was the Light the Quay campaign?",
+        "A drive in which residents hung lanterns on their boats and posted photos.",
+    )
     assert resolve_followup("when did it start?", defined) == (
         "when did Light the Quay campaign start?"
     )
 
 
 def test_the_last_one_of_those_is_the_last_name_listed() -> None:
-    history = [
-        Turn("user", "Which volunteers are named?"),
-        Turn("assistant", "Ada Lind, Per Holm and Kari Vik."),
-    ]
+    history = _exchange("Which volunteers are named?", "Ada Lind, Per Holm and Kari Vik.")
     assert resolve_followup("Where did the last one of those work?", history) == (
         "Where did Kari Vik work?"
     )
@@ -393,23 +392,20 @@ def test_which_one_of_those_narrows_the_rows_the_conversation_counted(second: Re
 
 
 def test_he_is_never_a_place_the_answer_names() -> None:
-    history = [
-        Turn("user", "What did the harbour master compare the quay to?"),
-        Turn("assistant", "He said it would be rebuilt as the harbours of South Africa were."),
-    ]
+    history = _exchange(
+        "What did the harbour master compare the quay to?",
+        "He said it would be rebuilt as the harbours of South Africa were.",
+    )
     resolved = resolve_followup("ok and who did he praise for the rescue", history)
     assert "South Africa praise" not in resolved
 
 
 def test_that_country_after_which_country_is_the_country_the_answer_names() -> None:
-    history = [
-        Turn("user", "what country are Quay Choir and Bryggen Rowers in?"),
-        Turn(
-            "assistant",
-            "Appendix 1 lists 2 partner organizations named Quay Choir or Bryggen Rowers:\n"
-            "- 9. Quay Choir (Bergen), Norway\n- 10. Bryggen Rowers (Bergen), Norway",
-        ),
-    ]
+    history = _exchange(
+        "what country are Quay Choir and Bryggen Rowers in?",
+        "Appendix 1 lists 2 partner organizations named Quay Choir or Bryggen Rowers:\n"
+        "- 9. Quay Choir (Bergen), Norway\n- 10. Bryggen Rowers (Bergen), Norway",
+    )
     assert "Norway" in resolve_followup("how many groups from that country are there?", history)
 
 

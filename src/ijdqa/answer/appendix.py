@@ -262,8 +262,9 @@ def _parse(question: str, orgs: Sequence[Organization], words: TableWords) -> Ap
     if labels or lacking:
         # "not counting rows labelled UK" leaves the label out; "Apart from the two Detroit
         # groups, which are labelled 'United States'?" leaves out Detroit, in its own clause
-        cues = list(_EXCLUDE_CUE.finditer(question[: label_cue.start()])) if label_cue else []
-        out = bool(cues) and not _CLAUSE_BREAK.search(question, cues[-1].end(), label_cue.start())
+        at = label_cue.start() if label_cue else 0
+        cues = list(_EXCLUDE_CUE.finditer(question[:at]))
+        out = bool(cues) and not _CLAUSE_BREAK.search(question, cues[-1].end(), at)
         return AppendixQuery(
             "rows",
             count,
