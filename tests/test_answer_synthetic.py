@@ -694,6 +694,9 @@ def test_an_acronym_stands_for_something_only_where_the_row_spells_it_out(
     assert not appendix_asks.asks_missing_field(
         "Where are the Kenyan groups?", [rows[17]], named=False
     )
+    # the state or province in brackets is the same field as a city
+    assert appendix_asks.asks_missing_field("In which Kenyan province is it?", [rows[17]])
+    assert not appendix_asks.asks_missing_field("In which state is it based?", [rows[10]])
 
 
 def test_a_city_asked_of_a_row_named_without_a_word_for_the_rows(second: Report) -> None:

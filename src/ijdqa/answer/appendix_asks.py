@@ -14,9 +14,15 @@ from ijdqa.answer.appendix_names import row_acronyms
 from ijdqa.answer.appendix_words import COUNT
 from ijdqa.types import Organization
 
-_FIELD_WORDS = {"city": re.compile(r"\b(city|cities|town|towns|where)\b", re.I)}
+# the place in brackets after a name: a city, or a state or province ("(Kedah)")
+_FIELD_WORDS = {
+    "city": re.compile(r"\b(city|cities|town|towns|state|states|provinces?|where)\b", re.I)
+}
 _ASKS_FIELD = {
-    "city": re.compile(r"\b(?:which|what|in what)\s+(?:\w+\s+)?(?:city|cities|towns?)\b", re.I)
+    "city": re.compile(
+        r"\b(?:which|what|in what)\s+(?:\w+\s+)?(?:city|cities|towns?|states?|provinces?)\b",
+        re.I,
+    )
 }
 
 
