@@ -64,6 +64,18 @@ def test_a_count_must_count_what_was_asked_about(question, sentence, fits) -> No
 @pytest.mark.parametrize(
     ("sentence", "fits"),
     [
+        ("The Trust was founded in Saltmere in 1986.", True),
+        ("The festival was streamed on Facebook and YouTube.", False),  # names, not a city
+        ("The choirs came from Norway and Portugal.", False),  # countries
+    ],
+)
+def test_a_city_is_where_something_is(sentence, fits) -> None:
+    assert fits_type(sentence, "From which city was it run?", "place") is fits
+
+
+@pytest.mark.parametrize(
+    ("sentence", "fits"),
+    [
         # the group named as a kind, and a demonym before a noun: no one is named
         ("Among the guests were Norwegian folk singers, harbour activists and others.", False),
         ("Among the guests were harbour activists, among them Ada Lind.", True),

@@ -363,8 +363,14 @@ def fits_type(
             found += [m.group(0) for m in _PLACE_RE.finditer(sentence)]
     else:
         found = [m.group(0) for m in _PLACE_RE.finditer(sentence)]
-        if _ASKS_CITY.search(question):  # a city is not a country or a continent
-            found = [f for f in found if not known_place_word(f)]
+        if _ASKS_CITY.search(question):
+            # a city is not a country or a continent, and is where something is ("in London",
+            # "at UC Berkley"), not any name ("broadcast on Facebook")
+            found = [
+                f
+                for f in [m.group(1) for m in _AT_PLACE.finditer(sentence)]
+                if not known_place_word(f.removeprefix("the ").split()[0])
+            ]
     return any(f.lower() not in asked for f in found)
 
 
