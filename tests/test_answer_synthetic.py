@@ -244,6 +244,8 @@ def test_appendix_operations(second: Report) -> None:
         ("Which group is entry 17?", {17}),
         # the country of rows the question names, with no word for rows
         ("what country are Dockyard Drummers and Old Port Dhow Club in?", {16, 17}),
+        # a row named as whom the asked rows partnered with: the place asked for selects
+        ("Which Kenyan group is listed as a partner with CHN?", {17}),
         # an acronym in brackets, or spelled by the initials, with a word for the rows
         ("Is CHN among the groups that co-signed?", {4}),
         ("is SHT on the list of groups?", {1}),
