@@ -615,6 +615,7 @@ def test_what_a_speaker_said_wants_a_reported_statement(question, asks) -> None:
     assert reports_statement("He stressed that the quays were for everyone.")
     assert reports_statement("The account’s message: “the harbour belongs to everyone”.")
     assert not reports_statement("Among the speakers were two former coxswains.")
+    assert not reports_statement("The Trust launched the “Light the Quay” drive.")  # a name
 
 
 @pytest.mark.parametrize(

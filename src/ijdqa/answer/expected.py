@@ -85,7 +85,8 @@ _PLACE_RE = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][a-z]+")
 
 
 _REPORTING = lexicon_words("reporting_verbs.txt")
-_QUOTATION = re.compile(r"[“\"]")
+# a quotation of four or more words is a statement; a quoted name ("“Fly the Flag”") is not
+_QUOTATION = re.compile(r"[“\"](?:[^”\"\s]+\s+){3,}[^”\"]*[”\"]?")
 # "what did X say / claim / argue ...?" with a speaker for X, not the report itself ("what does
 # the report say about ...?" asks what the report says, which any sentence of it does)
 _ASKS_STATEMENT = re.compile(
