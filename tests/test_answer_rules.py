@@ -455,3 +455,19 @@ def test_a_speaker_citing_a_figure_is_no_question_about_sources() -> None:
 
     assert not wants_source("The mayor spoke next; he cited a figure for the repairs. What was it?")
     assert wants_source("Which source is cited for the mayor's figure?")
+
+
+def test_a_topic_heading_the_question_is_what_it_refers_to() -> None:
+    from ijdqa.answer.question import with_topic
+
+    assert with_topic("Orlan Trust: when was it founded, and who runs its web site?") == (
+        "when was Orlan Trust founded, and who runs Orlan Trust’s web site?"
+    )
+    assert with_topic("Quick one: when was the Trust founded?") == (
+        "Quick one: when was the Trust founded?"  # no pronoun: nothing to read as the topic
+    )
+    # "whose" opens a second question as the other wh-words do
+    assert split_compound("When was the Trust founded, and whose photos did it post?") == [
+        "When was the Trust founded?",
+        "whose photos did it post?",
+    ]

@@ -33,6 +33,7 @@ from ijdqa.answer.question import (
     split_compound,
     strip_instructions,
     wants_source,
+    with_topic,
 )
 from ijdqa.answer.source_answers import SourceAnswers
 from ijdqa.answer.table import TableAnswers
@@ -80,7 +81,7 @@ class ExtractiveAnswerer(TableAnswers, SourceAnswers, EnumeratedAnswers, General
     ) -> Answer:
         asked = clean_query(question)
         core, _ = self.speller.correct(strip_instructions(asked))
-        core = with_acronyms(core, self.aliases)
+        core = with_acronyms(with_topic(core), self.aliases)
         parts = split_compound(core) if context is None else [core]
         if len(parts) > 1:
             return self._compound(asked, parts, history=history, k=k, filters=filters)

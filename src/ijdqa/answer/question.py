@@ -108,6 +108,22 @@ _BACK_REFERENCE = re.compile(
 _PERSON_REFERENCE = re.compile(r"\b(?:he|she|him|his|her)\b", re.I)
 
 
+_TOPIC = re.compile(r"^\W*(?P<topic>[A-Z][^:?.!]{1,40}?):\s+(?P<asked>\S.*)$")
+_TOPIC_PRONOUN = re.compile(r"\b(it|its)\b", re.I)
+
+
+def with_topic(question: str) -> str:
+    """A question headed by its topic ("AIM: when was it founded?") with "it"/"its" read as
+    the topic ("when was AIM founded?"); any other question as it is."""
+    match = _TOPIC.match(question)
+    if not match or not _TOPIC_PRONOUN.search(match.group("asked")):
+        return question
+    topic = match.group("topic").strip()
+    return _TOPIC_PRONOUN.sub(
+        lambda m: topic + ("’s" if m.group(1).lower() == "its" else ""), match.group("asked")
+    )
+
+
 def split_preamble(question: str, *, standalone: bool = True) -> tuple[str, str | None]:
     """(the question, the statements before it) when a question opens with statements and
     ends with a question of its own; else (question, None). `standalone`: the question must
@@ -182,6 +198,6 @@ def explicit_footnote(question: str) -> int | None:
 # may open with the preposition its wh-word governs
 _COMPOUND = re.compile(
     r"(?:,\s*|\s+)and\s+(?=(?:(?:for|in|on|at|to|from|by|with|since|of|about)\s+)?"
-    r"(?:which|what|who|whom|when|where|how|why)\b)",
+    r"(?:which|what|who|whom|whose|when|where|how|why)\b)",
     re.I,
 )
