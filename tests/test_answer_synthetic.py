@@ -810,3 +810,14 @@ def test_a_premise_verb_and_its_opposite() -> None:
     assert premise_contradicted("The mayor criticised the choir.", "praise")
     assert not premise_contradicted("He supported the plan and condemned the delay.", "support")
     assert not premise_contradicted("He spoke about the plan.", "support")
+
+
+@pytest.mark.slow
+def test_that_post_is_the_source_of_what_was_just_answered(second_assistant) -> None:
+    history = _exchange(
+        "What did the most widely shared message of the campaign say?",
+        "“whatever happens this summer, the harbour belongs to everyone”",
+    )
+    dated = second_assistant.ask("when was that post published?", history=history)
+    assert not dated.refused and "2021-05-14" in dated.text
+    assert any(7 in {f.number for f in c.footnotes} for c in dated.citations)

@@ -46,6 +46,13 @@ from ijdqa.types import (
     footnote_urls,
 )
 
+# "that tweet", "this source", "the link for that": a source of what was just answered
+_THAT_SOURCE = re.compile(
+    r"\b(?:that|this|the same)\s+(?:tweet|post|article|source|link|video|page|footnote|claim)\b"
+    r"|\b(?:cited|source|link)\s+for\s+(?:that|this|it)\b",
+    re.I,
+)
+
 
 class ExtractiveAnswerer(TableAnswers, SourceAnswers, EnumeratedAnswers, GeneralAnswers):
     name = "extractive"
@@ -97,6 +104,11 @@ class ExtractiveAnswerer(TableAnswers, SourceAnswers, EnumeratedAnswers, General
             return self.refuse(base, resolved, k=k)
         if orgs is not None:
             return keep_valid(replace(base, **orgs))
+        answers = [t.content for t in history if t.role == "assistant"]
+        claim = resolved
+        if answers and _THAT_SOURCE.search(core) and not answers[-1].startswith(prompts.refusal()):
+            # "when was that tweet posted?": the source of what was just answered
+            claim = f"{core} {answers[-1]}"
         number = explicit_footnote(core)
         if number is not None and asks_members(core):
             # "Number of academics named in footnote 19?": the names the note lists
@@ -105,13 +117,13 @@ class ExtractiveAnswerer(TableAnswers, SourceAnswers, EnumeratedAnswers, General
             if listed is not None:
                 return listed
         if number is not None or wants_source(core):
-            sourced = self._source(resolved, number, k=k)
+            sourced = self._source(claim, number, k=k)
             if sourced is not None:
                 return keep_valid(replace(base, **sourced))
         elif asks_when_published(core):
             # only the footnotes behind the claim asked about: another footnote's date is not
             # when this was published, and without one the report's sentences may still say
-            dated = self._source(resolved, None, k=k, claim_only=True)
+            dated = self._source(claim, None, k=k, claim_only=True)
             if dated is not None:
                 return keep_valid(replace(base, **dated))
         listed = self._enumerated(base, resolved, k=k, filters=filters)
