@@ -88,7 +88,7 @@ def split_compound(question: str) -> list[str]:
     parts = [p.strip(" ,;") for p in pieces]
     if len(parts) == 1 or any(len(p.split()) < SHORTEST_PART for p in parts):
         return [question]
-    return [p if p.endswith("?") else f"{p}?" for p in parts]
+    return [p if p.endswith("?") else f"{p.rstrip('.!')}?" for p in parts]
 
 
 # a statement a question opens with, before the question itself ("I'm checking South Asian
@@ -197,7 +197,8 @@ def explicit_footnote(question: str) -> int | None:
 # "..., and which ...", "... and for how long ...", "... and in which city ...": a second question
 # may open with the preposition its wh-word governs
 _COMPOUND = re.compile(
-    r"(?:,\s*|\s+)and\s+(?=(?:(?:for|in|on|at|to|from|by|with|since|of|about)\s+)?"
+    r"(?:,\s*|\s+)and\s+(?=(?:(?:say|tell\s+me|explain|state|name|list|give)\s+)?"
+    r"(?:(?:for|in|on|at|to|from|by|with|since|of|about)\s+)?"
     r"(?:which|what|who|whom|whose|when|where|how|why)\b)",
     re.I,
 )
