@@ -430,7 +430,7 @@ def test_general_english_families_meet_the_reports_word(asked: str, written: str
 def test_a_sentence_that_names_the_asked_thing_only_as_an_aim_or_as_others(
     check, sentence, question, expected
 ) -> None:
-    from ijdqa.answer.expected import only_beyond_unnamed, only_intended
+    from ijdqa.answer.deeds import only_beyond_unnamed, only_intended
 
     predicate = {"aim": only_intended, "beyond": only_beyond_unnamed}[check]
     assert predicate(sentence, question) is expected
@@ -445,7 +445,7 @@ def test_a_sentence_that_names_the_asked_thing_only_as_an_aim_or_as_others(
     ],
 )
 def test_who_did_it_is_not_told_by_a_passive_without_its_doer(sentence, untold) -> None:
-    from ijdqa.answer.expected import agent_untold
+    from ijdqa.answer.deeds import agent_untold
 
     assert agent_untold(sentence, "Who read out the mayor's letter?") is untold
 

@@ -630,13 +630,13 @@ def test_what_a_speaker_said_wants_a_reported_statement(question, asks) -> None:
     ],
 )
 def test_who_a_question_asks_the_reaction_of(question, agent) -> None:
-    from ijdqa.answer.expected import asks_reaction
+    from ijdqa.answer.deeds import asks_reaction
 
     assert asks_reaction(question) == agent
 
 
 def test_a_reaction_is_told_by_the_one_reacting_not_by_what_was_sent_to_them() -> None:
-    from ijdqa.answer.expected import reports_reaction
+    from ijdqa.answer.deeds import reports_reaction
 
     sent = "In March the Trust sent a letter to the U.N. where it condemned the closure."
     assert not reports_reaction(sent, ["un"])  # the U.N. received; the Trust condemned

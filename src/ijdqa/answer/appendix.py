@@ -32,6 +32,7 @@ from ijdqa.answer.appendix_names import (
     QUOTED,
     bracket_acronym,
     name_terms,
+    named_elsewhere,
     named_rows,
 )
 from ijdqa.answer.appendix_words import COUNT, TableWords, is_about_table
@@ -41,7 +42,6 @@ from ijdqa.answer.places import (
     based_words,
     in_rows,
     link_places,
-    matches,
     place_named,
     place_spans,
 )
@@ -247,7 +247,7 @@ def _parse(question: str, orgs: Sequence[Organization], words: TableWords) -> Ap
         and _NAMED_CUE.search(question)
         and not _NOT_TABLE.match(question)
         and is_about_table(question, words, places_only=True, ignore=named)
-        and not _named_elsewhere(named, include, orgs)
+        and not named_elsewhere(named, include, orgs)
     ):
         return AppendixQuery("rows", count, names=tuple(named))
     asked_member = _MEMBERSHIP.match(question)
@@ -318,16 +318,6 @@ def _parse(question: str, orgs: Sequence[Organization], words: TableWords) -> Ap
     if count and about_table:
         return AppendixQuery("total", True)
     return None
-
-
-def _named_elsewhere(
-    named: Sequence[str], include: Sequence[Place], orgs: Sequence[Organization]
-) -> bool:
-    """Whether the question asks for a place none of the rows it names is in: "Which
-    Saudi-based group partnered with the IHRC?" asks for Saudi rows, the IHRC is who they
-    partnered with."""
-    rows = [o for o in orgs if o.name in named]
-    return bool(include) and not any(matches(o, p) for o in rows for p in include)
 
 
 # the table gives no dates, people or reasons: "When was X's partner page updated?"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from ijdqa.answer.appendix_words import COUNT, GENERIC, OPERATION_WORDS, TableWords, describing
-from ijdqa.answer.places import ROW_NOUN, Place, place_spans
+from ijdqa.answer.places import ROW_NOUN, Place, matches, place_spans
 from ijdqa.search.lexical import tokenize
 from ijdqa.text import normalize
 from ijdqa.types import Organization
@@ -187,3 +187,13 @@ def row_acronyms(name: str, *, initials: bool = True) -> list[str]:
     if initials and len(letters) >= INITIALS:
         found.append(letters)
     return found
+
+
+def named_elsewhere(
+    named: Sequence[str], include: Sequence[Place], orgs: Sequence[Organization]
+) -> bool:
+    """Whether the question asks for a place none of the rows it names is in: "Which
+    Saudi-based group partnered with the IHRC?" asks for Saudi rows, the IHRC is who they
+    partnered with."""
+    rows = [o for o in orgs if o.name in named]
+    return bool(include) and not any(matches(o, p) for o in rows for p in include)

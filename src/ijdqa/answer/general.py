@@ -13,16 +13,14 @@ import numpy as np
 
 from ijdqa.answer import sentences as extractive
 from ijdqa.answer.base import AnswererBase, Scoring
-from ijdqa.answer.expected import (
+from ijdqa.answer.deeds import (
     agent_untold,
-    asked_noun,
     asks_reaction,
-    asks_statement,
     only_beyond_unnamed,
     only_intended,
     reports_reaction,
-    reports_statement,
 )
+from ijdqa.answer.expected import asked_noun, asks_statement, reports_statement
 from ijdqa.answer.question import (
     answer_type,
     asks_why,
