@@ -466,13 +466,3 @@ def test_a_topic_heading_the_question_is_what_it_refers_to() -> None:
     assert with_topic("Quick one: when was the Trust founded?") == (
         "Quick one: when was the Trust founded?"  # no pronoun: nothing to read as the topic
     )
-    # an imperative before the wh-word opens one too ("and say which ...")
-    assert split_compound("Name the choirs that sang and say which city they came from.") == [
-        "Name the choirs that sang?",
-        "say which city they came from?",
-    ]
-    # "whose" opens a second question as the other wh-words do
-    assert split_compound("When was the Trust founded, and whose photos did it post?") == [
-        "When was the Trust founded?",
-        "whose photos did it post?",
-    ]

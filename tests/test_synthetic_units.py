@@ -110,6 +110,16 @@ def test_two_questions_in_one_are_split_and_why_is_seen() -> None:
         "When did the festival open?",
         "for how long did it run?",
     ]
+    # an imperative before the wh-word opens one too ("and say which ...")
+    assert split_compound("Name the choirs that sang and say which city they came from.") == [
+        "Name the choirs that sang?",
+        "say which city they came from?",
+    ]
+    # "whose" opens a second question as the other wh-words do
+    assert split_compound("When was the Trust founded, and whose photos did it post?") == [
+        "When was the Trust founded?",
+        "whose photos did it post?",
+    ]
     assert split_compound("Who founded the Trust and in which town was it?") == [
         "Who founded the Trust?",
         "in which town was it?",
