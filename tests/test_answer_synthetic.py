@@ -318,13 +318,17 @@ def test_rows_called_sponsors_and_located_rather_than_based(second: Report, ques
     assert [p.name for p in query.include] == ["Japan"]
 
 
+def _parse_after(question: str, earlier: str, report: Report) -> appendix.AppendixQuery | None:
+    """The table query a follow-up asks, read with the question before it."""
+    words = appendix_words.table_words(report.paragraphs)
+    return appendix.parse(question, report.organizations, words, context=earlier)
+
+
 def test_a_follow_up_pronoun_is_the_row_the_conversation_named(second: Report) -> None:
-    words = appendix_words.table_words(second.paragraphs)
-    query = appendix.parse(
+    query = _parse_after(
         "under which countries is it listed?",
-        second.organizations,
-        words,
-        context="Is the Ferry Lantern Society among the groups that co-signed?",
+        "Is the Ferry Lantern Society among the groups that co-signed?",
+        second,
     )
     assert query is not None and query.names == ("Ferry Lantern Society",)
     assert not appendix_asks.asks_whether("under which countries is it listed?")
@@ -381,12 +385,10 @@ def test_the_last_one_of_those_is_the_last_name_listed() -> None:
 
 
 def test_which_one_of_those_narrows_the_rows_the_conversation_counted(second: Report) -> None:
-    words = appendix_words.table_words(second.paragraphs)
-    query = appendix.parse(
+    query = _parse_after(
         "and which ones of those have 'Lantern' in their names",
-        second.organizations,
-        words,
-        context="How many Japanese groups co-signed?",
+        "How many Japanese groups co-signed?",
+        second,
     )
     assert query is not None
     rows = appendix_select.select(query, second.organizations).rows

@@ -96,37 +96,47 @@ def test_a_statement_before_a_question_is_its_preamble() -> None:
     assert split_preamble("How many groups signed?") == ("How many groups signed?", None)
 
 
-def test_two_questions_in_one_are_split_and_why_is_seen() -> None:
+@pytest.mark.parametrize(
+    ("question", "parts"),
+    [
+        ("Who chaired the Trust?", ["Who chaired the Trust?"]),
+        # "where and when" joins question words of one part; the part after ", and" is its own
+        (
+            "Where and when was the Trust set up, and who chairs it?",
+            ["Where and when was the Trust set up?", "who chairs it?"],
+        ),
+        # a second question may open with the preposition its wh-word governs
+        (
+            "When did the festival open, and for how long did it run?",
+            ["When did the festival open?", "for how long did it run?"],
+        ),
+        # an imperative before the wh-word opens one too ("and say which ...")
+        (
+            "Name the choirs that sang and say which city they came from.",
+            ["Name the choirs that sang?", "say which city they came from?"],
+        ),
+        # "whose" opens a second question as the other wh-words do
+        (
+            "When was the Trust founded, and whose photos did it post?",
+            ["When was the Trust founded?", "whose photos did it post?"],
+        ),
+        (
+            "Who founded the Trust and in which town was it?",
+            ["Who founded the Trust?", "in which town was it?"],
+        ),
+        (
+            "Is the fund for which the choir sang named?",
+            ["Is the fund for which the choir sang named?"],
+        ),
+    ],
+)
+def test_two_questions_in_one_are_split(question: str, parts: list[str]) -> None:
+    assert split_compound(question) == parts
+
+
+def test_two_questions_in_one_and_why_is_seen() -> None:
     both = "What did the harbour master promise and where will the next festival be held?"
     assert len(split_compound(both)) == 2
-    assert split_compound("Who chaired the Trust?") == ["Who chaired the Trust?"]
-    # "where and when" joins question words of one part; the part after ", and" is its own
-    assert split_compound("Where and when was the Trust set up, and who chairs it?") == [
-        "Where and when was the Trust set up?",
-        "who chairs it?",
-    ]
-    # a second question may open with the preposition its wh-word governs
-    assert split_compound("When did the festival open, and for how long did it run?") == [
-        "When did the festival open?",
-        "for how long did it run?",
-    ]
-    # an imperative before the wh-word opens one too ("and say which ...")
-    assert split_compound("Name the choirs that sang and say which city they came from.") == [
-        "Name the choirs that sang?",
-        "say which city they came from?",
-    ]
-    # "whose" opens a second question as the other wh-words do
-    assert split_compound("When was the Trust founded, and whose photos did it post?") == [
-        "When was the Trust founded?",
-        "whose photos did it post?",
-    ]
-    assert split_compound("Who founded the Trust and in which town was it?") == [
-        "Who founded the Trust?",
-        "in which town was it?",
-    ]
-    assert split_compound("Is the fund for which the choir sang named?") == [
-        "Is the fund for which the choir sang named?"
-    ]
     assert asks_why("Why did the festival move online?")
     assert not asks_why("When did the festival move online?")
     assert split_context("When? (context: Who chaired the Trust?)") == (

@@ -28,6 +28,7 @@ from ijdqa.answer.enumeration import asks_members
 from ijdqa.answer.followup import CONTEXT_OPEN, resolve_followup
 from ijdqa.answer.general import GeneralAnswers
 from ijdqa.answer.question import (
+    asks_last_source,
     asks_when_published,
     explicit_footnote,
     split_compound,
@@ -44,13 +45,6 @@ from ijdqa.types import (
     Citation,
     Turn,
     footnote_urls,
-)
-
-# "that tweet", "this source", "the link for that": a source of what was just answered
-_THAT_SOURCE = re.compile(
-    r"\b(?:that|this|the same)\s+(?:tweet|post|article|source|link|video|page|footnote|claim)\b"
-    r"|\b(?:cited|source|link)\s+for\s+(?:that|this|it)\b",
-    re.I,
 )
 
 
@@ -106,7 +100,7 @@ class ExtractiveAnswerer(TableAnswers, SourceAnswers, EnumeratedAnswers, General
             return keep_valid(replace(base, **orgs))
         answers = [t.content for t in history if t.role == "assistant"]
         claim = resolved
-        if answers and _THAT_SOURCE.search(core) and not answers[-1].startswith(prompts.refusal()):
+        if answers and asks_last_source(core) and not answers[-1].startswith(prompts.refusal()):
             # "when was that tweet posted?": the source of what was just answered
             claim = f"{core} {answers[-1]}"
         number = explicit_footnote(core)

@@ -271,7 +271,7 @@ def _parse(question: str, orgs: Sequence[Organization], words: TableWords) -> Ap
             "rows",
             count,
             include=() if labels else include,  # labels are how places are written
-            exclude=exclude if labels and not out else () if labels else exclude,
+            exclude=() if labels and out else exclude,
             labels=() if out or not label_cue else labels,
             exclude_labels=labels if out and label_cue else (),
             lacking=_FIELDS.get(lacking.group(1).lower()) if lacking else None,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from ijdqa.answer.spelling import lexicon_words
 from ijdqa.search.lexical import stem, tokenize
@@ -158,3 +159,26 @@ def only_beyond_unnamed(sentence: str, question: str) -> bool:
         if part.strip() and not any(part.strip().startswith(i) for i in items)
     ]
     return bool(rest) and all(re.match(r"(?:many |several |some )?others?\b", r) for r in rest)
+
+
+@dataclass(frozen=True)
+class Deeds:
+    """What a question asks of a deed, read once: then `unmet` checks each candidate."""
+
+    question: str
+    agent: list[str] | None  # who the reaction asked about is by (`asks_reaction`)
+
+    def unmet(self, sentence: str) -> bool:
+        """Whether the sentence fails what the question asks of the deed: the deed only as
+        an aim or done by no one named, nothing named beyond the items set aside, or no
+        reaction by the one asked about."""
+        return (
+            only_intended(sentence, self.question)
+            or agent_untold(sentence, self.question)
+            or only_beyond_unnamed(sentence, self.question)
+            or (self.agent is not None and not reports_reaction(sentence, self.agent))
+        )
+
+
+def read(question: str) -> Deeds:
+    return Deeds(question, asks_reaction(question))

@@ -221,7 +221,6 @@ def answer_entity(answer: str) -> str | None:
     ):
         runs = runs[1:]
     names = [re.sub(r"^(?:The|A|An)\s+", "", m.group(0).strip()) for m in runs]
-    names = [n for n in names if n not in ("The", "A", "An")]
     # "The Iranian Farsi newspaper al-Kayhan": a demonym describes; the name comes after it
     names = [n for n in names if not known_place_word(n.split()[0])] or names[:1]
     name = names[0] if names else ""

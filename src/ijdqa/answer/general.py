@@ -7,19 +7,15 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 
+from ijdqa.answer import deeds
 from ijdqa.answer import sentences as extractive
 from ijdqa.answer.base import AnswererBase, Scoring
-from ijdqa.answer.deeds import (
-    agent_untold,
-    asks_reaction,
-    only_beyond_unnamed,
-    only_intended,
-    reports_reaction,
-)
+from ijdqa.answer.deeds import Deeds
 from ijdqa.answer.expected import asked_noun, asks_statement, reports_statement
 from ijdqa.answer.question import (
     answer_type,
@@ -54,10 +50,16 @@ class GeneralAnswers(AnswererBase):
         scored, scoring = self._scored_sentences(query, k=k, filters=filters)
         own = split_context(query)[0]
         wanted = answer_type(own)
-        named = self._full_names(split_context(query)[0]) if wanted else []
+        named = self._full_names(own) if wanted else []
         scored = [c for c in scored if all(_holds_name(c, n) for n in named)]
-        strict = [c for c in scored if _fits(c, query, wanted) or self._note_fits(c, query, wanted)]
-        fitting = strict or [c for c in scored if _fits(c, query, wanted, loose=True)]
+        asked = deeds.read(query)
+        noun = tokenize(asked_noun(own) or "")
+        strict = [
+            c
+            for c in scored
+            if _fits(c, query, wanted, asked) or self._note_fits(c, query, wanted, noun)
+        ]
+        fitting = strict or [c for c in scored if _fits(c, query, wanted, asked, loose=True)]
         chosen = extractive.select(fitting, floor=0.0)
         if not chosen:
             self.trace = None
@@ -153,22 +155,28 @@ class GeneralAnswers(AnswererBase):
     def _full_names(self, question: str) -> list[list[str]]:
         """The terms of each name of two or more words the question gives as the report
         writes it ("When was Neturei Karta founded?"): a sentence answers only about it."""
-        text = self.view.report.text.lower()
         found = []
         for match in _NAME_RUN.finditer(question, 1):
             name = match.group(0)
-            if len(name.split()) > 1 and name.lower() in text:
+            if len(name.split()) > 1 and name.lower() in self._report_lower:
                 found.append(tokenize(name))
         return found
 
-    def _note_fits(self, cand: Candidate, query: str, wanted: str | None) -> bool:
+    @cached_property
+    def _report_lower(self) -> str:
+        """The report's text in lower case, made once for every question."""
+        return self.view.report.text.lower()
+
+    def _note_fits(
+        self, cand: Candidate, query: str, wanted: str | None, noun: Sequence[str]
+    ) -> bool:
         """Whether a prose footnote the sentence cites holds the asked kind: "... were western
-        academics19" names no one, its note 19 does, and a reader follows the marker."""
+        academics19" names no one, its note 19 does, and a reader follows the marker. The
+        note must be about the `noun` the question asks for ("which academics" -> "the
+        academics were")."""
         if wanted is None or cand.chunk.kind == "footnote" or cand.chunk.source != "report":
             return False
         numbers = {m.number for m in self.view.report.markers if cand.start <= m.offset <= cand.end}
-        # the note must be about what is asked for ("which academics" -> "the academics were")
-        noun = tokenize(asked_noun(split_context(query)[0]) or "")
         return any(
             self._usable(note)
             and fits_type(note.text, query, wanted)
@@ -220,19 +228,16 @@ def _holds_name(cand: Candidate, terms: Sequence[str]) -> bool:
     return terms[-1] in have  # its head word at least: "the Trust" for "Saltmere Harbour Trust"
 
 
-def _fits(cand: Candidate, question: str, wanted: str | None, *, loose: bool = False) -> bool:
+def _fits(
+    cand: Candidate, question: str, wanted: str | None, asked: Deeds, *, loose: bool = False
+) -> bool:
     """Whether a sentence holds the kind of answer asked for; the person a sentence's "he" or
     "she" refers to counts as a person it names ("which speaker said ..." -> "He said ...").
     What a speaker said is answered only by a sentence that reports a statement, and how
     someone reacted only by one that tells them reacting."""
     if asks_statement(question) and not reports_statement(cand.text):
         return False
-    if only_intended(cand.text, question) or agent_untold(cand.text, question):
-        return False  # the deed as an aim, or done by someone it does not name
-    if only_beyond_unnamed(cand.text, question):
-        return False  # "besides A and B": "A, B and other ..." names nothing more
-    agent = asks_reaction(question)
-    if agent is not None and not reports_reaction(cand.text, agent):
+    if asked.unmet(cand.text):
         return False  # "How did the U.N. respond?" is not told by the letter sent to it
     if fits_type(cand.scoring_text, question, wanted, anchored=cand.anchored, loose=loose):
         return True

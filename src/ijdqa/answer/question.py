@@ -189,6 +189,19 @@ def asks_when_published(question: str) -> bool:
     )
 
 
+# "that tweet", "this source", "the link for that": a source of what was just answered
+_THAT_SOURCE = re.compile(
+    r"\b(?:that|this|the same)\s+(?:tweet|post|article|source|link|video|page|footnote|claim)\b"
+    r"|\b(?:cited|source|link)\s+for\s+(?:that|this|it)\b",
+    re.I,
+)
+
+
+def asks_last_source(question: str) -> bool:
+    """Asks for the source of what was just answered ("when was that tweet posted?")."""
+    return bool(_THAT_SOURCE.search(question))
+
+
 def explicit_footnote(question: str) -> int | None:
     match = re.search(r"\bfootnote\s+(\d{1,3})\b", question, re.I)
     return int(match.group(1)) if match else None
