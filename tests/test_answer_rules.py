@@ -34,6 +34,11 @@ from ijdqa.types import Chunk, Hit
         ("On what exact date did Norway ban the ferry?", "time"),
         ("Which specific year did the choir form?", "time"),
         ("What exact number of lanterns was lit?", "number"),
+        # where a thing was streamed is a platform, not a place; a city asked for is one
+        ("Where was the festival streamed?", None),
+        ("where were the talks broadcast", None),
+        ("From which city was the festival streamed?", "place"),
+        ("Where was the festival held?", "place"),
     ],
 )
 def test_answer_type_reads_the_question_word_not_a_subordinate_when(question, kind) -> None:
@@ -370,7 +375,7 @@ def test_a_word_used_for_the_sentences_counts_as_a_synonym() -> None:
     ],
 )
 def test_general_english_families_meet_the_reports_word(asked: str, written: str) -> None:
-    from ijdqa.answer.sentences import credit
+    from ijdqa.answer.vocabulary import credit
     from ijdqa.search.lexical import stem, tokenize
 
     assert credit(stem(asked), set(tokenize(f"the {written} one"))) == PARAMS.synonym_credit
@@ -466,3 +471,94 @@ def test_a_topic_heading_the_question_is_what_it_refers_to() -> None:
     assert with_topic("Quick one: when was the Trust founded?") == (
         "Quick one: when was the Trust founded?"  # no pronoun: nothing to read as the topic
     )
+
+
+def test_what_the_report_says_a_name_is_describes_it() -> None:
+    from ijdqa.answer.aliases import find_aliases, profiles
+
+    text = (
+        "In May the Orlan Tidal Trust (OTT), a Danish coastal charity, held a festival. "
+        "The OTT was founded in Kiel in 1988. Dr. Mira Holt, a marine lawyer, spoke."
+    )
+    found = profiles([text], find_aliases([text]))
+    assert "Danish coastal charity" in found["OTT"]
+    assert "marine lawyer" in found["Holt"]
+    assert "Kiel" not in found["OTT"]  # the defining sentence only
+
+
+def test_a_question_describing_a_name_is_credited_by_what_the_report_says_it_is() -> None:
+    idf = {"danish": 3.0, "charity": 3.0, "coastal": 2.0, "found": 1.0, "ott": 3.0}
+    cand = _cand("The OTT was founded in Kiel in 1988.", 0, 0)
+    question = "When was the Danish charity founded?"
+    described = score(
+        question,
+        [cand],
+        idf=idf.get,
+        max_idf=3.0,
+        embed=lambda texts: np.zeros((len(texts), 2), dtype=np.float32),
+        query_vector=np.zeros(2, dtype=np.float32),
+        profiles={"ott": frozenset({"danish", "coastal", "chariti"})},
+    )[0]
+    bare = _scored_alone(question, cand, idf)
+    assert described.credits["danish"] == PARAMS.profile_credit
+    assert bare.credits["danish"] == 0.0
+    assert described.coverage > bare.coverage
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "term"),
+    [
+        ("When was the Orlan Trust set up?", "The Orlan Trust was founded in 1988.", "establish"),
+        ("Who closed the festival?", "The mayor signed off the festival.", "close"),
+        ("When is the festival held each year?", "The annual festival is held in June.", "annual"),
+    ],
+)
+def test_a_phrase_is_matched_as_the_word_it_stands_for(question, sentence, term) -> None:
+    from ijdqa.answer.vocabulary import query_terms
+    from ijdqa.search.lexical import stem
+
+    idf = {t: 1.0 for t in query_terms(question)}
+    scored = _scored_alone(question, _cand(sentence, 0, 0), idf)
+    assert scored.credits[stem(term)] > 0
+    assert stem("establish") not in query_terms("Who set the date of the festival?")
+
+
+def test_a_dotted_acronym_is_the_one_people_type() -> None:
+    from ijdqa.search.lexical import tokenize
+
+    assert tokenize("the U.S. and the U.N.") == tokenize("the US and the UN")
+    assert tokenize("U.S.") != tokenize("U.K.")
+
+
+@pytest.mark.parametrize(
+    ("question", "written"),
+    [
+        ("fn5 source?", "footnote 5 source?"),
+        ("who is the prof in fn 19", "who is the prof in footnote 19"),
+        ("what does footnote #4 cite", "what does footnote 4 cite"),
+        ("note no. 7 says what", "footnote 7 says what"),
+        ("what does the footnote say", "what does the footnote say"),
+    ],
+)
+def test_a_footnote_named_in_short_is_read_as_a_footnote(question, written) -> None:
+    from ijdqa.answer.question import explicit_footnote, with_footnote_word
+
+    assert with_footnote_word(question) == written
+    assert explicit_footnote(with_footnote_word(question)) == explicit_footnote(written)
+
+
+def test_a_topic_after_about_is_what_the_question_refers_to() -> None:
+    from ijdqa.answer.question import split_compound, with_topic
+
+    asked = with_topic(
+        "Two quick things about the 2021 festival: where was it streamed, and roughly how"
+        " many groups backed it?"
+    )
+    assert asked == (
+        "where was the 2021 festival streamed, and roughly how many groups backed the 2021"
+        " festival?"
+    )
+    assert split_compound(asked) == [
+        "where was the 2021 festival streamed?",
+        "roughly how many groups backed the 2021 festival?",
+    ]

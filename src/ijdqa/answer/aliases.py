@@ -68,3 +68,45 @@ def with_acronyms(question: str, aliases: dict[str, str]) -> str:
             rf"(?:\bthe\s+)?\b{re.escape(name)}(?:\s*\({acronym}\))?", acronym, question, flags=re.I
         )
     return question
+
+
+_SENTENCE_END = re.compile(r"(?<=[a-z0-9”\)])\.(?:\s|$)")
+_APPOSITION = re.compile(
+    r"\b((?:al-)?[A-Z][\w’'-]+(?:\s+(?:al-)?[A-Z][\w’'-]+)*),\s+(?:a|an|the)\s+([^,.;]{3,160})"
+)
+PROFILE_WORDS = 30  # words of a defining passage kept: the name's own sentence, no further
+
+
+def profiles(texts: Iterable[str], aliases: dict[str, str]) -> dict[str, str]:
+    """What the report says a name is where it introduces it, keyed by the word the report
+    then calls it by: the acronym ("Islamic Human Rights Commission (IHRC), a British
+    pro-Iranian organization, held ...") or a name's last word ("Sayed Hashem al-Haidari, a
+    senior Iraqi Shiite cleric ..."). A question may describe what it asks about instead of
+    naming it ("the London-based rights commission that ran the event")."""
+    found: dict[str, str] = {}
+    for text in texts:
+        flat = " ".join(text.split())
+        for name, acronym in aliases.items():
+            at = flat.find(f"{name} ({acronym})")
+            if at >= 0 and acronym not in found:
+                found[acronym] = _without_others(_up_to_sentence_end(flat[at:]), acronym, aliases)
+        for match in _APPOSITION.finditer(flat):
+            head = match.group(1).split()[-1]
+            if len(match.group(1).split()) > 1 or head.isupper():
+                found.setdefault(head, f"{match.group(1)} {match.group(2)}")
+    return found
+
+
+def _up_to_sentence_end(text: str) -> str:
+    end = _SENTENCE_END.search(text)
+    return " ".join(text[: end.start() if end else len(text)].split()[:PROFILE_WORDS])
+
+
+def _without_others(text: str, acronym: str, aliases: dict[str, str]) -> str:
+    """A defining passage without the other abbreviated names it mentions: "... to
+    commemorate the “International Jerusalem Day” (IJD)" tells what the IHRC did, and a
+    question about that day does not describe the IHRC."""
+    for name, other in aliases.items():
+        if other != acronym:
+            text = re.sub(rf"“?{re.escape(name)}”?\s*\({other}\)", "", text)
+    return text

@@ -34,6 +34,7 @@ from ijdqa.answer.question import (
     split_compound,
     strip_instructions,
     wants_source,
+    with_footnote_word,
     with_topic,
 )
 from ijdqa.answer.source_answers import SourceAnswers
@@ -81,7 +82,7 @@ class ExtractiveAnswerer(TableAnswers, SourceAnswers, EnumeratedAnswers, General
         context: str | None = None,
     ) -> Answer:
         asked = clean_query(question)
-        core, _ = self.speller.correct(strip_instructions(asked))
+        core, _ = self.speller.correct(with_footnote_word(strip_instructions(asked)))
         core = with_acronyms(with_topic(core), self.aliases)
         parts = split_compound(core) if context is None else [core]
         if len(parts) > 1:

@@ -15,12 +15,12 @@ from typing import Any, NamedTuple, Protocol
 import numpy as np
 
 from ijdqa import prompts
-from ijdqa.answer import appendix_words, composed, places
+from ijdqa.answer import appendix_words, composed, places, vocabulary
 from ijdqa.answer import sentences as extractive
-from ijdqa.answer.aliases import find_aliases
+from ijdqa.answer.aliases import find_aliases, profiles
 from ijdqa.answer.decide import Decision, shipped
 from ijdqa.answer.params import PARAMS, ScoringParams
-from ijdqa.answer.question import addresses_reader
+from ijdqa.answer.question import addresses_reader, split_context
 from ijdqa.answer.sentences import Candidate
 from ijdqa.answer.spelling import Speller
 from ijdqa.search.corpus import CorpusView
@@ -83,6 +83,13 @@ class AnswererBase:
         self.speller = Speller((c.text for c in index.chunks), more=places.place_words)
         self._names = extractive.name_stems(c.text for c in index.chunks if c.source == "report")
         self.aliases = find_aliases(c.text for c in index.chunks if c.source == "report")
+        self._profiles = {
+            tokenize(name)[-1]: frozenset(tokenize(text))
+            for name, text in profiles(
+                (c.text for c in index.chunks if c.source == "report"), self.aliases
+            ).items()
+            if tokenize(name)
+        }
         self._notes: dict[int, list[Chunk]] = {}  # footnote number -> its footnote chunks
         for chunk in index.chunks:
             if chunk.kind == "footnote":
@@ -126,6 +133,7 @@ class AnswererBase:
             embed=self.index.embed_sentences,
             query_vector=scoring.vector,
             names=self._names,
+            profiles=self._profiles,
         )
 
     def _scored_sentences(
@@ -139,7 +147,7 @@ class AnswererBase:
         they must not crowd the others out; a sentence that addresses the reader or the
         system is evidence, never a fact.
         """
-        found = self.index.search(search or query, k=2 * k, filters=filters)
+        found = self.index.search(self._with_described(search or query), k=2 * k, filters=filters)
         hits = [h for h in found if self._usable(h.chunk)]
         cands = [
             c
@@ -149,6 +157,20 @@ class AnswererBase:
         vector = np.asarray(self.index.query_embedder.embed_query(query), dtype=np.float32)
         scoring = Scoring(vector, self.index.lexical_for((filters or {}).get("scope")))
         return self._score(query, cands, scoring), scoring
+
+    def _with_described(self, query: str) -> str:
+        """The search text with the name the question describes rather than names: "the
+        British rights group behind the webinar" shares two or more words with what the
+        report says the IHRC is (aliases.profiles), and more of them than with any other."""
+        terms = set(vocabulary.query_terms(split_context(query)[0]))
+        shared = {
+            name: len(terms & words) for name, words in self._profiles.items() if name not in terms
+        }
+        best = max(shared.values(), default=0)
+        chosen = [n for n, count in shared.items() if count == best]
+        if best < self.params.described_terms or len(chosen) > 1:
+            return query
+        return f"{query} {chosen[0]}"
 
     def _usable(self, chunk: Chunk) -> bool:
         """Footnotes answer only where they say something beyond the citation itself."""

@@ -23,7 +23,7 @@ from dataclasses import replace
 from typing import Any
 
 from ijdqa import prompts
-from ijdqa.answer import sentences as extractive
+from ijdqa.answer import vocabulary
 from ijdqa.answer.base import AnswererBase, Scoring
 from ijdqa.answer.enumeration import Enumeration, counted_noun, enumeration, listed_noun
 from ijdqa.answer.expected import kind_of
@@ -58,7 +58,7 @@ class EnumeratedAnswers(AnswererBase):
             return None
         # the group's other names find a list the question names in other words ("professors"
         # for a sentence on "academics")
-        family = " ".join(sorted(extractive.synonyms_of(head[0])))
+        family = " ".join(sorted(vocabulary.synonyms_of(head[0])))
         search = f"{query} {family}" if family else query
         scored, scoring = self._scored_sentences(query, k=k, filters=filters, search=search)
         found = self._listing(query, noun, head[0], scored[:LOOKED_AT], scoring)
@@ -133,4 +133,4 @@ def _lists(listed: Enumeration, head: str, noun: str, anchor: str) -> bool:
 
 
 def _holds(term: str, text: str) -> bool:
-    return bool(extractive.credit(term, set(tokenize(text))))
+    return bool(vocabulary.credit(term, set(tokenize(text))))

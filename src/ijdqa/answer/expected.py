@@ -61,6 +61,8 @@ _TYPE_PATTERNS = (
 )
 
 
+_MEDIA_VERB = lexicon_words("media_verbs.txt")
+_WHERE = re.compile(r"^\W*where\b", re.I)
 _LOCATIVE = re.compile(r"\b(?:in|at|from|near|to|across|throughout|within)\s+$", re.I)
 _SINGLE_NAME = re.compile(r"(?<=[a-z,] )([A-Z][a-z]{2,})\b(?![ -][A-Z])")
 _HOW_MANY = re.compile(r"\bhow many\b|\b(?:the\s+)?(?:number|count|total) of\b", re.I)
@@ -119,6 +121,8 @@ def answer_type(question: str) -> str | None:
         if pattern.search(question):
             if name == "person" and re.search(r"^\W*(?i:who (is|was|are|were))\s+[A-Z]", question):
                 return None  # "who is X?" asks for a description, not a name
+            if name == "place" and _WHERE.match(question) and _MEDIA_VERB.search(question):
+                return None  # "where was it streamed?": on a platform, in no city
             return name
     last = _LAST_WORD.search(question)  # a terse "X founded: year?" asks by its last word
     if last and (kind := kind_of(last.group(1))):

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ijdqa.answer import deeds
+from ijdqa.answer import deeds, vocabulary
 from ijdqa.answer import sentences as extractive
 from ijdqa.answer.base import AnswererBase, Scoring
 from ijdqa.answer.deeds import Deeds
@@ -111,7 +111,7 @@ class GeneralAnswers(AnswererBase):
             return sum(w * held(t) for t, w in weights.items()) / total
 
         def held(term: str) -> float:
-            return best.credits.get(term, extractive.credit(term, have))
+            return best.credits.get(term, vocabulary.credit(term, have))
 
         wanted = answer_type(own)
         why = asks_why(own)
@@ -142,7 +142,7 @@ class GeneralAnswers(AnswererBase):
                 (
                     (lexical.idf(t) or lexical.max_idf) / top
                     for t in plain
-                    if not extractive.credit(t, have)
+                    if not vocabulary.credit(t, have)
                 ),
                 default=0.0,
             ),

@@ -33,6 +33,13 @@ class ScoringParams:
     # a name the question uses that only the sentence before holds: the sentence may go on
     # about it ("Its web site ...") or about something else, so half
     before_credit: float = 0.5
+    # a question word that only what the report says a name the sentence holds is gives
+    # ("the London-based rights commission" for "IHRC was founded in London"): half, as
+    # the description may fit another name too
+    profile_credit: float = 0.5
+    # a question shares this many words with what the report says a name is, more than
+    # with any other name's: it describes that name, and the search looks for it too
+    described_terms: int = 2
     # the least weight of a word, so a word in every text still counts a little
     least_weight: float = 0.05
     # --- selection ---------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 - strip_instructions: the question with injected instructions removed (they are data);
 - split_compound: two questions joined by "and", each on its own;
+- with_footnote_word: "fn5" -> "footnote 5";
 - asks_why / why_verb: a why-question and the verb of its premise;
 - wants_source / explicit_footnote: a question about where a claim comes from;
 - asks_when_published: when a cited text (a tweet, an article) came out.
@@ -35,6 +36,7 @@ __all__ = [
     "strip_instructions",
     "wants_source",
     "why_verb",
+    "with_footnote_word",
 ]
 
 
@@ -119,6 +121,8 @@ def with_topic(question: str) -> str:
     if not match or not _TOPIC_PRONOUN.search(match.group("asked")):
         return question
     topic = match.group("topic").strip()
+    # "Two quick things about the 2020 gathering: ..." is about the gathering
+    topic = re.sub(r"^.*?\b(?:about|regarding|concerning|on)\s+", "", topic, flags=re.I)
     return _TOPIC_PRONOUN.sub(
         lambda m: topic + ("’s" if m.group(1).lower() == "its" else ""), match.group("asked")
     )
@@ -202,6 +206,17 @@ def asks_last_source(question: str) -> bool:
     return bool(_THAT_SOURCE.search(question))
 
 
+def with_footnote_word(question: str) -> str:
+    """A footnote a quick lookup names in short ("fn5", "fn 19", "ftn. 3", "footnote #5",
+    "note no. 7") written as "footnote N", the way every lookup of a note reads it."""
+    return _FOOTNOTE_SHORT.sub(r"footnote \1", question)
+
+
+_FOOTNOTE_SHORT = re.compile(
+    r"\b(?:fn|ftn|fnote|foot\s?note|note)\.?\s*(?:#|no\.?\s*|number\s+)?(\d{1,3})\b", re.I
+)
+
+
 def explicit_footnote(question: str) -> int | None:
     match = re.search(r"\bfootnote\s+(\d{1,3})\b", question, re.I)
     return int(match.group(1)) if match else None
@@ -211,7 +226,8 @@ def explicit_footnote(question: str) -> int | None:
 # may open with the preposition its wh-word governs
 _COMPOUND = re.compile(
     r"(?:,\s*|\s+)and\s+(?=(?:(?:say|tell\s+me|explain|state|name|list|give)\s+)?"
+    r"(?:(?:roughly|approximately|also|then|exactly|just)\s+)?"
     r"(?:(?:for|in|on|at|to|from|by|with|since|of|about)\s+)?"
-    r"(?:which|what|who|whom|whose|when|where|how|why)\b)",
+    r"(?:which|what|who|whom|whose|whos|when|where|how|why)\b)",
     re.I,
 )

@@ -12,7 +12,6 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from itertools import pairwise
 
 import numpy as np
 
@@ -20,12 +19,18 @@ from ijdqa.answer.expected import holds_kind, kind_of
 from ijdqa.answer.params import PARAMS
 from ijdqa.answer.question import split_context
 from ijdqa.answer.spelling import lexicon
+from ijdqa.answer.vocabulary import (
+    as_words,
+    credit,
+    joined_pairs,
+    query_terms,
+    split_pairs,
+)
 from ijdqa.search.corpus import scoring_text, sentence_units
-from ijdqa.search.lexical import PREFIX_MIN, STOPWORDS, related_forms, stem, tokenize
-from ijdqa.text import is_prose, normalize, words
+from ijdqa.search.lexical import stem, tokenize
+from ijdqa.text import is_prose
 from ijdqa.types import Chunk, Hit
 
-NOISE_TERMS = frozenset(t for line in lexicon("noise.txt") for t in tokenize(line))
 _QUOTED = re.compile(r"[“\"]([^”\"]{2,80})[”\"]")
 
 
@@ -104,7 +109,8 @@ def unknown_terms(
     return sum(1 for t in query_terms(question) if idf(t) is None and not related(t))
 
 
-_CAPITALIZED = re.compile(r"\b[A-Z][\w’'-]*")
+# a capitalized word and the capitalized parts it is hyphened to: "London-based" names London
+_CAPITALIZED = re.compile(r"\b[A-Z][\w’']*(?:-[A-Z][\w’']*)*")
 
 
 NAME_SHARE = 0.6  # a word the corpus capitalizes this often mid-sentence is a name
@@ -142,10 +148,6 @@ def split_terms(question: str, names: frozenset[str] = frozenset()) -> tuple[lis
     return [t for t in terms if t in named], [t for t in terms if t not in named]
 
 
-def query_terms(question: str) -> list[str]:
-    return [t for t in dict.fromkeys(tokenize(question)) if t not in NOISE_TERMS]
-
-
 def score(
     question: str,
     cands: Sequence[Candidate],
@@ -156,6 +158,7 @@ def score(
     query_vector: np.ndarray,
     related: Callable[[str], bool] = lambda t: False,
     names: frozenset[str] = frozenset(),
+    profiles: Mapping[str, frozenset[str]] = {},
 ) -> list[Candidate]:
     """Candidates with coverage and similarity filled in, best first.
 
@@ -164,11 +167,14 @@ def score(
     the corpus uses such a form of a word it never uses as such (then it is not unknown).
     A name of the question (see `split_terms`; `names` are the corpus's) that only the
     sentence before holds counts `before_credit`: "Its web site ... posted articles on X"
-    goes on about the organization the sentence before names.
+    goes on about the organization the sentence before names. A question word the words
+    defining a name the sentence holds give (`profiles`, see aliases.profiles) counts
+    `profile_credit`: "the London-based rights commission" is the IHRC of "IHRC was
+    founded in London".
     """
     own, context = split_context(question)
     named = set(split_terms(own, names)[0])
-    joined = _joined_pairs(own)
+    joined = joined_pairs(own)
     terms = query_terms(own)
     weights = {t: _weight(idf(t), max_idf) for t in terms}
     # a follow-up's earlier question helps find the passage but is not what is asked now
@@ -184,17 +190,23 @@ def score(
     scored = []
     for cand, vec in zip(cands, vectors, strict=True):
         have = set(tokenize(cand.scoring_text))
+        if (worded := as_words(cand.scoring_text)) != cand.scoring_text:
+            have |= set(tokenize(worded))  # "signed off the gathering" closes it
         credits = {t: credit(t, have) for t in weights}
         for first, second, whole in joined:  # "ahlul bayt" in a sentence that writes "Ahlulbayt"
             if whole in have:
                 credits[first] = credits[second] = 1.0
-        split = _split_pairs(cand.scoring_text)  # "website" in a sentence that writes "web site"
+        split = split_pairs(cand.scoring_text)  # "website" in a sentence that writes "web site"
         for t in weights:
             if credits[t] < 1.0 and t in split:
                 credits[t] = 1.0
         for t, kind in kinds.items():  # "year" is matched by 1997, "country" by Colombia
             if not credits[t] and holds_kind(cand.scoring_text, own, kind):
                 credits[t] = 1.0
+        described = {w for e, words in profiles.items() if e in have for w in words}
+        for t in weights:
+            if credits[t] < PARAMS.profile_credit and t in described:
+                credits[t] = PARAMS.profile_credit
         if cand.before:
             before = set(tokenize(cand.before))
             for t in named:
@@ -220,49 +232,6 @@ def score(
 _CONNECTIVE = re.compile(
     r"^(In light of the above|Hence|Therefore|Thus|As a result|Consequently|This|That said)\b"
 )
-
-
-def credit(term: str, have: set[str]) -> float:
-    """1 when a sentence holds the term, `related_credit` for a related form,
-    `synonym_credit` for a word of its family in lexicon/synonyms.txt, else 0."""
-    if term in have:
-        return 1.0
-    if synonyms_of(term) & have:
-        return PARAMS.synonym_credit
-    if len(term) < PREFIX_MIN:
-        return 0.0
-    return PARAMS.related_credit if any(related_forms(term, word) for word in have) else 0.0
-
-
-@cache
-def _families() -> dict[str, frozenset[str]]:
-    families: dict[str, set[str]] = {}
-    for line in lexicon("synonyms.txt"):
-        stems = {stem(w) for w in line.split()}
-        for s in stems:
-            families.setdefault(s, set()).update(stems - {s})
-    return {s: frozenset(others) for s, others in families.items()}
-
-
-def synonyms_of(term: str) -> frozenset[str]:
-    """The stems of the words used for `term` (a stem) in lexicon/synonyms.txt."""
-    return _families().get(term, frozenset())
-
-
-def _joined_pairs(question: str) -> list[tuple[str, str, str]]:
-    """Each two neighbouring question words with the term they make written as one word:
-    people split names the report writes as one ("ahlul bayt", "you tube")."""
-    found = [w for w in words(normalize(question)) if w not in STOPWORDS]
-    return [
-        (stem(a), stem(b), stem(a + b)) for a, b in pairwise(found) if a.isalpha() and b.isalpha()
-    ]
-
-
-def _split_pairs(text: str) -> set[str]:
-    """Each two neighbouring words of a sentence as the term they make written as one: a
-    question may join what the report writes apart ("website" for "web site")."""
-    found = [w for w in words(normalize(text)) if w.isalpha()]
-    return {stem(a + b) for a, b in pairwise(found)}
 
 
 def _weight(idf: float | None, max_idf: float) -> float:

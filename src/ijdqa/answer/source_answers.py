@@ -11,7 +11,7 @@ import numpy as np
 
 from ijdqa import prompts
 from ijdqa.answer import sentences as extractive
-from ijdqa.answer import sources
+from ijdqa.answer import sources, vocabulary
 from ijdqa.answer.base import AnswererBase, Scoring
 from ijdqa.answer.spelling import lexicon
 from ijdqa.citations import make_citation
@@ -123,7 +123,7 @@ class SourceAnswers(AnswererBase):
         ]
         if not notes:
             return None
-        terms = [t for t in extractive.query_terms(query) if t not in SOURCE_TERMS]
+        terms = [t for t in vocabulary.query_terms(query) if t not in SOURCE_TERMS]
         idf = self.index.lexical.idf
         weights = {t: max(idf(t) or self.index.lexical.max_idf, 0.05) for t in terms}
         total = sum(weights.values()) or 1.0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import re
 from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
@@ -165,7 +166,12 @@ def stem(word: str) -> str:
     word = word.removesuffix("'s")
     if any(ch.isdigit() for ch in word):
         return word
+    if _DOTTED.match(word):  # "U.S." is the "US" people type
+        return word.replace(".", "")
     return str(_stemmer().stemWord(word))
+
+
+_DOTTED = re.compile(r"^(?:[a-z]\.){2,}$")
 
 
 def tokenize(text: str) -> list[str]:
