@@ -39,6 +39,10 @@ from ijdqa.types import Chunk, Hit
         ("where were the talks broadcast", None),
         ("From which city was the festival streamed?", "place"),
         ("Where was the festival held?", "place"),
+        # a terse lookup without a question word asks by its first word
+        ("Exact date Norway banned the ferry?", "time"),
+        ("festival stream date time", "time"),
+        ("Festival hashtags?", None),  # neither first nor last word names a kind
     ],
 )
 def test_answer_type_reads_the_question_word_not_a_subordinate_when(question, kind) -> None:
@@ -60,6 +64,11 @@ def test_answer_type_reads_the_question_word_not_a_subordinate_when(question, ki
         # "number of X" counts X as "how many X" does
         ("number of selfies posted", "Members were asked to tag five other users.", False),
         ("number of selfies posted", "Some 300 selfies were posted.", True),
+        # a list row's position and the pronoun "one" count nothing
+        ("Age of the chairman?", "16. Jaaferiya Youth, United Kingdom", False),
+        ("Age of the chairman?", "The chairman, 61, spoke last.", True),
+        ("Trust funding amount", "In light of this one must reexamine the grants.", False),
+        ("Trust funding amount", "The Trust received 5,000 pounds.", True),
     ],
 )
 def test_a_count_must_count_what_was_asked_about(question, sentence, fits) -> None:

@@ -127,7 +127,11 @@ def answer_type(question: str) -> str | None:
     last = _LAST_WORD.search(question)  # a terse "X founded: year?" asks by its last word
     if last and (kind := kind_of(last.group(1))):
         return kind
-    first = _FIRST_NOUN.match(question)  # ... or by its first: "date of the X tweet"
+    # ... or by its first: "date of the X tweet", and a terse one without a question word
+    # by its first word: "Exact date Germany banned Hezbollah?"
+    first = _FIRST_NOUN.match(question) or (
+        None if _ASKING.match(question) else _FIRST_WORD.match(question)
+    )
     return kind_of(first.group(1)) if first else None
 
 
@@ -143,6 +147,13 @@ def kind_of(word: str) -> str | None:
 
 
 _LAST_WORD = re.compile(r"([A-Za-z]+)\W*$")
+_ONE_PRONOUN = re.compile(r"one\s+(?:must|should|can|could|may|might|would|will|has|needs)\b", re.I)
+_FIRST_WORD = re.compile(r"^\W*(?:the\s+|exact\s+|precise\s+)?([A-Za-z]+)\b", re.I)
+_ASKING = re.compile(
+    r"^\W*(?:who|whom|whose|what|when|where|which|why|how|is|are|was|were|do|does|did|can|"
+    r"could|has|have|had|tell|give|list|name|show|find)\b",
+    re.I,
+)
 _FIRST_NOUN = re.compile(r"^\W*(?:the\s+|exact\s+)?([A-Za-z]+)\s+of\b", re.I)
 _AT_PLACE = re.compile(r"\b(?:in|at|from|near)\s+((?:the\s+)?[A-Z][\w.’'-]+)")
 
@@ -203,6 +214,9 @@ def fits_type(
             for m in _NUMBER_WORDS.finditer(sentence)
             if not re.fullmatch(r"(19|20)\d\d", m.group(0))
             and not re.search(r"[A-Za-z]-$", sentence[: m.start()])  # "COVID-19" is a name
+            # a list row's position ("16. Jaaferiya Youth") and "one must ..." count nothing
+            and not (m.start() == 0 and sentence[m.end() : m.end() + 1] == ".")
+            and not _ONE_PRONOUN.match(sentence, m.start())
             # a share is no count: "60%" does not say how many, unless a share is asked
             and (shares or not _PERCENT_AFTER.match(sentence, m.end()))
             and (not counted or counted & set(tokenize(sentence[m.end() : m.end() + 60])[:3]))
