@@ -260,6 +260,9 @@ def test_a_why_question_whose_premise_is_stated_is_answered(assistant) -> None:
         ("Peruvian", "Peru"),
         ("Portuguese", "Portugal"),
         ("Greek", "Greece"),
+        # names news writers use for a country
+        ("the Islamic Republic", "Iran"),
+        ("Down Under", "Australia"),
     ],
 )
 def test_a_demonym_names_the_longest_country_that_fits(word: str, country: str) -> None:
@@ -571,3 +574,27 @@ def test_a_topic_after_about_is_what_the_question_refers_to() -> None:
         "where was the 2021 festival streamed?",
         "roughly how many groups backed the 2021 festival?",
     ]
+
+
+@pytest.mark.parametrize(
+    ("question", "claim"),
+    [
+        (
+            "Which outside document does the report rely on when it asserts that the Trust"
+            " took a grant?",
+            "the Trust took a grant?",
+        ),
+        (
+            "What source is given for the claim that the parade was cancelled twice?",
+            "the parade was cancelled twice?",
+        ),
+        ("What newspaper piece underpins the grant figure?", None),  # no clause: as asked
+        ("which account posted that one?", None),
+    ],
+)
+def test_a_source_question_asks_about_the_claim_after_that(question, claim) -> None:
+    from ijdqa.answer.question import wants_source
+    from ijdqa.answer.source_answers import stated_claim
+
+    assert wants_source(question)
+    assert stated_claim(question) == (claim or question)

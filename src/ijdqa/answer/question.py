@@ -30,6 +30,7 @@ __all__ = [
     "asks_why",
     "explicit_footnote",
     "fits_type",
+    "question_source_word",
     "split_compound",
     "split_context",
     "split_preamble",
@@ -176,6 +177,12 @@ def wants_source(question: str) -> bool:
     return any(
         not _SPEAKER_CITES.search(question[: m.start()]) for m in _SOURCE_RE.finditer(question)
     )
+
+
+def question_source_word(question: str) -> int | None:
+    """Where the first word asking for a source ends in the question, or None."""
+    found = _SOURCE_RE.search(question)
+    return found.end() if found else None
 
 
 # "he cited some figure": a speaker citing something is what was said, not the report's source

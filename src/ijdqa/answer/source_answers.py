@@ -4,6 +4,7 @@ cited at the sentence its marker closes."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -13,6 +14,7 @@ from ijdqa import prompts
 from ijdqa.answer import sentences as extractive
 from ijdqa.answer import sources, vocabulary
 from ijdqa.answer.base import AnswererBase, Scoring
+from ijdqa.answer.question import question_source_word
 from ijdqa.answer.spelling import lexicon
 from ijdqa.citations import make_citation
 from ijdqa.search.corpus import CorpusView
@@ -84,7 +86,9 @@ class SourceAnswers(AnswererBase):
     def _claim_notes(self, query: str, *, k: int) -> list[Footnote]:
         """The footnotes marked in the report sentence that best states the claim asked about
         (the question without its words about sources), if that sentence matches it well."""
-        claim = " ".join(w for w in query.split() if not set(tokenize(w)) & SOURCE_TERMS)
+        claim = " ".join(
+            w for w in stated_claim(query).split() if not set(tokenize(w)) & SOURCE_TERMS
+        )
         hits = [h for h in self.index.search(claim or query, k=k) if h.chunk.source == "report"]
         cands = extractive.candidates(
             [h for h in hits if h.chunk.kind in ("body", "caption")],
@@ -169,3 +173,27 @@ def _claim_segment(view: CorpusView, note: Footnote) -> str:
     para = next((p for p in view.report.paragraphs if p.start <= note.marker_offset <= p.end), None)
     start = max(previous[-1] if previous else 0, para.start if para else 0)
     return text[start : note.marker_offset]
+
+
+_CLAIM_OPENS = re.compile(
+    r"\b(?:(?:claim|statement|assertion|idea|view)\s+that"
+    r"|(?:says|said|asserts|claims|states|writes|argues|stating|saying|asserting)\s+that"
+    r"|that)\s+",
+    re.I,
+)
+
+
+def stated_claim(question: str) -> str:
+    """The claim a source question asks about, without the words asking for its source:
+    "Which outside document does the report rely on when it asserts that AIM has a strong link
+    to Iran?" -> "AIM has a strong link to Iran?". The question as it is when it names no
+    clause after a word for sources."""
+    asked = question_source_word(question)
+    if asked is None:
+        return question
+    opens = _CLAIM_OPENS.search(question, asked)
+    rest = question[opens.end() :] if opens else ""
+    return rest if len(rest.split()) >= SHORTEST_CLAIM else question
+
+
+SHORTEST_CLAIM = 3  # words: a shorter rest ("that one?") is no claim
