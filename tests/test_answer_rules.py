@@ -598,3 +598,17 @@ def test_a_source_question_asks_about_the_claim_after_that(question, claim) -> N
 
     assert wants_source(question)
     assert stated_claim(question) == (claim or question)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "fits"),
+    [
+        ("The international community condemned the ban.", False),
+        ("Norway and the EU condemned the ban.", True),
+        ("The U.N. condemned the ban.", False),  # the one the question names
+    ],
+)
+def test_which_asks_for_a_named_instance(sentence, fits) -> None:
+    question = "Which governments besides the UN condemned the ban?"
+    assert answer_type(question) == "name"
+    assert fits_type(sentence, question, "name") is fits

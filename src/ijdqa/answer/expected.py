@@ -58,6 +58,9 @@ _TYPE_PATTERNS = (
             re.I,
         ),
     ),
+    # "Which governments condemned it?", "which U.N. body received it?": one opening with
+    # "which" asks for named instances, which "the international community" does not give
+    ("name", re.compile(r"^\W*(?:(?:in|at|from|of|for|by|to|on|with|under)\s+)?which\b", re.I)),
 )
 
 
@@ -82,6 +85,8 @@ _PERSON_RE = re.compile(
     r"|\b[A-Z][a-z]+\s(?:al-)?[A-Z][a-z]+(?=[,.;:)]|\s[a-z])"
 )
 _PLACE_RE = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][a-z]+")
+# a name: a capitalized word or an acronym, not the one opening the sentence ("al-Hashd")
+_NAME_RE = re.compile(r"(?<!^)(?<![.?!]\s)(?:\bal-)?\b(?:[A-Z][a-z][\w’'-]*|[A-Z](?:\.?[A-Z])+\.?)")
 
 
 _REPORTING = lexicon_words("reporting_verbs.txt")
@@ -233,6 +238,14 @@ def fits_type(
         ] + (_single_names(sentence) if anchored else [])
         if _ASKS_GROUPS.search(question):  # "who are the targets?": countries, groups too
             found += [m.group(0) for m in _PLACE_RE.finditer(sentence)]
+    elif kind == "name":
+        said = set(tokenize(question))
+        found = [
+            m.group(0)
+            for m in _NAME_RE.finditer(sentence)
+            if not set(tokenize(m.group(0))) <= said and not _TIME_WORDS.fullmatch(m.group(0))
+        ]
+        return bool(found)
     else:
         found = [m.group(0) for m in _PLACE_RE.finditer(sentence)]
         if _ASKS_CITY.search(question):

@@ -50,7 +50,8 @@ class GeneralAnswers(AnswererBase):
         scored, scoring = self._scored_sentences(query, k=k, filters=filters)
         own = split_context(query)[0]
         wanted = answer_type(own)
-        named = self._full_names(own) if wanted else []
+        # about a name of several words, when a value is asked: "When was Neturei Karta founded?"
+        named = self._full_names(own) if wanted not in (None, "name") else []
         scored = [c for c in scored if all(_holds_name(c, n) for n in named)]
         asked = deeds.read(query)
         noun = tokenize(asked_noun(own) or "")
