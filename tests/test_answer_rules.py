@@ -523,6 +523,7 @@ def test_a_question_describing_a_name_is_credited_by_what_the_report_says_it_is(
         ("When was the Orlan Trust set up?", "The Orlan Trust was founded in 1988.", "establish"),
         ("Who closed the festival?", "The mayor signed off the festival.", "close"),
         ("When is the festival held each year?", "The annual festival is held in June.", "annual"),
+        ("When did the festival kick off?", "The festival started in June.", "start"),
     ],
 )
 def test_a_phrase_is_matched_as_the_word_it_stands_for(question, sentence, term) -> None:
@@ -590,6 +591,7 @@ def test_a_topic_after_about_is_what_the_question_refers_to() -> None:
         ),
         ("What newspaper piece underpins the grant figure?", None),  # no clause: as asked
         ("which account posted that one?", None),
+        ("were does the report get the grant figure from?", None),
     ],
 )
 def test_a_source_question_asks_about_the_claim_after_that(question, claim) -> None:

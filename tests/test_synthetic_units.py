@@ -128,6 +128,15 @@ def test_a_statement_before_a_question_is_its_preamble() -> None:
             "Is the fund for which the choir sang named?",
             ["Is the fund for which the choir sang named?"],
         ),
+        # a list of three: "A, B, and C"; a relative clause inside a part stays whole
+        (
+            "What date was the festival, which sites carried it, and why was it online?",
+            ["What date was the festival?", "which sites carried it?", "why was it online?"],
+        ),
+        (
+            "What did the Trust, which was founded in 1986, say, and when did it say it?",
+            ["What did the Trust, which was founded in 1986, say?", "when did it say it?"],
+        ),
     ],
 )
 def test_two_questions_in_one_are_split(question: str, parts: list[str]) -> None:

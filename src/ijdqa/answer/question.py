@@ -72,6 +72,22 @@ def strip_instructions(question: str) -> str:
     return kept if re.search(r"\w", kept) else " ".join(question.split())
 
 
+def _listed(piece: str) -> list[str]:
+    """A part of a list of questions cut at each ", which ..." that opens one more question
+    of its own, with no comma in it: "What date was it, which platforms carried it" is two;
+    "What did X, which was founded in 1997, say" keeps its relative clause."""
+    cuts = [m for m in _LISTED.finditer(piece) if "," not in piece[m.end() :]]
+    if not cuts or not _ASKS.match(piece):
+        return [piece]
+    first = cuts[0]
+    rest = piece[first.end() :]
+    return [piece[: first.start()], rest] if len(rest.split()) >= SHORTEST_PART else [piece]
+
+
+_LISTED = re.compile(r",\s*(?=(?:which|what|who|whom|whose|when|where|how|why)\b)", re.I)
+_ASKS = re.compile(r"^\W*(?:which|what|who|whom|whose|when|where|how|why)\b", re.I)
+
+
 def split_compound(question: str) -> list[str]:
     """Two questions joined by "and" -> each on its own ("What did X say and how did Y
     differ?" -> ["What did X say?", "how did Y differ?"]); otherwise [question].
@@ -88,6 +104,8 @@ def split_compound(question: str) -> list[str]:
             pieces.append(piece)
             at = match.end()
     pieces.append(question[at:])
+    if len(pieces) > 1:  # "A, B, and C": the list's earlier questions are apart too
+        pieces = [p for piece in pieces[:-1] for p in _listed(piece)] + pieces[-1:]
     parts = [p.strip(" ,;") for p in pieces]
     if len(parts) == 1 or any(len(p.split()) < SHORTEST_PART for p in parts):
         return [question]
