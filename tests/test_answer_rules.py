@@ -417,6 +417,20 @@ def test_general_english_families_meet_the_reports_word(asked: str, written: str
             "When did the Council reopen it?",
             False,
         ),
+        # typed in lower case, with an adverb or "end up" before the deed
+        (
+            "aim",
+            "The Trust pressed the U.K. to reopen the quay.",
+            "did the uk actually reopen the quay",
+            True,
+        ),
+        (
+            "aim",
+            "The Trust pressed the U.K. to reopen the quay.",
+            "did the uk end up reopening it",
+            True,
+        ),
+        ("aim", "The U.K. reopened the quay.", "did the uk actually reopen the quay", False),
         # what lies beyond the items a question sets aside must be named
         (
             "beyond",

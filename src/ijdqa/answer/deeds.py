@@ -94,6 +94,13 @@ _DID = re.compile(
     r"^\W*(?i:did|has|have|had)\s+(?i:the\s+|a\s+|an\s+)?(?:[A-Z][\w.’'-]*\s+)+"
     r"(?:[a-z]+ly\s+)?([a-z]{3,})\b"
 )
+# ... and as a quick lookup types it, all lower case: "did the us actually ease sanctions",
+# "did the us end up easing them": a one-word subject, then the deed
+_DID_TYPED = re.compile(
+    r"^\W*(?:did|has|have|had)\s+(?:the\s+)?[a-z][\w.’'-]*\s+"
+    r"(?:(?:actually|actualy|really|ever|eventually|finally|then|later)\s+|end(?:ed)?\s+up\s+)*"
+    r"([a-z]{3,})\b"
+)
 # "Who read out X's speech?": the deed whose doer is asked for
 _WHO_DID = re.compile(
     r"^\W*who\s+(?:[a-z]+ly\s+)?(?!(?:was|were|are|has|had|have|did|does)\b)([a-z]{3,})\b",
@@ -112,7 +119,7 @@ def _occurrences(sentence: str, verb: str) -> list[tuple[list[str], int]]:
 def only_intended(sentence: str, question: str) -> bool:
     """Whether a "did X do Y?" question's deed is in the sentence only as an aim ("pressured
     the U.S. to ease its sanctions"): what was asked for, not that it happened."""
-    match = _DID.match(question)
+    match = _DID.match(question) or _DID_TYPED.match(question)
     if not match:
         return False
     seen = _occurrences(sentence, match.group(1))
