@@ -43,6 +43,11 @@ from ijdqa.types import Chunk, Hit
         ("Exact date Norway banned the ferry?", "time"),
         ("festival stream date time", "time"),
         ("Festival hashtags?", None),  # neither first nor last word names a kind
+        # the name of a person noun asks for a person
+        ("What is the name of the choir's conductor representative?", "person"),
+        ("choir rabbi name?", "person"),
+        ("Name of the Trust's deputy chair?", "person"),
+        ("What is the name of the festival's web channel?", None),
     ],
 )
 def test_answer_type_reads_the_question_word_not_a_subordinate_when(question, kind) -> None:

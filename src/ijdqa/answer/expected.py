@@ -22,6 +22,10 @@ CALENDAR = re.compile(
 )
 
 
+_PERSON_NOUNS = (
+    r"(?:representatives?|rabbis?|speakers?|members?|persons?|m[ae]n|wom[ae]n|clerics?|"
+    r"leaders?|chair\w*|deputy|deputies|activists?|officials?|founders?|authors?|researchers?)"
+)
 _TYPE_PATTERNS = (
     (
         "number",
@@ -46,7 +50,11 @@ _TYPE_PATTERNS = (
             r"^\W*(who|whom)\b"
             r"|\bwhich (?:[a-z.]+ )?(persons?|people|academics?|clerics?|leaders?|speakers?|"
             r"activists?|officials?|rabbis?|professors?|scholars?|politicians?|ministers?|"
-            r"journalists?|spokes(?:man|men|woman|women|persons?)|individuals?)\b",
+            r"journalists?|spokes(?:man|men|woman|women|persons?)|individuals?)\b"
+            # "the name of the Neturei Karta rabbi", "neturei karta speaker name?"
+            r"|\bnames?\s+of\s+(?:the\s+|that\s+|this\s+|its\s+)?(?:[\w’'-]+\s+){0,3}?"
+            rf"{_PERSON_NOUNS}\b"
+            rf"|\b{_PERSON_NOUNS}(?:'s)?\s+names?\W*$",
             re.I,
         ),
     ),
