@@ -633,3 +633,21 @@ def test_which_asks_for_a_named_instance(sentence, fits) -> None:
     question = "Which governments besides the UN condemned the ban?"
     assert answer_type(question) == "name"
     assert fits_type(sentence, question, "name") is fits
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("Mira Holt speech content?", True),
+        ("What were the main points of Mira Holt's speech?", True),
+        ("what was actually in the mayor's letter", True),
+        ("Whose speech was read out?", False),  # who, not what was said
+        ("When was the letter sent?", False),
+    ],
+)
+def test_the_content_of_a_speech_is_what_its_speaker_said(question, asks) -> None:
+    from ijdqa.answer.expected import asks_statement, reports_statement
+
+    assert asks_statement(question) is asks
+    # "A speech by X was read" says that she spoke, not what she said
+    assert not reports_statement("A speech by Mira Holt was read to the crowd as well.")

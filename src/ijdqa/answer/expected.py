@@ -111,8 +111,19 @@ _ASKS_STATEMENT = re.compile(
 
 
 def asks_statement(question: str) -> bool:
-    """Asks what a speaker said ("What did Suhaila Zakzaky say in her speech?")."""
-    return bool(_ASKS_STATEMENT.search(question))
+    """Asks what a speaker said ("What did Suhaila Zakzaky say in her speech?", "the main
+    points of X's speech", "letter content?")."""
+    return bool(_ASKS_STATEMENT.search(question) or _ASKS_CONTENT.search(question))
+
+
+_SPOKEN = r"(?:speech|speeches|letter|address|remarks|message|statement|talk|sermon)"
+# what a speech or a letter said: its content, its points, what was in it
+_ASKS_CONTENT = re.compile(
+    rf"\b(?:contents?|main points?|points|gist|substance|full text|wording)\s+of\b[^?]*\b{_SPOKEN}\b"
+    rf"|\b{_SPOKEN}\s+(?:contents?|text|points)\b"
+    rf"|\bwhat\s+(?:was|is)\s+(?:actually\s+)?(?:in|said in)\b[^?]*\b{_SPOKEN}\b",
+    re.I,
+)
 
 
 def reports_statement(sentence: str) -> bool:
