@@ -84,8 +84,9 @@ def _listed(piece: str) -> list[str]:
     return [piece[: first.start()], rest] if len(rest.split()) >= SHORTEST_PART else [piece]
 
 
-_LISTED = re.compile(r",\s*(?=(?:which|what|who|whom|whose|when|where|how|why)\b)", re.I)
-_ASKS = re.compile(r"^\W*(?:which|what|who|whom|whose|when|where|how|why)\b", re.I)
+_WH = r"(?:which|what|who|whom|whose|when|where|how|why)"  # the words a question opens with
+_LISTED = re.compile(rf",\s*(?={_WH}\b)", re.I)
+_ASKS = re.compile(rf"^\W*{_WH}\b", re.I)
 
 
 def split_compound(question: str) -> list[str]:
@@ -253,6 +254,6 @@ _COMPOUND = re.compile(
     r"(?:,\s*|\s+)and\s+(?=(?:(?:say|tell\s+me|explain|state|name|list|give)\s+)?"
     r"(?:(?:roughly|approximately|also|then|exactly|just)\s+)?"
     r"(?:(?:for|in|on|at|to|from|by|with|since|of|about)\s+)?"
-    r"(?:which|what|who|whom|whose|whos|when|where|how|why)\b)",
+    rf"(?:{_WH}|whos)\b)",
     re.I,
 )

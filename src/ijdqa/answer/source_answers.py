@@ -175,12 +175,9 @@ def _claim_segment(view: CorpusView, note: Footnote) -> str:
     return text[start : note.marker_offset]
 
 
-_CLAIM_OPENS = re.compile(
-    r"\b(?:(?:claim|statement|assertion|idea|view)\s+that"
-    r"|(?:says|said|asserts|claims|states|writes|argues|stating|saying|asserting)\s+that"
-    r"|that)\s+",
-    re.I,
-)
+# where the claim opens: after the first "that" ("the claim that ...", "when it asserts that
+# ...", "the statement that ..." all end there)
+_CLAIM_OPENS = re.compile(r"\bthat\s+", re.I)
 
 
 def stated_claim(question: str) -> str:

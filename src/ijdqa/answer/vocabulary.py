@@ -5,7 +5,7 @@ gets for holding a term as such, in a related form or as a word of its family.""
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 from itertools import pairwise
 
 from ijdqa.answer.params import PARAMS
@@ -32,6 +32,7 @@ def _phrases() -> tuple[tuple[re.Pattern[str], str], ...]:
     )
 
 
+@lru_cache(maxsize=16384)  # the same sentences come up question after question
 def as_words(text: str) -> str:
     """The text with each phrase of lexicon/phrases.txt as the word it stands for: "set up"
     is matched as "establish", which "founded" answers; "signed off" as "closed"."""
