@@ -823,3 +823,27 @@ def test_that_post_is_the_source_of_what_was_just_answered(second_assistant) -> 
     dated = second_assistant.ask("when was that post published?", history=history)
     assert not dated.refused and "2021-05-14" in dated.text
     assert any(7 in {f.number for f in c.footnotes} for c in dated.citations)
+
+
+def test_statements_before_a_question_are_context_not_what_is_asked() -> None:
+    from ijdqa.answer.question import preamble_as_context, split_context
+
+    own, context = split_context(
+        preamble_as_context(
+            "I'm writing a note for my editor about the quays. When was the Trust founded?"
+        )
+    )
+    assert own == "When was the Trust founded?"
+    assert context == "I'm writing a note for my editor about the quays."
+    # one sentence, or a question first: nothing to set aside
+    assert preamble_as_context("When was the Trust founded?") == "When was the Trust founded?"
+
+
+def test_a_long_winded_question_is_answered_by_its_last_sentence(second_assistant) -> None:
+    # the opening sentence's words (sailors, marina, neighbour, ...) are no part of the answer
+    answer = second_assistant.ask(
+        "I keep hearing conflicting stories from sailors at the marina about the old "
+        "traditions and I'd love to settle an argument with my neighbour. Since which year "
+        "has the city celebrated its harbour?"
+    )
+    assert not answer.refused and "1987" in answer.text

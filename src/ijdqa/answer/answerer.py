@@ -31,6 +31,7 @@ from ijdqa.answer.question import (
     asks_last_source,
     asks_when_published,
     explicit_footnote,
+    preamble_as_context,
     split_compound,
     strip_instructions,
     wants_source,
@@ -124,6 +125,9 @@ class ExtractiveAnswerer(TableAnswers, SourceAnswers, EnumeratedAnswers, General
         listed = self._enumerated(base, resolved, k=k, filters=filters)
         if listed is not None:
             return listed
+        if context is None and resolved == core:
+            # statements before the question help find the passage; the question is asked
+            resolved = preamble_as_context(core)
         return self._general(base, resolved, k=k, filters=filters, names=self.unknown_names(core))
 
     def _compound(

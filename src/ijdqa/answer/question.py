@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from ijdqa.answer.expected import answer_type, fits_type
-from ijdqa.answer.followup import split_context
+from ijdqa.answer.followup import CONTEXT_OPEN, split_context
 from ijdqa.answer.sources import SOURCE_NOUNS
 from ijdqa.answer.spelling import lexicon_alternation, lexicon_words
 from ijdqa.search.lexical import tokenize
@@ -30,6 +30,7 @@ __all__ = [
     "asks_why",
     "explicit_footnote",
     "fits_type",
+    "preamble_as_context",
     "question_source_word",
     "split_compound",
     "split_context",
@@ -167,6 +168,16 @@ def split_preamble(question: str, *, standalone: bool = True) -> tuple[str, str 
     ):
         return question, None
     return asked.strip(), preamble.strip()
+
+
+def preamble_as_context(question: str) -> str:
+    """A question that opens with statements, read as its last sentence with the statements
+    as context: "I'm trying to understand the ties to British politics here. Which former
+    Labour leader supports the IHRC?" asks the second sentence, and the first only helps find
+    the passage (a follow-up's earlier question is carried the same way, followup.py). The
+    statements' words weigh less and do not count as what the answer must cover."""
+    asked, preamble = split_preamble(question, standalone=False)
+    return question if preamble is None else f"{asked}{CONTEXT_OPEN}{preamble})"
 
 
 def asks_why(question: str) -> bool:
