@@ -847,3 +847,27 @@ def test_a_long_winded_question_is_answered_by_its_last_sentence(second_assistan
         "has the city celebrated its harbour?"
     )
     assert not answer.refused and "1987" in answer.text
+
+
+def test_a_word_the_report_uses_only_in_one_name_calls_that_name() -> None:
+    from ijdqa.answer.aliases import own_words
+
+    text = (
+        "In May the Orlan Tidal Trust (OTT), a Danish coastal charity, held a festival in Kiel. "
+        "The Trust was founded in 1988. The Baltic Tidal Survey (BTS) measured the tides. "
+        "Every group on the coast took part."
+    )
+    aliases = find_aliases([text])
+    own = own_words([text], aliases, excluded=lambda w: w == "Kiel")
+    # "Trust" is only ever the OTT's; "Tidal" names two; "Survey" is written once
+    assert own == {"trust": "OTT"}
+    assert with_acronyms("Who chairs the trust's board?", aliases, own) == (
+        "Who chairs the OTT's board?"
+    )
+    # after a name of its own the word is part of that name, after a place it is not
+    assert with_acronyms("What did the Hanse Trust say?", aliases, own, place=str.isupper) == (
+        "What did the Hanse Trust say?"
+    )
+    assert with_acronyms(
+        "When was the Kiel trust founded?", aliases, own, place=lambda w: w == "Kiel"
+    ) == ("When was the Kiel OTT founded?")

@@ -9,7 +9,7 @@ sentence that introduces the name wins instead.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 _ACRONYM = re.compile(r"\(([A-Z]{2,8})\)")
 _WORDS_BEFORE = re.compile(r"([\w’'-]+)\s*$")
@@ -52,9 +52,52 @@ def _spelled_by(words: list[str], acronym: str) -> str | None:
 SHORTEST_TAIL = 2  # words of a name's end that still call it ("Jerusalem Day" for IJD)
 
 
-def with_acronyms(question: str, aliases: dict[str, str]) -> str:
+SHORTEST_OWN_WORD = 4  # letters of a name's word that may call the name on its own
+FEWEST_USES = 2  # a word the report writes once tells nothing of how it uses it
+
+
+def own_words(
+    texts: Iterable[str], aliases: dict[str, str], *, excluded: Callable[[str], bool]
+) -> dict[str, str]:
+    """Words of an abbreviated name the report uses only inside that name, lowercased ->
+    the acronym: where the report writes "Commission" only in "Islamic Human Rights
+    Commission (IHRC)", and more than once, a question's "the commission's head" is the
+    IHRC's head; so where it writes "the Trust" for the "Saltmere Harbour Trust (SHT)". A word the report
+    also uses otherwise ("group", "rights", "Ahlulbayt Society"), or in two names, calls none;
+    `excluded` words (places: "Essex" is where a row is, not its name) call none."""
+    flat = " ".join(" ".join(texts).split())
+    found: dict[str, str] = {}
+    for name, acronym in aliases.items():
+        for word in name.split():
+            if len(word) < SHORTEST_OWN_WORD or word.lower() in _JOINING or excluded(word):
+                continue
+            pattern = rf"\b{re.escape(word)}\b"
+            holding = [n for n in aliases if re.search(pattern, n, re.I)]
+            inside = sum(len(re.findall(rf"\b{re.escape(n)}\b", flat, re.I)) for n in holding)
+            used = len(re.findall(pattern, flat, re.I))
+            # "The Trust was founded in 1986": the report itself calls the name so
+            called = len(re.findall(rf"\b[Tt]he\s+{re.escape(word)}\b(?![ -][A-Z])", flat))
+            if len(holding) == 1 and used == inside + called and used >= FEWEST_USES:
+                found[word.lower()] = acronym
+    return found
+
+
+# a name's own word called on its own: not after a capitalized word that would make it part
+# of another name ("the European Commission"); a place may stand before it ("the London
+# commission")
+_AFTER_NAME = re.compile(r"(?<![.?!:]\s)(?<!^)\b([A-Z][\w’'-]*)\s+$")
+
+
+def with_acronyms(
+    question: str,
+    aliases: dict[str, str],
+    own: dict[str, str] | None = None,
+    *,
+    place: Callable[[str], bool] = lambda w: False,
+) -> str:
     """The question with each full name the report abbreviates replaced by its acronym; the
-    name's last words do too where they end no other name ("Jerusalem Day" -> IJD)."""
+    name's last words do too where they end no other name ("Jerusalem Day" -> IJD), and so
+    does a word of the name the report uses nowhere else (`own`, see own_words)."""
     tails: dict[str, set[str]] = {}
     for name, acronym in aliases.items():
         words = name.split()
@@ -67,6 +110,15 @@ def with_acronyms(question: str, aliases: dict[str, str]) -> str:
         question = re.sub(
             rf"(?:\bthe\s+)?\b{re.escape(name)}(?:\s*\({acronym}\))?", acronym, question, flags=re.I
         )
+    for word, acronym in (own or {}).items():
+
+        def called(match: re.Match[str], acronym: str = acronym, text: str = question) -> str:
+            before = _AFTER_NAME.search(text[: match.start()])
+            if before and not place(before.group(1)):
+                return match.group(0)
+            return acronym
+
+        question = re.sub(rf"\b{re.escape(word)}s?\b(?!\s*\()", called, question, flags=re.I)
     return question
 
 

@@ -21,7 +21,7 @@ from dataclasses import replace
 from typing import Any
 
 from ijdqa import prompts
-from ijdqa.answer import composed
+from ijdqa.answer import composed, places
 from ijdqa.answer.aliases import with_acronyms
 from ijdqa.answer.enumerated import EnumeratedAnswers
 from ijdqa.answer.enumeration import asks_members
@@ -84,7 +84,9 @@ class ExtractiveAnswerer(TableAnswers, SourceAnswers, EnumeratedAnswers, General
     ) -> Answer:
         asked = clean_query(question)
         core, _ = self.speller.correct(with_footnote_word(strip_instructions(asked)))
-        core = with_acronyms(with_topic(core), self.aliases)
+        core = with_acronyms(
+            with_topic(core), self.aliases, self.own_words, place=places.is_place_word
+        )
         parts = split_compound(core) if context is None else [core]
         if len(parts) > 1:
             return self._compound(asked, parts, history=history, k=k, filters=filters)

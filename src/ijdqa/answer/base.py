@@ -17,7 +17,7 @@ import numpy as np
 from ijdqa import prompts
 from ijdqa.answer import appendix_words, composed, places, vocabulary
 from ijdqa.answer import sentences as extractive
-from ijdqa.answer.aliases import find_aliases, profiles
+from ijdqa.answer.aliases import find_aliases, own_words, profiles
 from ijdqa.answer.decide import Decision, shipped
 from ijdqa.answer.params import PARAMS, ScoringParams
 from ijdqa.answer.question import addresses_reader, split_context
@@ -83,6 +83,7 @@ class AnswererBase:
         self.speller = Speller((c.text for c in index.chunks), more=places.place_words)
         self._names = extractive.name_stems(c.text for c in index.chunks if c.source == "report")
         self.aliases = find_aliases(c.text for c in index.chunks if c.source == "report")
+        self.own_words = own_words([view.report.text], self.aliases, excluded=places.is_place_word)
         self._profiles = {
             tokenize(name)[-1]: frozenset(tokenize(text))
             for name, text in profiles(
