@@ -532,6 +532,17 @@ def test_what_the_report_says_a_name_is_describes_it() -> None:
     assert "Danish coastal charity" in found["OTT"]
     assert "marine lawyer" in found["Holt"]
     assert "Kiel" not in found["OTT"]  # the defining sentence only
+    # a description before the name defines it too
+    before = profiles(["It was welcomed by the mayor of the Danish port, Lene Vad, at once."], {})
+    assert "mayor of the Danish port" in before["Vad"]
+
+
+def test_a_country_in_any_form_is_one_word_for_telling_what_a_question_describes() -> None:
+    from ijdqa.answer.places import with_countries
+
+    assert with_countries("the leader of the Islamic Republic") == "the leader of Iran"
+    assert with_countries("Iran's leader, the Iranian cleric") == "Iran's leader, the Iran cleric"
+    assert with_countries("the harbour") == "the harbour"
 
 
 def test_a_question_describing_a_name_is_credited_by_what_the_report_says_it_is() -> None:

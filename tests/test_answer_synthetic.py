@@ -871,3 +871,10 @@ def test_a_word_the_report_uses_only_in_one_name_calls_that_name() -> None:
     assert with_acronyms(
         "When was the Kiel trust founded?", aliases, own, place=lambda w: w == "Kiel"
     ) == ("When was the Kiel OTT founded?")
+
+
+def test_a_capitalized_title_is_no_name_the_report_lacks(second_assistant) -> None:
+    # "Supreme" and "Prime" are words of titles, not names the report does not know
+    answerer = second_assistant.answerer
+    assert answerer.unknown_names("What did the Supreme Leader and the Prime Minister say?") == []
+    assert answerer.unknown_names("What did Ottoline Brask say?") == ["Ottoline", "Brask"]

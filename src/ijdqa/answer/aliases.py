@@ -126,6 +126,10 @@ _SENTENCE_END = re.compile(r"(?<=[a-z0-9”\)])\.(?:\s|$)")
 _APPOSITION = re.compile(
     r"\b((?:al-)?[A-Z][\w’'-]+(?:\s+(?:al-)?[A-Z][\w’'-]+)*),\s+(?:a|an|the)\s+([^,.;]{3,160})"
 )
+# "the leader of the Islamic Republic, Ali Khamenei": the description before the name
+_PREPOSED = re.compile(
+    r"\bthe\s+([a-z][^,.;()]{3,80}),\s+((?:al-)?[A-Z][\w’'-]+(?:\s+(?:al-)?[A-Z][\w’'-]+){1,2})\b"
+)
 PROFILE_WORDS = 30  # words of a defining passage kept: the name's own sentence, no further
 
 
@@ -133,8 +137,9 @@ def profiles(texts: Iterable[str], aliases: dict[str, str]) -> dict[str, str]:
     """What the report says a name is where it introduces it, keyed by the word the report
     then calls it by: the acronym ("Islamic Human Rights Commission (IHRC), a British
     pro-Iranian organization, held ...") or a name's last word ("Sayed Hashem al-Haidari, a
-    senior Iraqi Shiite cleric ..."). A question may describe what it asks about instead of
-    naming it ("the London-based rights commission that ran the event")."""
+    senior Iraqi Shiite cleric ...", "the leader of the Islamic Republic, Ali Khamenei"). A
+    question may describe what it asks about instead of naming it ("the London-based rights
+    commission that ran the event")."""
     found: dict[str, str] = {}
     for text in texts:
         flat = " ".join(text.split())
@@ -146,6 +151,8 @@ def profiles(texts: Iterable[str], aliases: dict[str, str]) -> dict[str, str]:
             head = match.group(1).split()[-1]
             if len(match.group(1).split()) > 1 or head.isupper():
                 found.setdefault(head, f"{match.group(1)} {match.group(2)}")
+        for match in _PREPOSED.finditer(flat):
+            found.setdefault(match.group(2).split()[-1], f"{match.group(2)} {match.group(1)}")
     return found
 
 

@@ -22,7 +22,7 @@ from ijdqa.answer.decide import Decision, shipped
 from ijdqa.answer.params import PARAMS, ScoringParams
 from ijdqa.answer.question import addresses_reader, split_context
 from ijdqa.answer.sentences import Candidate
-from ijdqa.answer.spelling import Speller
+from ijdqa.answer.spelling import Speller, lexicon
 from ijdqa.search.corpus import CorpusView
 from ijdqa.search.lexical import LexicalIndex, tokenize
 from ijdqa.text import is_prose
@@ -33,6 +33,7 @@ from ijdqa.types import (
 )
 
 _NAME_RE = re.compile(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-z][\w’'-]+)")
+_TITLES = frozenset(lexicon("titles.txt"))  # "Supreme", "Prime": capitalized, but no name
 
 
 class Searcher(Protocol):
@@ -84,12 +85,19 @@ class AnswererBase:
         self._names = extractive.name_stems(c.text for c in index.chunks if c.source == "report")
         self.aliases = find_aliases(c.text for c in index.chunks if c.source == "report")
         self.own_words = own_words([view.report.text], self.aliases, excluded=places.is_place_word)
-        self._profiles = {
-            tokenize(name)[-1]: frozenset(tokenize(text))
+        defined = {
+            tokenize(name)[-1]: text
             for name, text in profiles(
                 (c.text for c in index.chunks if c.source == "report"), self.aliases
             ).items()
             if tokenize(name)
+        }
+        # the words of each definition, for credit; and with every country in one form, for
+        # telling which name a question describes ("Iran's leader" for "the leader of the
+        # Islamic Republic, Ali Khamenei"), each word counted once
+        self._profiles = {n: frozenset(tokenize(text)) for n, text in defined.items()}
+        self._described = {
+            n: frozenset(tokenize(places.with_countries(text))) for n, text in defined.items()
         }
         self._notes: dict[int, list[Chunk]] = {}  # footnote number -> its footnote chunks
         for chunk in index.chunks:
@@ -115,6 +123,7 @@ class AnswererBase:
             if tokenize(n)
             and all(known(t) is None for t in tokenize(n))
             and not places.is_place_word(n)
+            and n.lower() not in _TITLES
         ]
 
     def refuse(self, base: Answer, query: str, *, k: int, names: Sequence[str] = ()) -> Answer:
@@ -163,9 +172,10 @@ class AnswererBase:
         """The search text with the name the question describes rather than names: "the
         British rights group behind the webinar" shares two or more words with what the
         report says the IHRC is (aliases.profiles), and more of them than with any other."""
-        terms = set(vocabulary.query_terms(split_context(query)[0]))
+        own = split_context(query)[0]
+        terms = set(vocabulary.query_terms(places.with_countries(own)))
         shared = {
-            name: len(terms & words) for name, words in self._profiles.items() if name not in terms
+            name: len(terms & words) for name, words in self._described.items() if name not in terms
         }
         best = max(shared.values(), default=0)
         chosen = [n for n, count in shared.items() if count == best]

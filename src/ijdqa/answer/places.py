@@ -225,6 +225,16 @@ def place_spans(question: str, orgs: Sequence[Organization]) -> list[tuple[Place
     return sorted(found, key=lambda p: p[1])
 
 
+def with_countries(text: str) -> str:
+    """The text with each country it names in any form written as the country's name:
+    "the Islamic Republic" and "Iranian" are Iran, so a description of a person ("the
+    leader of the Islamic Republic") and a question's ("Iran's leader") share the word."""
+    spans = [(p, a, b) for p, a, b in place_spans(text, ()) if p.kind == "country"]
+    for place, start, end in reversed(spans):
+        text = f"{text[:start]}{place.name}{text[end:]}"
+    return text
+
+
 def _described_by_capital(
     text: str, spans: list[tuple[int, int, str]], taken: set[int]
 ) -> list[tuple[Place, int, int]]:
