@@ -665,3 +665,14 @@ def test_the_content_of_a_speech_is_what_its_speaker_said(question, asks) -> Non
     assert asks_statement(question) is asks
     # "A speech by X was read" says that she spoke, not what she said
     assert not reports_statement("A speech by Mira Holt was read to the crowd as well.")
+
+
+def test_a_word_for_a_kind_of_thing_is_held_by_a_thing_of_that_kind() -> None:
+    from ijdqa.answer.vocabulary import credit
+    from ijdqa.search.lexical import tokenize
+
+    have = set(tokenize("The mayor said the council acts like a wolf on Twitter."))
+    assert credit(tokenize("animal")[0], have) == PARAMS.synonym_credit
+    assert credit(tokenize("platform")[0], have) == PARAMS.synonym_credit
+    # one way only: a question's "wolf" is not held by a sentence's "animal"
+    assert credit(tokenize("wolf")[0], set(tokenize("a dangerous animal"))) == 0.0

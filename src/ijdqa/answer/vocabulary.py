@@ -43,10 +43,11 @@ def as_words(text: str) -> str:
 
 def credit(term: str, have: set[str]) -> float:
     """1 when a sentence holds the term, `related_credit` for a related form,
-    `synonym_credit` for a word of its family in lexicon/synonyms.txt, else 0."""
+    `synonym_credit` for a word of its family in lexicon/synonyms.txt or a thing of the kind
+    it names (lexicon/members.txt), else 0."""
     if term in have:
         return 1.0
-    if synonyms_of(term) & have:
+    if (synonyms_of(term) | members_of(term)) & have:
         return PARAMS.synonym_credit
     if len(term) < PREFIX_MIN:
         return 0.0
@@ -61,6 +62,21 @@ def _families() -> dict[str, frozenset[str]]:
         for s in stems:
             families.setdefault(s, set()).update(stems - {s})
     return {s: frozenset(others) for s, others in families.items()}
+
+
+@cache
+def _members() -> dict[str, frozenset[str]]:
+    found: dict[str, frozenset[str]] = {}
+    for line in lexicon("members.txt"):
+        kind, _, members = line.partition(":")
+        found[stem(kind.strip())] = frozenset(stem(w) for w in members.split())
+    return found
+
+
+def members_of(term: str) -> frozenset[str]:
+    """The stems of words for things of the kind a term names (lexicon/members.txt):
+    "animal" is held by "wolf"."""
+    return _members().get(term, frozenset())
 
 
 def synonyms_of(term: str) -> frozenset[str]:
