@@ -878,3 +878,24 @@ def test_a_capitalized_title_is_no_name_the_report_lacks(second_assistant) -> No
     answerer = second_assistant.answerer
     assert answerer.unknown_names("What did the Supreme Leader and the Prime Minister say?") == []
     assert answerer.unknown_names("What did Ottoline Brask say?") == ["Ottoline", "Brask"]
+
+
+def test_questions_one_after_the_other_are_each_answered(second_assistant) -> None:
+    from ijdqa.answer.question import split_compound
+
+    assert split_compound("How old is the Trust - what year was it founded?") == [
+        "How old is the Trust?",
+        "what year was it founded?",
+    ]
+    assert split_compound("What is the Trust? When was it founded and who runs it?") == [
+        "What is the Trust?",
+        "When was it founded?",
+        "who runs it?",
+    ]
+    # a statement before a dash is no question of its own; a piece too short stays whole
+    assert len(split_compound("I'm looking at the part about the grant - who gave it?")) == 1
+    assert len(split_compound("Quick one? When was the Trust founded?")) == 1
+    both = second_assistant.ask(
+        "How long has the Trust been around? What founding year does the report give for it?"
+    )
+    assert not both.refused and "1986" in both.text

@@ -88,15 +88,28 @@ def _listed(piece: str) -> list[str]:
 _WH = r"(?:which|what|who|whom|whose|when|where|how|why)"  # the words a question opens with
 _LISTED = re.compile(rf",\s*(?={_WH}\b)", re.I)
 _ASKS = re.compile(rf"^\W*{_WH}\b", re.I)
+# where one question ends and the next begins: after a question mark, or at a dash before a
+# question word ("How long has X been around - what year did it get started?")
+_NEXT_QUESTION = re.compile(rf"(?<=\?)\s+(?=\S)|\s+[-–—]\s+(?=(?i:{_WH})\b)")
 
 
 def split_compound(question: str) -> list[str]:
-    """Two questions joined by "and" -> each on its own ("What did X say and how did Y
+    """Two questions joined by "and", or one after the other, -> each on its own ("What did X say and how did Y
     differ?" -> ["What did X say?", "how did Y differ?"]); otherwise [question].
 
     Each part must be a question of at least three words, so "When and where was X
     founded?" stays whole.
     """
+    # two questions one after the other ("How long has X been around? What founding year
+    # does the report give?"): each on its own, and each split further
+    asked = [q for q in _NEXT_QUESTION.split(question.strip()) if q.strip()]
+    if (
+        len(asked) > 1
+        and all(len(q.split()) >= SHORTEST_PART for q in asked)
+        # each a question: not a statement before a dash ("I'm looking at X - what ...?")
+        and all(q.rstrip().endswith("?") or _ASKS.match(q) for q in asked)
+    ):
+        return [p for q in asked for p in split_compound(f"{q.rstrip(' ?.!')}?")]
     # an "and" inside a part joins question words ("Where and when was X founded, and who
     # leads it?"): a piece too short to be a question stays with the piece after it
     pieces, at = [], 0
