@@ -676,3 +676,14 @@ def test_a_word_for_a_kind_of_thing_is_held_by_a_thing_of_that_kind() -> None:
     assert credit(tokenize("platform")[0], have) == PARAMS.synonym_credit
     # one way only: a question's "wolf" is not held by a sentence's "animal"
     assert credit(tokenize("wolf")[0], set(tokenize("a dangerous animal"))) == 0.0
+
+
+def test_a_country_a_question_names_is_held_by_its_demonym() -> None:
+    from ijdqa.answer.places import country_terms, is_place_word
+
+    cand = _cand("He said over 60% of Norwegian voters back the Trust.", 0, 0)
+    idf = {"norway": 3.0, "voter": 2.0, "trust": 1.0}
+    scored = _scored_alone("What share of Norway's voters back the Trust?", cand, idf)
+    assert scored.credits["norway"] == 1.0
+    assert country_terms("the Lebanese political system") == frozenset({"lebanon"})
+    assert is_place_word("Lebanon's") and not is_place_word("Trust's")

@@ -8,11 +8,12 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Literal
 
 from ijdqa.answer.spelling import lexicon, lexicon_words
 from ijdqa.report.organizations import DEMONYMS, canonical_country
+from ijdqa.search.lexical import tokenize
 from ijdqa.text import normalize, words
 from ijdqa.types import Organization
 
@@ -160,7 +161,9 @@ def place_words() -> frozenset[str]:
 def is_place_word(word: str) -> bool:
     """A country, a demonym or a region word ("Malaysian", "African"). A capital is a place
     too (`capital_country`), but one the corpus never names stays a name it does not mention:
-    "Why was the conference held in Tehran?" -> "It does not mention Tehran"."""
+    "Why was the conference held in Tehran?" -> "It does not mention Tehran". A possessive
+    is its word ("Lebanon's")."""
+    word = re.sub(r"['’]s$", "", word)
     return bool(country_of(word)) or normalize(word) in _region_words()
 
 
@@ -223,6 +226,14 @@ def place_spans(question: str, orgs: Sequence[Organization]) -> list[tuple[Place
                 taken.update(range(i, i + size))
                 found.append((place, spans[i][0], spans[i + size - 1][1]))
     return sorted(found, key=lambda p: p[1])
+
+
+@lru_cache(maxsize=16384)  # the same sentences come up question after question
+def country_terms(text: str) -> frozenset[str]:
+    """The stems of the countries a text names in any form ("Lebanese" -> lebanon): a
+    question's "Lebanon's electorate" is held by "Lebanese voters"."""
+    spans = [p for p, _, _ in place_spans(text, ()) if p.kind == "country"]
+    return frozenset(t for p in spans for t in tokenize(p.name))
 
 
 def with_countries(text: str) -> str:

@@ -17,6 +17,7 @@ import numpy as np
 
 from ijdqa.answer.expected import holds_kind, kind_of
 from ijdqa.answer.params import PARAMS
+from ijdqa.answer.places import country_terms
 from ijdqa.answer.question import split_context
 from ijdqa.answer.spelling import lexicon
 from ijdqa.answer.vocabulary import (
@@ -192,6 +193,7 @@ def score(
         have = set(tokenize(cand.scoring_text))
         if (worded := as_words(cand.scoring_text)) != cand.scoring_text:
             have |= set(tokenize(worded))  # "signed off the gathering" closes it
+        have |= country_terms(cand.scoring_text)  # "Lebanese voters" are Lebanon's
         credits = {t: credit(t, have) for t in weights}
         for first, second, whole in joined:  # "ahlul bayt" in a sentence that writes "Ahlulbayt"
             if whole in have:
