@@ -218,6 +218,15 @@ def test_appendix_operations(second: Report) -> None:
     assert [p.name for p in once.include] == ["Japan"]
     regions = _rows("how many co-signers per continent", second)
     assert regions is not None and dict(regions.groups)["Asia"] == 3
+    # a place set aside after it is named is left out
+    for asked in (
+        "Leaving Britain aside, which country has the most co-signers?",
+        "Setting the British entries aside, which country has the most co-signers?",
+    ):
+        words = appendix_words.table_words(second.paragraphs)
+        rest = appendix.parse(asked, second.organizations, words)
+        assert rest is not None and [p.name for p in rest.exclude] == ["United Kingdom"]
+        assert not rest.include and rest.operation == "by_country"
 
 
 @pytest.mark.parametrize(

@@ -35,7 +35,7 @@ from ijdqa.answer.appendix_names import (
     named_elsewhere,
     named_rows,
 )
-from ijdqa.answer.appendix_words import COUNT, TableWords, is_about_table
+from ijdqa.answer.appendix_words import COUNT, SET_ASIDE, TableWords, is_about_table
 from ijdqa.answer.places import (
     ROW_NOUN,
     Place,
@@ -200,15 +200,17 @@ def _split_places(
     question: str, places: Sequence[tuple[Place, int]]
 ) -> tuple[tuple[Place, ...], tuple[Place, ...]]:
     """The places asked for and those left out. An exclusion covers the list of places it
-    opens: "leave out both the UK and Malaysia" leaves out both."""
+    opens: "leave out both the UK and Malaysia" leaves out both; "Leaving Britain aside"
+    sets aside the place it follows."""
     include: list[Place] = []
     exclude: list[Place] = []
     previous_end, previous_out = 0, False
     for place, at in places:
         listed = previous_out and _COORDINATED.match(_place_gap(question, previous_end, at))
-        out = bool(_EXCLUDE.search(question[:at]) or listed)
+        end = at + _mention_length(question, at)
+        out = bool(_EXCLUDE.search(question[:at]) or listed or SET_ASIDE.match(question, end))
         (exclude if out else include).append(place)
-        previous_end, previous_out = at + _mention_length(question, at), out
+        previous_end, previous_out = end, out
     return tuple(include), tuple(exclude)
 
 

@@ -73,6 +73,10 @@ def _common_stems(paragraphs: Sequence[Paragraph]) -> frozenset[str]:
     return frozenset(t for t, n in total.items() if 2 * lower[t] >= n)
 
 
+# a place set aside after it is named: "Leaving Britain aside", "the British entries aside"
+SET_ASIDE = re.compile(r"\W*(?:(?:entries|groups|ones|organi[sz]ations|partners)\s+)?aside\b", re.I)
+
+
 GENERIC = frozenset(
     tokenize(
         "total altogether overall all together appendix list listed table contain contains "
