@@ -503,6 +503,15 @@ def test_who_did_it_is_not_told_by_a_passive_without_its_doer(sentence, untold) 
     assert agent_untold(sentence, "Who read out the mayor's letter?") is untold
 
 
+def test_a_link_between_two_parties_is_no_question_about_sources() -> None:
+    from ijdqa.answer.question import wants_source
+
+    assert not wants_source("What did the Trust's website post that shows the link to Kiel?")
+    assert not wants_source("What examples does the report give to show that link?")
+    assert wants_source("What is the link for footnote 4?")
+    assert wants_source("Which link backs the claim about the grant?")
+
+
 def test_a_speaker_citing_a_figure_is_no_question_about_sources() -> None:
     from ijdqa.answer.question import wants_source
 

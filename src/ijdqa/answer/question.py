@@ -218,7 +218,19 @@ def wants_source(question: str) -> bool:
     if re.match(r"^\W*(why|how many|how much)\b", question, re.I):
         return False
     return any(
-        not _SPEAKER_CITES.search(question[: m.start()]) for m in _SOURCE_RE.finditer(question)
+        not _SPEAKER_CITES.search(question[: m.start()]) and not _is_tie(question, m)
+        for m in _SOURCE_RE.finditer(question)
+    )
+
+
+# "the link to Iran", "shows that link": a tie between two parties, not a cited page's URL
+_TIE_AFTER = re.compile(r"\s+(?:to|with|between)\b", re.I)
+_TIE_BEFORE = re.compile(r"\bshow\w*\s+(?:that\s+|this\s+|the\s+|its\s+|a\s+)?$", re.I)
+
+
+def _is_tie(question: str, match: re.Match[str]) -> bool:
+    return match.group(0).lower() in ("link", "links") and bool(
+        _TIE_AFTER.match(question, match.end()) or _TIE_BEFORE.search(question[: match.start()])
     )
 
 
