@@ -696,3 +696,20 @@ def test_a_country_a_question_names_is_held_by_its_demonym() -> None:
     assert scored.credits["norway"] == 1.0
     assert country_terms("the Lebanese political system") == frozenset({"lebanon"})
     assert is_place_word("Lebanon's") and not is_place_word("Trust's")
+
+
+def test_an_example_after_the_best_sentence_joins_it() -> None:
+    from ijdqa.answer.sentences import select
+
+    first = "Its web site also points to this tie."
+    second = "For example, the site posts essays on tidal law."
+    third = "The weather was fine."
+    text = f"{first} {second} {third}"
+    chunk = Chunk("c", text, "body", 1, "S", 0, len(text), ())
+    at = [0, len(first) + 1, len(first) + len(second) + 2]
+    cands = [
+        Candidate(chunk, s, s + len(t), t, 0, coverage=c, similarity=0.5)
+        for s, t, c in zip(at, (first, second, third), (0.9, 0.05, 0.05), strict=True)
+    ]
+    chosen = select(cands)
+    assert [c.text for c in chosen] == [first, second]  # the example goes on; the weather not

@@ -247,7 +247,7 @@ def select(scored: Sequence[Candidate], *, floor: float | None = None) -> list[C
     Others join when they score close to the best, when they cover question words the chosen
     ones do not (two-part questions), or when they are the best sentence's neighbour: the one
     before a sentence opening with "Hence"/"In light of the above", the one after that goes
-    on about the same person ("He claimed ...").
+    on about the same person ("He claimed ...") or gives an example of what it says.
     """
     p = PARAMS
     floor = p.floor if floor is None else floor
@@ -342,7 +342,14 @@ def _neighbour(best: Candidate, cand: Candidate) -> bool:
         if best.end <= cand.start
         else None
     )
-    return gap is not None and not gap.strip() and cand.referent is not None
+    if gap is None or gap.strip():
+        return False
+    # "He claimed ..." goes on about the same person; "For example, ..." gives what the
+    # sentence before only announces ("Its web site content also points to this linkage.")
+    return cand.referent is not None or bool(_EXAMPLE.match(cand.text))
+
+
+_EXAMPLE = re.compile(r"^(?:For example|For instance|Namely|Specifically|In particular)\b")
 
 
 def _overlap(a: set[str], b: set[str]) -> float:
