@@ -62,9 +62,9 @@ def own_words(
     """Words of an abbreviated name the report uses only inside that name, lowercased ->
     the acronym: where the report writes "Commission" only in "Islamic Human Rights
     Commission (IHRC)", and more than once, a question's "the commission's head" is the
-    IHRC's head; so where it writes "the Trust" for the "Saltmere Harbour Trust (SHT)". A word the report
-    also uses otherwise ("group", "rights", "Ahlulbayt Society"), or in two names, calls none;
-    `excluded` words (places: "Essex" is where a row is, not its name) call none."""
+    IHRC's head; so where it writes "the Trust" for the "Orlan Tidal Trust (OTT)". A word
+    the report also uses otherwise ("group", "rights", "Ahlulbayt Society"), or in two
+    names, calls none; `excluded` words (places: "Essex" is where a row is) call none."""
     flat = " ".join(" ".join(texts).split())
     found: dict[str, str] = {}
     for name, acronym in aliases.items():

@@ -94,8 +94,9 @@ _NEXT_QUESTION = re.compile(rf"(?<=\?)\s+(?=\S)|\s+[-–—]\s+(?=(?i:{_WH})\b)"
 
 
 def split_compound(question: str) -> list[str]:
-    """Two questions joined by "and", or one after the other, -> each on its own ("What did X say and how did Y
-    differ?" -> ["What did X say?", "how did Y differ?"]); otherwise [question].
+    """Two questions joined by "and", or one after the other, -> each on its own ("What did
+    X say and how did Y differ?" -> ["What did X say?", "how did Y differ?"]); otherwise
+    [question].
 
     Each part must be a question of at least three words, so "When and where was X
     founded?" stays whole.
