@@ -82,14 +82,13 @@ class AnswererBase:
         self._rows = composed.Rows(index.chunks, view.report.organizations)
         self._table_words = appendix_words.table_words(view.report.paragraphs)
         self.speller = Speller((c.text for c in index.chunks), more=places.place_words)
-        self._names = extractive.name_stems(c.text for c in index.chunks if c.source == "report")
-        self.aliases = find_aliases(c.text for c in index.chunks if c.source == "report")
+        report_texts = [c.text for c in index.chunks if c.source == "report"]
+        self._names = extractive.name_stems(report_texts)
+        self.aliases = find_aliases(report_texts)
         self.own_words = own_words([view.report.text], self.aliases, excluded=places.is_place_word)
         defined = {
             tokenize(name)[-1]: text
-            for name, text in profiles(
-                (c.text for c in index.chunks if c.source == "report"), self.aliases
-            ).items()
+            for name, text in profiles(report_texts, self.aliases).items()
             if tokenize(name)
         }
         # the words of each definition, for credit; and with every country in one form, for

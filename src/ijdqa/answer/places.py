@@ -229,20 +229,23 @@ def place_spans(question: str, orgs: Sequence[Organization]) -> list[tuple[Place
 
 
 @lru_cache(maxsize=16384)  # the same sentences come up question after question
+def _country_spans(text: str) -> tuple[tuple[str, int, int], ...]:
+    """(country, start, end) of each country a text names, in any form."""
+    return tuple((p.name, a, b) for p, a, b in place_spans(text, ()) if p.kind == "country")
+
+
 def country_terms(text: str) -> frozenset[str]:
     """The stems of the countries a text names in any form ("Lebanese" -> lebanon): a
     question's "Lebanon's electorate" is held by "Lebanese voters"."""
-    spans = [p for p, _, _ in place_spans(text, ()) if p.kind == "country"]
-    return frozenset(t for p in spans for t in tokenize(p.name))
+    return frozenset(t for name, _, _ in _country_spans(text) for t in tokenize(name))
 
 
 def with_countries(text: str) -> str:
     """The text with each country it names in any form written as the country's name:
     "the Islamic Republic" and "Iranian" are Iran, so a description of a person ("the
     leader of the Islamic Republic") and a question's ("Iran's leader") share the word."""
-    spans = [(p, a, b) for p, a, b in place_spans(text, ()) if p.kind == "country"]
-    for place, start, end in reversed(spans):
-        text = f"{text[:start]}{place.name}{text[end:]}"
+    for name, start, end in reversed(_country_spans(text)):
+        text = f"{text[:start]}{name}{text[end:]}"
     return text
 
 

@@ -14,6 +14,7 @@ expected.py (what an answer must contain).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from ijdqa.answer.expected import answer_type, fits_type
 from ijdqa.answer.followup import CONTEXT_OPEN, split_context
@@ -218,10 +219,15 @@ def wants_source(question: str) -> bool:
     """Asks where a claim comes from (not why or how many, which a footnote cannot answer)."""
     if re.match(r"^\W*(why|how many|how much)\b", question, re.I):
         return False
-    return any(
-        not _SPEAKER_CITES.search(question[: m.start()]) and not _is_tie(question, m)
-        for m in _SOURCE_RE.finditer(question)
-    )
+    return question_source_word(question) is not None
+
+
+def _source_asks(question: str) -> Iterator[re.Match[str]]:
+    """The words of the question that ask for a source: not a speaker's citing ("he cited a
+    figure") and not a tie between two parties ("the link to Iran")."""
+    for m in _SOURCE_RE.finditer(question):
+        if not _SPEAKER_CITES.search(question[: m.start()]) and not _is_tie(question, m):
+            yield m
 
 
 # "the link to Iran", "shows that link": a tie between two parties, not a cited page's URL
@@ -237,7 +243,7 @@ def _is_tie(question: str, match: re.Match[str]) -> bool:
 
 def question_source_word(question: str) -> int | None:
     """Where the first word asking for a source ends in the question, or None."""
-    found = _SOURCE_RE.search(question)
+    found = next(_source_asks(question), None)
     return found.end() if found else None
 
 
